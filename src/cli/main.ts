@@ -1,7 +1,7 @@
 // `disinto` command-line entry: finds the command, parses its flags strictly, prints help
 // and version, and maps errors to exit codes (2 for bad input, 1 for failures).
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { commands } from "./commands.ts";
+import { commands, type CommandEntry } from "./commands.ts";
 import { write, type CliIo, type Command, type OptionSpec } from "./command.ts";
 import { UsageError, EXIT_OK, EXIT_USAGE, exitCodeOf, errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../lib/version.ts";
@@ -25,7 +25,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (topic.length > 0) {
       const found = findCommand(topic);
       if (!found) throw unknownCommand(topic);
-      write(io.stdout, commandHelp(found.command));
+      write(io.stdout, commandHelp(await found.entry.load()));
       return EXIT_OK;
     }
     write(io.stdout, globalHelp());
@@ -38,7 +38,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (first.startsWith("-")) throw new UsageError(`unknown flag ${first}; see \`disinto --help\``);
   const found = findCommand(argv);
   if (!found) throw unknownCommand(argv);
-  const { command, rest } = found;
+  const { rest } = found;
+  const command = await found.entry.load();
   const options: Record<string, OptionSpec> = { help: HELP_OPTION, ...command.options };
   const parsed = parseFlags(command, options, rest);
   if (parsed.values.help === true) {
@@ -72,12 +73,12 @@ function argCountMessage(command: Command, got: number): string {
   return `\`disinto ${command.name.join(" ")}\` takes ${want} argument${b.max === 1 ? "" : "s"}, got ${got}`;
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  let best: Command | undefined;
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
+  let best: CommandEntry | undefined;
   for (const c of commands) {
     if (c.name.every((w, i) => argv[i] === w) && (!best || c.name.length > best.name.length)) best = c;
   }
-  return best ? { command: best, rest: argv.slice(best.name.length) } : undefined;
+  return best ? { entry: best, rest: argv.slice(best.name.length) } : undefined;
 }
 
 function unknownCommand(argv: string[]): UsageError {

@@ -4,44 +4,73 @@
 
 export const MASK = "********";
 
+// Shorter values would mask ordinary words; nobody uses a 3-character token.
+const MIN_SECRET_LENGTH = 4;
+// Lines of a multi-line secret (a PEM key, a JSON credentials file) are masked one by one
+// too, because tools re-indent or re-wrap them; short lines (`}`) would mask too much.
+const MIN_SECRET_LINE_LENGTH = 8;
+
+interface Pattern {
+  /** Group 1 is kept, group 2 is masked. */
+  re: RegExp;
+  /** Mask only when the text just before says it is a credential. */
+  needsContext?: boolean;
+}
+
 // Shapes of credentials worth masking even when nobody registered the value.
-const PATTERNS: readonly RegExp[] = [
-  // Authorization headers: `Authorization: token abc`, `Bearer abc`, `Basic abc`
-  /\b(authorization\s*[:=]\s*(?:token|bearer|basic)?\s*)([^\s"',]+)/gi,
-  /\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi,
-  // NAME_TOKEN=value, NAME_KEY: value, password="value" …
-  /\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY)["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi,
-  // Anthropic, OpenAI, GitHub, GitLab, Slack tokens
-  /()(sk-ant-[A-Za-z0-9_-]{8,})/g,
-  /()(sk-(?:proj-)?[A-Za-z0-9_-]{20,})/g,
-  /()(gh[pousr]_[A-Za-z0-9]{20,})/g,
-  /()(github_pat_[A-Za-z0-9_]{20,})/g,
-  /()(glpat-[A-Za-z0-9_-]{20,})/g,
-  /()(xox[abprs]-[A-Za-z0-9-]{10,})/g,
-  // credentials in URLs: scheme://user:pass@host
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)([^\s/@]+)(?=@)/gi,
+const PATTERNS: readonly Pattern[] = [
+  // PEM private keys: the body, up to the END line (kept so the log still reads).
+  { re: /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]+?)(?=-----END [A-Z ]*PRIVATE KEY-----)/g },
+  // Authorization headers, also as JSON or YAML keys: `Authorization: token abc`, `"authorization":"Bearer abc"`
+  { re: /\b(authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)?\s*)([^\s"',;]+)/gi },
+  { re: /\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi },
+  // NAME_TOKEN=value, NAME_KEY: value, x-api-key: value, password="value" …
+  { re: /\b([A-Za-z0-9_-]*(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|[_-]KEY|APIKEY)["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi },
+  // Anthropic, OpenAI, GitHub, GitLab, Slack, Hugging Face, AWS key ids; JWTs (Actions ID tokens)
+  { re: /()(sk-ant-[A-Za-z0-9_-]{8,})/g },
+  { re: /()(sk-(?:proj-)?[A-Za-z0-9_-]{20,})/g },
+  { re: /()(gh[pousr]_[A-Za-z0-9]{20,})/g },
+  { re: /()(github_pat_[A-Za-z0-9_]{20,})/g },
+  { re: /()(glpat-[A-Za-z0-9_-]{20,})/g },
+  { re: /()(xox[abprs]-[A-Za-z0-9-]{10,})/g },
+  { re: /()(hf_[A-Za-z0-9]{20,})/g },
+  { re: /()(\bAKIA[0-9A-Z]{16}\b)/g },
+  { re: /()(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/g },
+  // credentials in URLs: scheme://user:pass@host, and a token used as the user name
+  { re: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)([^\s/@]+)(?=@)/gi },
+  { re: /(\b[a-z][a-z0-9+.-]*:\/\/)([^\s/:@]{20,})(?=@)/gi },
   // long hex (Forgejo/Gitea and Woodpecker tokens are 40+ hex characters)
-  /()(\b[0-9a-f]{32,}\b)/gi,
+  { re: /()(\b[0-9a-f]{32,}\b)/gi, needsContext: true },
 ];
 
 // Commit SHAs are 40 hex characters too, and they are what logs are for. A long hex run is
 // masked only when it sits next to a word that says it is a credential, or is registered.
-const HEX_PATTERN_INDEX = PATTERNS.length - 1;
 const CREDENTIAL_CONTEXT = /(token|secret|password|passwd|api[_-]?key|credential|authorization)["']?\s*[:=]?\s*["']?\s*(?:token\s+|bearer\s+)?$/i;
 
 export class Redactor {
-  private readonly values = new Set<string>();
+  private readonly registered = new Set<string>();
   private forms: string[] = [];
 
   /** Register a secret value: it and its encoded forms are masked from now on. */
   add(value: string | undefined | null): void {
     if (value === undefined || value === null) return;
     const v = value.trim();
-    // Very short values would mask ordinary words; nobody uses a 3-character token.
-    if (v.length < 4 || this.values.has(v)) return;
-    this.values.add(v);
-    const encoded = new Set<string>([v, jsonEscaped(v), encodeURIComponent(v), encodeURIComponent(v).replace(/%20/g, "+")]);
-    this.forms = [...new Set([...this.forms, ...encoded])].sort((a, b) => b.length - a.length);
+    if (v.length < MIN_SECRET_LENGTH || this.registered.has(v)) return;
+    this.registered.add(v);
+    const found = new Set(this.forms);
+    for (const f of encodedForms(v)) found.add(f);
+    if (v.includes("\n")) {
+      for (const line of v.split(/\r?\n/)) {
+        const l = line.trim();
+        if (l.length >= MIN_SECRET_LINE_LENGTH) for (const f of encodedForms(l)) found.add(f);
+      }
+    }
+    this.forms = [...found].sort((a, b) => b.length - a.length);
+  }
+
+  /** The registered values themselves (for hosts that mask on their side too). */
+  get values(): readonly string[] {
+    return [...this.registered];
   }
 
   /** The longest form of any registered secret: a stream must hold back one less than this. */
@@ -55,6 +84,27 @@ export class Redactor {
     return redactPatterns(out);
   }
 
+  /**
+   * The largest cut ≤ `cut` such that no form of a registered secret that starts before it
+   * could continue after it: everything before the returned index can be released now.
+   */
+  safeCut(text: string, cut: number): number {
+    let c = Math.min(cut, text.length);
+    for (let moved = true; moved && c > 0; ) {
+      moved = false;
+      for (const f of this.forms) {
+        for (let p = Math.max(0, c - f.length + 1); p < c; p++) {
+          if (f.startsWith(text.slice(p, Math.min(p + f.length, text.length)))) {
+            c = p;
+            moved = true;
+            break;
+          }
+        }
+      }
+    }
+    return c;
+  }
+
   /** A redacting stream transformer for output that arrives in arbitrary chunks. */
   stream(): StreamRedactor {
     return new StreamRedactor(this);
@@ -63,20 +113,25 @@ export class Redactor {
 
 export function redactPatterns(text: string): string {
   let out = text;
-  PATTERNS.forEach((re, i) => {
+  for (const { re, needsContext } of PATTERNS) {
     out = out.replace(re, (match: string, prefix: string, secret: string, offset: number, whole: string) => {
       if (secret === MASK || secret.startsWith("*")) return match;
-      if (i === HEX_PATTERN_INDEX && !CREDENTIAL_CONTEXT.test(whole.slice(Math.max(0, offset - 40), offset))) return match;
+      if (needsContext && !CREDENTIAL_CONTEXT.test(whole.slice(Math.max(0, offset - 40), offset))) return match;
       return `${prefix}${MASK}`;
     });
-  });
+  }
   return out;
 }
 
+// Words after which the next word is the credential: a cut between them would hide the
+// context the patterns need.
+const CREDENTIAL_LEAD = /(?:authorization["']?\s*[:=]?|bearer|token|basic|password|secret|key)["']?\s*[:=]?\s*$/i;
+
 /**
  * Redacts text that arrives in chunks (a child's stdout). Complete lines are released at once;
- * a partial line is held until its newline, or, when it grows long, released except for a
- * tail as long as the longest secret, so a secret split across two chunks is still masked.
+ * a partial line is held until its newline, or, when it grows long, released at a word
+ * boundary. Whatever could be the start of a registered secret is always held back, so a
+ * secret split across chunks — even one spanning lines — is still masked.
  */
 export class StreamRedactor {
   private pending = "";
@@ -89,18 +144,12 @@ export class StreamRedactor {
 
   push(chunk: string): string {
     this.pending += chunk;
-    const nl = this.pending.lastIndexOf("\n");
-    let out = "";
-    if (nl >= 0) {
-      out = this.r.redact(this.pending.slice(0, nl + 1));
-      this.pending = this.pending.slice(nl + 1);
-    }
-    if (this.pending.length > this.maxHold) {
-      const keep = Math.max(this.r.longest - 1, 256);
-      const cut = this.pending.length - keep;
-      out += this.r.redact(this.pending.slice(0, cut));
-      this.pending = this.pending.slice(cut);
-    }
+    let cut = this.pending.lastIndexOf("\n") + 1;
+    if (this.pending.length - cut > this.maxHold) cut = this.midLineCut(cut);
+    cut = this.r.safeCut(this.pending, cut);
+    if (cut <= 0) return "";
+    const out = this.r.redact(this.pending.slice(0, cut));
+    this.pending = this.pending.slice(cut);
     return out;
   }
 
@@ -109,8 +158,29 @@ export class StreamRedactor {
     this.pending = "";
     return out;
   }
+
+  // A line longer than maxHold is released in pieces. Cut at whitespace (patterns do not
+  // span it) and never right after a word that announces a credential.
+  private midLineCut(lineStart: number): number {
+    const keep = Math.max(this.r.longest - 1, 256);
+    const hard = this.pending.length - keep;
+    const window = this.pending.slice(lineStart, hard);
+    let ws = -1;
+    for (let i = window.length - 1; i >= Math.max(0, window.length - 4096); i--) {
+      if (/\s/.test(window[i] ?? "")) {
+        ws = i + 1;
+        break;
+      }
+    }
+    if (ws < 0) return hard;
+    let cut = lineStart + ws;
+    const lead = CREDENTIAL_LEAD.exec(this.pending.slice(Math.max(lineStart, cut - 64), cut));
+    if (lead) cut -= lead[0].length;
+    return cut > lineStart ? cut : hard;
+  }
 }
 
-function jsonEscaped(v: string): string {
-  return JSON.stringify(v).slice(1, -1);
+function encodedForms(v: string): string[] {
+  const uri = encodeURIComponent(v);
+  return [v, JSON.stringify(v).slice(1, -1), uri, uri.replace(/%20/g, "+")];
 }

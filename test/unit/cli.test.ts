@@ -64,3 +64,15 @@ describe("bundles/cli.mjs", () => {
     }
   });
 });
+
+describe("command table", () => {
+  it("every entry's name, usage and summary match the command it loads", async () => {
+    const { commands } = await import("../../src/cli/commands.ts");
+    for (const entry of commands) {
+      const c = await entry.load();
+      assert.deepEqual(c.name, entry.name, `name of ${entry.name.join(" ")}`);
+      assert.equal(c.usage, entry.usage, `usage of ${entry.name.join(" ")}`);
+      assert.equal(c.summary, entry.summary, `summary of ${entry.name.join(" ")}`);
+    }
+  });
+});
