@@ -1,0 +1,2 @@
+export { ForgejoForge, apiBase, type ForgejoForgeOptions } from "./forge.ts";
+export { ROUTES, ROUTE_TABLE, type RouteName } from "./routes.ts";

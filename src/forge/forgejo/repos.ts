@@ -1,0 +1,78 @@
+// Repositories, organisations and collaborators.
+import { hasStatus } from "../../http/errors.ts";
+import { ConflictError } from "../errors.ts";
+import type { CollaboratorPermission, CollaboratorsApi, Org, OrgCreate, Repo, RepoCreate, RepoRef } from "../types.ts";
+import type { ForgejoContext, RepoContext } from "./context.ts";
+import { ROUTES } from "./routes.ts";
+import { orgSchema, repoSchema } from "./schemas.ts";
+import { unlessNotFound } from "./util.ts";
+import { writeOnce } from "./write-once.ts";
+
+export async function getRepo(ctx: ForgejoContext, ref: RepoRef): Promise<Repo | undefined> {
+  return unlessNotFound(ctx.http.json(ROUTES.repoGet, repoSchema, { params: { owner: ref.owner, repo: ref.name } }).then((r) => r.data));
+}
+
+export async function createRepo(ctx: ForgejoContext, repo: RepoCreate): Promise<Repo> {
+  if (repo.org !== undefined && repo.forUser !== undefined) throw new Error("createRepo: give either org or forUser, not both");
+  const owner = repo.org ?? repo.forUser ?? (await ctx.me()).login;
+  const body = {
+    name: repo.name,
+    description: repo.description ?? "",
+    private: repo.private ?? false,
+    auto_init: repo.autoInit ?? false,
+    default_branch: repo.defaultBranch,
+  };
+  const attempt = async (): Promise<Repo> => {
+    if (repo.org !== undefined) return (await ctx.http.json(ROUTES.repoCreateInOrg, repoSchema, { params: { org: repo.org }, body })).data;
+    if (repo.forUser !== undefined) return (await ctx.http.json(ROUTES.repoCreateAsAdmin, repoSchema, { params: { username: repo.forUser }, body })).data;
+    return (await ctx.http.json(ROUTES.repoCreateForUser, repoSchema, { body })).data;
+  };
+  try {
+    return await writeOnce(ctx, {
+      attempt,
+      find: () => getRepo(ctx, { owner, name: repo.name }),
+      isAlreadyDone: (err) => hasStatus(err, 409),
+    });
+  } catch (err) {
+    if (hasStatus(err, 409)) throw new ConflictError(`repo ${owner}/${repo.name}`, "exists", err);
+    throw err;
+  }
+}
+
+export async function createOrg(ctx: ForgejoContext, org: OrgCreate): Promise<Org> {
+  const find = (): Promise<Org | undefined> => unlessNotFound(ctx.http.json(ROUTES.orgGet, orgSchema, { params: { org: org.name } }).then((r) => r.data));
+  try {
+    return await writeOnce(ctx, {
+      attempt: async () =>
+        (await ctx.http.json(ROUTES.orgCreate, orgSchema, { body: { username: org.name, full_name: org.fullName ?? "", visibility: org.visibility ?? "public" } })).data,
+      find,
+      // "user already exists" is a 422 on Forgejo.
+      isAlreadyDone: (err) => hasStatus(err, 409, 422),
+    });
+  } catch (err) {
+    if (hasStatus(err, 409)) throw new ConflictError(`org ${org.name}`, "exists", err);
+    throw err;
+  }
+}
+
+export class ForgejoCollaborators implements CollaboratorsApi {
+  private readonly ctx: RepoContext;
+
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx;
+  }
+
+  async add(login: string, permission: CollaboratorPermission): Promise<void> {
+    await this.ctx.http.send(ROUTES.collaboratorAdd, { params: { ...this.ctx.params, collaborator: login }, body: { permission } });
+  }
+
+  async isCollaborator(login: string): Promise<boolean> {
+    try {
+      const res = await this.ctx.http.send(ROUTES.collaboratorCheck, { params: { ...this.ctx.params, collaborator: login } });
+      return res.status === 204 || res.status === 200;
+    } catch (err) {
+      if (hasStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,287 @@
+// A small JSON-over-HTTP client shared by the forge and CI clients: base URL + auth header,
+// per-request timeout, zod-parsed responses, typed errors, bounded retries for idempotent
+// requests, and a request counter. Routes are templates (`/repos/{owner}/{repo}/issues`) so
+// counts and errors group by endpoint, and so a contract test can check every template the
+// client uses against the server's published API.
+import { setTimeout as sleep } from "node:timers/promises";
+import { Agent, request, type Dispatcher } from "undici";
+import type { z } from "zod";
+import { Redactor } from "../lib/redact.ts";
+import { RequestCounter, type RequestStats } from "./counter.ts";
+import { HttpError, NetworkError, SchemaError, TimeoutError, type HttpLayerError, type RequestDescription } from "./errors.ts";
+import { DEFAULT_RETRY, backoffDelay, isIdempotentMethod, parseRetryAfter, type RetryPolicy } from "./retry.ts";
+
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** Path template below the base URL, `{name}` placeholders as in the server's swagger. */
+  readonly path: string;
+}
+
+/** A path parameter; an array is a multi-segment value (a file path, a branch with slashes). */
+export type PathParam = string | number | readonly string[];
+export type QueryValue = string | number | boolean | Date | null | undefined | readonly (string | number)[];
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface RequestOptions {
+  params?: Readonly<Record<string, PathParam>>;
+  /** Undefined and null values are left out; arrays repeat the key (`labels=1&labels=2`). */
+  query?: Readonly<Record<string, QueryValue>>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Override the method's default (see retry.ts for the rule). */
+  idempotent?: boolean;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+export interface HttpClientOptions {
+  /** Everything before the route templates, e.g. `https://forge.example/api/v1`. */
+  baseUrl: string;
+  /** Full `Authorization` header value, e.g. `token abc…`. Registered for redaction. */
+  authorization?: string;
+  /** The bare secret inside `authorization`, so it is masked wherever it might be echoed. */
+  secret?: string;
+  redactor?: Redactor;
+  /** Per attempt, covering connect, headers and body. Default 30 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  userAgent?: string;
+  /** Concurrent connections to the server; Forgejo has no rate limiter, so we cap ourselves. */
+  connections?: number;
+  /** Supply your own dispatcher (then `close()` leaves it open). */
+  dispatcher?: Dispatcher;
+  /** Injection points for deterministic tests of the retry schedule. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+const SNIPPET_CHARS = 300;
+// Connection errors that prove the request never left this process.
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+export class HttpClient {
+  readonly baseUrl: string;
+  readonly counter = new RequestCounter();
+  readonly redactor: Redactor;
+  private readonly authorization: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly userAgent: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private clockOffsetMs = 0;
+
+  constructor(opts: HttpClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    this.redactor = opts.redactor ?? new Redactor();
+    this.redactor.add(opts.secret);
+    this.authorization = opts.authorization;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.userAgent = opts.userAgent ?? "disinto";
+    this.ownsDispatcher = opts.dispatcher === undefined;
+    this.dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connections ?? 8, keepAliveTimeout: 4_000 });
+    this.random = opts.random ?? Math.random;
+    this.sleep = opts.sleep ?? ((ms) => sleep(ms).then(() => undefined));
+  }
+
+  /** Request and parse the JSON body with `schema`. */
+  async json<S extends z.ZodType>(route: Route, schema: S, opts: RequestOptions = {}): Promise<HttpResponse<z.output<S>>> {
+    const { raw, desc } = await this.execute(route, opts);
+    let parsed: unknown;
+    try {
+      parsed = raw.text === "" ? undefined : JSON.parse(raw.text);
+    } catch {
+      throw new SchemaError(desc, `body is not JSON: ${this.snippet(raw.text)}`);
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) throw new SchemaError(desc, formatIssues(result.error.issues));
+    return { status: raw.status, headers: raw.headers, data: result.data };
+  }
+
+  /** Request and return the body as text (diffs, raw files). */
+  async text(route: Route, opts: RequestOptions = {}): Promise<HttpResponse<string>> {
+    const { raw } = await this.execute(route, opts);
+    return { status: raw.status, headers: raw.headers, data: raw.text };
+  }
+
+  /** Request, discard the body, return the status (204 endpoints, existence checks). */
+  async send(route: Route, opts: RequestOptions = {}): Promise<HttpResponse<undefined>> {
+    const { raw } = await this.execute(route, opts);
+    return { status: raw.status, headers: raw.headers, data: undefined };
+  }
+
+  stats(): RequestStats {
+    return this.counter.snapshot();
+  }
+
+  /**
+   * The server's clock, estimated from the `Date` header of the latest response (±1 s). Used to
+   * compare our own "attempt started" instant with server timestamps such as `created_at`.
+   */
+  serverNow(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async execute(route: Route, opts: RequestOptions): Promise<{ raw: RawResponse; desc: RequestDescription }> {
+    const path = buildPath(route.path, opts.params ?? {});
+    const desc: RequestDescription = { method: route.method, path: this.redactor.redact(path), route: route.path, attempts: 0 };
+    const url = `${this.baseUrl}${path}${buildQuery(opts.query)}`;
+    const idempotent = opts.idempotent ?? isIdempotentMethod(route.method);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      desc.attempts = attempt;
+      this.counter.record(route.method, route.path, attempt > 1);
+      let failure: HttpLayerError;
+      let retryAfterMs: number | undefined;
+      try {
+        const raw = await this.once(route.method, url, opts, desc);
+        if (raw.status >= 200 && raw.status < 300) return { raw, desc: { ...desc } };
+        failure = this.httpError({ ...desc }, raw);
+        retryAfterMs = parseRetryAfter(raw.headers["retry-after"]);
+      } catch (err) {
+        if (!(err instanceof NetworkError || err instanceof TimeoutError)) throw err;
+        failure = err;
+      }
+      if (!idempotent || !isRetryable(failure) || attempt >= this.retry.maxAttempts) throw failure;
+      const delay = Math.min(this.retry.maxDelayMs, retryAfterMs ?? backoffDelay(attempt, this.retry, this.random));
+      // A wait that would end past the time budget is pointless: fail now with the real error.
+      if (Date.now() - started + delay > this.retry.maxTotalMs) throw failure;
+      await this.sleep(delay);
+    }
+  }
+
+  private async once(method: HttpMethod, url: string, opts: RequestOptions, desc: RequestDescription): Promise<RawResponse> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] = "application/json";
+    }
+    const sentAt = Date.now();
+    try {
+      const res = await request(url, { method, headers, body, dispatcher: this.dispatcher, signal: controller.signal });
+      const text = await res.body.text();
+      this.noteServerDate(res.headers.date, sentAt);
+      return { status: res.statusCode, headers: res.headers, text };
+    } catch (err) {
+      const snapshot = { ...desc };
+      if (timedOut) throw new TimeoutError(snapshot, timeoutMs);
+      const code = errorCode(err);
+      if (code !== undefined && TIMEOUT_CODES.has(code)) throw new TimeoutError(snapshot, timeoutMs);
+      const detail = this.redactor.redact(err instanceof Error ? err.message : String(err));
+      throw new NetworkError(snapshot, code, detail, code === undefined || !NOT_SENT_CODES.has(code), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private noteServerDate(date: string | string[] | undefined, sentAt: number): void {
+    const value = Array.isArray(date) ? date[0] : date;
+    if (value === undefined) return;
+    const serverMs = Date.parse(value);
+    if (Number.isNaN(serverMs)) return;
+    // The header is truncated to the second: the server's instant lies in [serverMs, serverMs+1000).
+    this.clockOffsetMs = serverMs + 500 - (sentAt + Date.now()) / 2;
+  }
+
+  private httpError(desc: RequestDescription, raw: RawResponse): HttpError {
+    let message: string | undefined;
+    try {
+      const parsed: unknown = JSON.parse(raw.text);
+      if (parsed !== null && typeof parsed === "object" && "message" in parsed && typeof parsed.message === "string" && parsed.message !== "") {
+        message = this.snippet(parsed.message);
+      }
+    } catch {
+      // not JSON: the snippet carries the text
+    }
+    return new HttpError(desc, raw.status, this.snippet(raw.text), message);
+  }
+
+  private snippet(text: string): string {
+    const oneLine = text.replace(/\s+/g, " ").trim();
+    const cut = oneLine.length > SNIPPET_CHARS ? `${oneLine.slice(0, SNIPPET_CHARS)}…` : oneLine;
+    return this.redactor.redact(cut);
+  }
+}
+
+function isRetryable(err: HttpLayerError): boolean {
+  if (err instanceof NetworkError || err instanceof TimeoutError) return true;
+  if (err instanceof HttpError) return err.status >= 500 || err.status === 429;
+  return false;
+}
+
+/** Fill `{name}` placeholders; each value is percent-encoded per segment. */
+export function buildPath(template: string, params: Readonly<Record<string, PathParam>>): string {
+  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`route ${template}: missing path parameter ${name}`);
+    if (Array.isArray(value)) return (value as readonly string[]).map(encodeURIComponent).join("/");
+    const s = String(value);
+    if (s === "") throw new Error(`route ${template}: empty path parameter ${name}`);
+    return encodeURIComponent(s);
+  });
+}
+
+export function buildQuery(query: Readonly<Record<string, QueryValue>> | undefined): string {
+  if (query === undefined) return "";
+  const sp = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value as readonly (string | number)[]) sp.append(key, String(v));
+    else if (value instanceof Date) sp.append(key, value.toISOString());
+    else sp.append(key, String(value));
+  }
+  const s = sp.toString();
+  return s === "" ? "" : `?${s}`;
+}
+
+function errorCode(err: unknown): string | undefined {
+  // undici nests the socket error (and AggregateError for multi-address connects) in `cause`.
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur !== null && typeof cur === "object"; depth++) {
+    if ("code" in cur && typeof cur.code === "string" && cur.code !== "UND_ERR") return cur.code;
+    if ("errors" in cur && Array.isArray(cur.errors) && cur.errors.length > 0) cur = cur.errors[0];
+    else cur = "cause" in cur ? cur.cause : undefined;
+  }
+  return undefined;
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, 3).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+  if (issues.length > 3) shown.push(`… ${issues.length - 3} more`);
+  return shown.join("; ");
+}
+
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "(root)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
