@@ -17279,9 +17279,10 @@ var ZERO_SHA, GitError, Repo, init_git = __esm({
         let tmp = await mkdtemp(join3(tmpdir(), "sandbox-index-")), env = { GIT_INDEX_FILE: join3(tmp, "index") };
         try {
           base && await this.git(["read-tree", base], { env });
+          let records = [];
           for (let c of changes)
-            c.fromPath && await this.git(["update-index", "--force-remove", "--", c.fromPath], { env }), c.blob === null ? await this.git(["update-index", "--force-remove", "--", c.path], { env }) : await this.git(["update-index", "--add", "--cacheinfo", `100644,${c.blob},${c.path}`], { env });
-          return await text2(this.dir, ["write-tree"], { env });
+            c.fromPath && records.push(`0 ${ZERO_SHA}	${c.fromPath}`), records.push(c.blob === null ? `0 ${ZERO_SHA}	${c.path}` : `100644 ${c.blob}	${c.path}`);
+          return await this.git(["update-index", "-z", "--index-info"], { env, input: records.map((r) => `${r}\0`).join("") }), await text2(this.dir, ["write-tree"], { env });
         } finally {
           await rm(tmp, { recursive: !0, force: !0 });
         }
@@ -18285,20 +18286,21 @@ async function serveGit(core, req, res, url2, m) {
     ...req.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: req.headers["content-encoding"] } : {},
     ...typeof req.headers["git-protocol"] == "string" ? { GIT_PROTOCOL: req.headers["git-protocol"] } : {},
     ...push ? core.pushPolicy(auth, repo) : {}
-  }), run = () => cgi(env, req, res);
-  if (action !== "git-receive-pack") return run();
+  });
+  if (action !== "git-receive-pack") return cgi(env, req, res);
   await core.repoLocks.run(String(repo.id), async () => {
     let git = core.git(repo), before = await git.refs();
-    await run();
-    let after = await git.refs(), changes = [];
-    for (let ref of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
-      let b = before.get(ref) ?? ZERO_SHA, a = after.get(ref) ?? ZERO_SHA;
-      a !== b && changes.push({ ref, before: b, after: a });
-    }
-    await core.refsChanged(repo, changes, auth);
+    await cgi(env, req, res, async () => {
+      let after = await git.refs(), changes = [];
+      for (let ref of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
+        let b = before.get(ref) ?? ZERO_SHA, a = after.get(ref) ?? ZERO_SHA;
+        a !== b && changes.push({ ref, before: b, after: a });
+      }
+      await core.refsChanged(repo, changes, auth);
+    });
   });
 }
-function cgi(env, req, res) {
+function cgi(env, req, res, beforeEnd) {
   return new Promise((resolve5) => {
     let child = spawn2("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] }), head = Buffer.alloc(0), headersDone = !1, stderr = [];
     child.stderr.on("data", (b) => stderr.push(b)), child.stdout.on("data", (chunk) => {
@@ -18326,7 +18328,9 @@ function cgi(env, req, res) {
       res.headersSent || res.writeHead(500, { "Content-Type": "text/plain" }), res.end(`git http-backend failed to start
 `), resolve5();
     }), child.on("close", () => {
-      !headersDone && !res.headersSent && (res.writeHead(500, { "Content-Type": "text/plain" }), res.write(Buffer.concat(stderr))), res.end(), resolve5();
+      !headersDone && !res.headersSent && (res.writeHead(500, { "Content-Type": "text/plain" }), res.write(Buffer.concat(stderr))), (beforeEnd ? beforeEnd() : Promise.resolve()).catch((err) => process.emitWarning(`sandbox forge: after push: ${String(err)}`)).finally(() => {
+        res.end(), resolve5();
+      });
     }), child.stdin.on("error", () => {
     }), req.pipe(child.stdin);
   });
