@@ -4,7 +4,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["bundles/**", "node_modules/**", ".ci/**"] },
+  // test/fakes/*.mjs are stand-in executables run by plain node (the fake claude CLI): not part
+  // of the typed project.
+  { ignores: ["bundles/**", "node_modules/**", ".ci/**", "test/fakes/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
