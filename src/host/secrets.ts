@@ -50,3 +50,21 @@ export function registerEnvSecrets(redactor: Redactor, env: Env): void {
     if (value && value.trim().length >= MIN_ENV_SECRET_LENGTH && isSecretKey(name)) redactor.add(value);
   }
 }
+
+/**
+ * The value of a secret the project config refers to by NAME (a token's `token_secret`, an
+ * API key's `api_key_env`): from a Woodpecker setting (`PLUGIN_<NAME>`, given with
+ * `from_secret`), an Actions input (`INPUT_<NAME>`), `DISINTO_<NAME>`, or the variable itself.
+ * Whatever is found is registered for masking before it is returned.
+ */
+export function lookupSecret(env: Env, name: string, redactor?: Redactor): string | undefined {
+  const upper = name.toUpperCase();
+  for (const candidate of [`PLUGIN_${upper}`, `INPUT_${upper}`, `DISINTO_${upper}`, name]) {
+    const v = env[candidate];
+    if (v !== undefined && v !== "") {
+      redactor?.add(v);
+      return v;
+    }
+  }
+  return undefined;
+}

@@ -15,7 +15,13 @@ interface Pattern {
   re: RegExp;
   /** Mask only when the text just before says it is a credential. */
   needsContext?: boolean;
+  /** Mask only values that pass this test. */
+  accept?: (secret: string) => boolean;
 }
+
+// After `name_token:` prose often follows ("forge_token: missing"), not a value; real
+// credentials have digits or are long.
+const credentialLike = (v: string): boolean => /\d/.test(v) || v.length >= 20;
 
 // Shapes of credentials worth masking even when nobody registered the value.
 const PATTERNS: readonly Pattern[] = [
@@ -24,8 +30,10 @@ const PATTERNS: readonly Pattern[] = [
   // Authorization headers, also as JSON or YAML keys: `Authorization: token abc`, `"authorization":"Bearer abc"`
   { re: /\b(authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)?\s*)([^\s"',;]+)/gi },
   { re: /\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi },
-  // NAME_TOKEN=value, NAME_KEY: value, x-api-key: value, password="value" …
-  { re: /\b([A-Za-z0-9_-]*(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|[_-]KEY|APIKEY)["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi },
+  // NAME_TOKEN=value, password="value" …: an assignment's value is always masked
+  { re: /\b([A-Za-z0-9_-]*(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|[_-]KEY|APIKEY)["']?\s*=\s*["']?)([^\s"',;&]{4,})/gi },
+  // NAME_KEY: value, x-api-key: value, "token": "value" …: only what looks like a credential
+  { re: /\b([A-Za-z0-9_-]*(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|[_-]KEY|APIKEY)["']?\s*:\s*["']?)([^\s"',;&]{4,})/gi, accept: credentialLike },
   // Anthropic, OpenAI, GitHub, GitLab, Slack, Hugging Face, AWS key ids; JWTs (Actions ID tokens)
   { re: /()(sk-ant-[A-Za-z0-9_-]{8,})/g },
   { re: /()(sk-(?:proj-)?[A-Za-z0-9_-]{20,})/g },
@@ -113,9 +121,10 @@ export class Redactor {
 
 export function redactPatterns(text: string): string {
   let out = text;
-  for (const { re, needsContext } of PATTERNS) {
+  for (const { re, needsContext, accept } of PATTERNS) {
     out = out.replace(re, (match: string, prefix: string, secret: string, offset: number, whole: string) => {
       if (secret === MASK || secret.startsWith("*")) return match;
+      if (accept && !accept(secret)) return match;
       if (needsContext && !CREDENTIAL_CONTEXT.test(whole.slice(Math.max(0, offset - 40), offset))) return match;
       return `${prefix}${MASK}`;
     });

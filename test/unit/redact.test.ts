@@ -214,3 +214,12 @@ describe("StreamRedactor", () => {
     }
   });
 });
+
+describe("pattern redaction keeps prose after a secret's name", () => {
+  it("masks `name_token: <credential>` but not `name_token: missing` in an error message", () => {
+    assert.equal(redactPatterns("settings: forge_token: missing; set it"), "settings: forge_token: missing; set it");
+    assert.equal(redactPatterns("forge_token: 9f8e7d6c5b4a"), "forge_token: ********");
+    assert.equal(redactPatterns('"api_key": "abcdefghijklmnopqrstuvwx"'), '"api_key": "********"');
+    assert.equal(redactPatterns("FORGE_TOKEN=missing"), "FORGE_TOKEN=********");
+  });
+});

@@ -1,0 +1,263 @@
+// What every agent run has: its settings and logger, the project config from the ops repo, a
+// forge client with its own identity's token, the ops-repo state store, leases, the ledger,
+// the CI client, an LLM backend and git credentials. Agents receive an AgentRuntime and never
+// read the environment or build clients themselves.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { loadProjectConfig, parseProjectConfig } from "../config/load.ts";
+import type { ProjectConfig, Role } from "../config/project.ts";
+import { ForgejoForge } from "../forge/index.ts";
+import type { Forge, RepoForge } from "../forge/types.ts";
+import type { RunContext } from "../host/context.ts";
+import type { Env, Flags } from "../host/env.ts";
+import type { Logger } from "../host/logger.ts";
+import type { Outcome } from "../host/outcome.ts";
+import { runStep } from "../host/run.ts";
+import { lookupSecret } from "../host/secrets.ts";
+import { baseSettingsSchema } from "../host/settings.ts";
+import { ConfigError, UsageError } from "../lib/errors.ts";
+import type { LogSink } from "../host/logger.ts";
+import { createBackend } from "../llm/factory.ts";
+import { parseScript } from "../llm/scripted/script.ts";
+import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
+import { Leases, type LeaseHolder } from "../state/lease.ts";
+import { Ledger } from "../state/ledger.ts";
+import { PhaseStore } from "../state/phase.ts";
+import { StateStore } from "../state/store.ts";
+import { parse as parseToml } from "smol-toml";
+
+export const agentSettingsSchema = baseSettingsSchema.extend({
+  config: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Path of a local project config TOML to use instead of projects/<project>.toml in the ops repo (local runs and tests)."),
+  git_password: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Password for git over HTTP, for forges that refuse API tokens there. Default: the forge token."),
+  claude_bin: z.string().min(1).default("claude").describe("The Claude Code CLI executable (claude-cli backend)."),
+  work_dir: z.string().min(1).optional().describe("Where to create this run's working trees. Default: a fresh temporary directory."),
+  crash_at: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("For fault-injection tests only: kill this process (SIGKILL) when it reaches the named checkpoint."),
+});
+export type AgentSettings = z.output<typeof agentSettingsSchema>;
+
+export interface GitAccess {
+  /** Clone URL of the project repo, without credentials. */
+  url: string;
+  auth: { username: string; secret: string };
+  identity: { name: string; email: string };
+}
+
+export interface AgentRuntime {
+  ctx: RunContext<AgentSettings>;
+  log: Logger;
+  role: Role;
+  config: ProjectConfig;
+  /** This identity's forge login. */
+  login: string;
+  forge: Forge;
+  repo: RepoForge;
+  ops: RepoForge;
+  state: StateStore;
+  leases: Leases;
+  phases: PhaseStore;
+  ledger: Ledger;
+  /** Who this run is, for lease documents. */
+  holder: LeaseHolder;
+  /** The identity's LLM backend, created on first use (idle runs never build one). */
+  backend(): Promise<LlmBackend>;
+  /** The backend's credentials, for RunTask.env: only the names the backend owns. */
+  backendEnv(backend: LlmBackend): BackendEnv;
+  git: GitAccess;
+  /** A fresh directory for this run's working trees, removed when the run ends. */
+  workDir(): Promise<string>;
+  now(): number;
+  deadline: number;
+  /** A named point in a tick where fault-injection tests may kill the process. */
+  checkpoint(name: string): Promise<void>;
+  /** Release what the runtime holds (HTTP connections, temp dirs). */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** The process environment: where secrets named by the config are looked up. */
+  env: Env;
+  /** Where checkpoint() sends SIGKILL; injectable for in-process tests. */
+  kill?: () => void;
+}
+
+function required<T>(value: T | undefined, setting: string, why: string): T {
+  if (value === undefined) throw new ConfigError([{ file: "settings", path: setting, message: `missing; ${why}` }]);
+  return value;
+}
+
+function splitRepo(full: string): { owner: string; name: string } {
+  const [owner, name] = full.split("/");
+  if (!owner || !name) throw new UsageError(`not a repository of the form owner/name: ${JSON.stringify(full)}`);
+  return { owner, name };
+}
+
+/** Loads the project config: a local file when `config` is set, else from the ops repo. */
+async function loadConfig(settings: AgentSettings, forge: Forge): Promise<ProjectConfig> {
+  if (settings.config !== undefined) return loadProjectConfig(settings.config);
+  const project = required(settings.project, "project", "name the project, e.g. `project: shop` (selects projects/<project>.toml in the ops repo)");
+  const opsRepo = required(settings.ops_repo, "ops_repo", "name the ops repo, e.g. `ops_repo: acme/shop-ops`");
+  const file = `projects/${project}.toml`;
+  const doc = await forge.repo(splitRepo(opsRepo)).contents.get(file);
+  if (doc === undefined) throw new ConfigError([{ file: `${opsRepo}:${file}`, path: "", message: "not found in the ops repo (run `disinto init`, or set `config` to a local file)" }]);
+  return parseProjectConfig(doc.text, `${opsRepo}:${file}`);
+}
+
+export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger, role: Role, opts: RuntimeOptions): Promise<AgentRuntime> {
+  const s = ctx.settings;
+  const forgeUrl = required(s.forge_url, "forge_url", "the forge's root URL, e.g. https://git.example.com");
+  const token = required(s.forge_token, "forge_token", "this agent's forge API token (a secret: `forge_token: {from_secret: …}`)");
+  const forge = new ForgejoForge({ url: forgeUrl, token, redactor: ctx.redactor });
+  let closed = false;
+  const dirs: string[] = [];
+  try {
+    const config = await loadConfig(s, forge);
+    if (s.project !== undefined && s.project !== config.name) {
+      throw new ConfigError([{ file: "settings", path: "project", message: `is ${JSON.stringify(s.project)} but the config's name is ${JSON.stringify(config.name)}` }]);
+    }
+    const identity = config.identities[role];
+    if (identity === undefined) throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}`, message: `missing; the ${role} agent needs a forge identity and a backend` }]);
+    const repo = forge.repo(splitRepo(config.repo));
+    const ops = forge.repo(splitRepo(config.ops_repo));
+    const author = { agent: role, identity: identity.login, ...(ctx.pipeline.url ? { pipelineUrl: ctx.pipeline.url } : {}) };
+    const state = new StateStore({ contents: ops.contents, author });
+    const holder: LeaseHolder = {
+      id: ctx.pipeline.url ? `${role}/${identity.login}@${ctx.pipeline.url}` : `${role}/${identity.login}@${process.pid}`,
+      agent: role,
+      identity: identity.login,
+      ...(ctx.pipeline.url ? { pipeline_url: ctx.pipeline.url } : {}),
+      pid: process.pid,
+    };
+    const leases = new Leases(state);
+    let backend: LlmBackend | undefined;
+    const rt: AgentRuntime = {
+      ctx,
+      log,
+      role,
+      config,
+      login: identity.login,
+      forge,
+      repo,
+      ops,
+      state,
+      leases,
+      phases: new PhaseStore(state),
+      ledger: new Ledger(state),
+      holder,
+      async backend() {
+        if (identity.backend === undefined) {
+          throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}.backend`, message: `missing; the ${role} agent needs an LLM backend` }]);
+        }
+        backend ??= await buildBackend(rt, identity.backend, ops);
+        return backend;
+      },
+      backendEnv(b) {
+        const out: Record<string, string> = {};
+        for (const name of b.credentialNames) {
+          const v = lookupSecret(opts.env, name, ctx.redactor);
+          if (v !== undefined) out[name] = v;
+        }
+        return out;
+      },
+      git: {
+        url: `${forgeUrl.replace(/\/+$/, "")}/${config.repo}.git`,
+        auth: { username: identity.login, secret: s.git_password ?? token },
+        identity: { name: identity.login, email: `${identity.login}@users.noreply.disinto` },
+      },
+      async workDir() {
+        const dir = await mkdtemp(join(s.work_dir ?? tmpdir(), `disinto-${role}-`));
+        dirs.push(dir);
+        return dir;
+      },
+      now: () => Date.now(),
+      deadline: ctx.deadline,
+      checkpoint(name) {
+        if (s.crash_at === name) {
+          log.warn(`crash_at=${name}: killing this process for a fault-injection test`);
+          (opts.kill ?? (() => process.kill(process.pid, "SIGKILL")))();
+        }
+        return Promise.resolve();
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        ctx.meter.request("forge", forge.requestStats().total);
+        await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+        await forge.close();
+      },
+    };
+    return rt;
+  } catch (err) {
+    await forge.close();
+    throw err;
+  }
+}
+
+/** The project config's backend entry, turned into the LLM layer's backend config. */
+async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Promise<LlmBackend> {
+  const file = `projects/${rt.config.name}.toml`;
+  const b = rt.config.backends[name];
+  if (b === undefined) throw new ConfigError([{ file, path: `backends.${name}`, message: "missing" }]);
+  switch (b.type) {
+    case "claude-cli":
+      return createBackend({ type: "claude-cli", binary: rt.ctx.settings.claude_bin, ...(b.model ? { model: b.model } : {}) }, `${file} [backends.${name}]`);
+    case "openai":
+      return createBackend(
+        {
+          type: "openai",
+          baseUrl: b.base_url,
+          model: b.model,
+          ...(b.api_key_env ? { apiKeyEnv: b.api_key_env } : {}),
+          ...(b.price_input_per_mtok !== undefined || b.price_output_per_mtok !== undefined
+            ? { prices: { inputPerMTok: b.price_input_per_mtok ?? 0, outputPerMTok: b.price_output_per_mtok ?? 0 } }
+            : {}),
+        },
+        `${file} [backends.${name}]`,
+      );
+    case "scripted": {
+      rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`);
+      // An absolute path is a local file (tests, the demo); a relative one lives in the ops repo.
+      if (b.script.startsWith("/")) return createBackend({ type: "scripted", script: b.script }, `${file} [backends.${name}]`);
+      const doc = await ops.contents.get(b.script);
+      if (doc === undefined) throw new ConfigError([{ file, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
+      const data: unknown = b.script.endsWith(".toml") ? parseToml(doc.text) : JSON.parse(doc.text);
+      return createBackend({ type: "scripted", script: parseScript(data, b.script) }, `${file} [backends.${name}]`);
+    }
+  }
+}
+
+export interface RunAgentOptions {
+  env: Env;
+  flags?: Flags;
+  streams: { stdout: LogSink };
+  now?: () => number;
+  kill?: () => void;
+}
+
+/** What an agent entrypoint calls: build the runtime, run the tick, report, exit code. */
+export async function runAgent(role: Role, body: (rt: AgentRuntime) => Promise<Outcome>, opts: RunAgentOptions): Promise<number> {
+  return runStep(
+    { schema: agentSettingsSchema, env: opts.env, flags: opts.flags, streams: opts.streams, now: opts.now },
+    async (ctx, log) => {
+      const rt = await createRuntime(ctx, log, role, { env: opts.env, ...(opts.kill ? { kill: opts.kill } : {}) });
+      try {
+        return await body(rt);
+      } finally {
+        await rt.close();
+      }
+    },
+  );
+}
