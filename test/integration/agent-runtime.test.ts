@@ -50,8 +50,8 @@ describe("agent runtime", () => {
   before(async () => {
     sandbox = await startSandboxForge({ seed: "empty" });
     admin = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
-    await admin.createRepo({ name: "shop", autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
-    await admin.createRepo({ name: "shop-ops", autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
+    await admin.createRepo({ name: "shop", autoInit: true });
+    await admin.createRepo({ name: "shop-ops", autoInit: true });
     await admin.repo({ owner: "admin", name: "shop-ops" }).contents.create("projects/shop.toml", { text: CONFIG, message: "config" });
   });
   after(async () => {
