@@ -1,7 +1,7 @@
 // Builds one self-contained ESM bundle per src/entrypoints/*.ts into bundles/<name>.mjs.
 // `--check` builds into memory and fails when bundles/ differs, so CI proves the committed
 // bundles match the source. Output is deterministic: no timestamps, sorted inputs.
-import { build, type BuildOptions } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 import { readdir, readFile, writeFile, mkdir, rm } from "node:fs/promises";
 import { join, basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,19 @@ const banner = [
   'import { createRequire as __disintoCreateRequire } from "node:module";',
   "const require = __disintoCreateRequire(import.meta.url);",
 ].join("\n");
+
+// esbuild hoists `import … from "node:x"` to static imports at the top of an ESM bundle, even
+// for modules that only initialise when a command needs them; and importing node:http
+// statically loads Node's internal undici (~25 ms) for a `--version` that never speaks HTTP.
+// As CommonJS requires, builtins load only when the module that uses them initialises.
+const lazyBuiltins: Plugin = {
+  name: "lazy-node-builtins",
+  setup(b) {
+    // The wrapper's own require() must stay a real require, not resolve back to the wrapper.
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === "lazy-builtin" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-builtin" }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+  },
+};
 
 async function entryPoints(): Promise<string[]> {
   const names = (await readdir(entryDir)).filter((f) => f.endsWith(".ts")).sort();
@@ -41,6 +54,7 @@ async function bundleAll(): Promise<Map<string, Uint8Array>> {
       minifySyntax: true,
       charset: "utf8",
       logLevel: "warning",
+      plugins: [lazyBuiltins],
     };
     const result = await build(options);
     const file = result.outputFiles?.[0];

@@ -25,6 +25,30 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   {
+    name: ["lock", "acquire"],
+    usage: "lock acquire NAME [--ttl SECONDS] [--holder ID]",
+    summary: "Take a lease in the ops repo (exit 3 when someone else holds it)",
+    load: async () => (await import("./commands/lock.ts")).lockAcquireCommand,
+  },
+  {
+    name: ["lock", "release"],
+    usage: "lock release NAME [--holder ID]",
+    summary: "Release a lease you hold (exit 3 when someone else holds it)",
+    load: async () => (await import("./commands/lock.ts")).lockReleaseCommand,
+  },
+  {
+    name: ["lock", "list"],
+    usage: "lock list [--json]",
+    summary: "List the leases in the ops repo with their holders and expiry",
+    load: async () => (await import("./commands/lock.ts")).lockListCommand,
+  },
+  {
+    name: ["llm", "try"],
+    usage: "llm try --backend NAME [--prompt TEXT] [--cwd DIR] [--json] [--config FILE]",
+    summary: "Run one small task through an LLM backend and report status, usage and cost",
+    load: async () => (await import("./commands/llm-try.ts")).llmTryCommand,
+  },
+  {
     name: ["sandbox"],
     usage: "sandbox [--port N] [--data DIR] [--seed demo|empty] [--faults SPEC]",
     summary: "Run a local Forgejo-compatible sandbox forge (for demos and tests)",

@@ -1,13 +1,19 @@
 // Leases in the ops repo: work that must not run twice (one dev tick per identity, one review
 // per PR) takes a lease at `locks/<name>.json` before starting.
 //
-// Acquire = create the document, or take over one whose holder released it, whose time ran
-// out, or whose pipeline is known to have finished — by compare-and-swap, so of any number of
-// contenders exactly one wins. Leases are never deleted: release marks the document free and
-// keeps its fence, because the fence must only grow. Each acquisition sets
-// fence = max(previous + 1, now in ms), which keeps growing even if someone deletes a lock
-// file by hand. State written under a lease carries the fence (StateStore.updateJson), so a
-// holder that lost its lease cannot overwrite what its successor wrote.
+// Acquire = create the document (one request when the lease is free), or take over one whose
+// time ran out or whose pipeline is known to have finished — by compare-and-swap, so of any
+// number of contenders exactly one wins. Release deletes the document with the blob sha the
+// holder wrote (one request); renew replaces it the same way.
+//
+// Fencing: each acquisition sets fence = max(previous + 1, now in ms); a creation after a
+// clean release has no previous document and uses now. State written under a lease carries
+// the fence (StateStore.updateJson), so a holder that lost its lease — expired and taken over
+// — cannot overwrite what its successor wrote. The time-based floor keeps fences growing
+// across releases as long as runners' clocks agree to better than the time between one
+// holder's acquisition and the next one's; where they do not, the successor's first fenced
+// write fails with FencedError (the run stops cleanly and a later tick retries): never a
+// lost write, at worst a delay.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { ConflictError } from "../forge/errors.ts";
@@ -35,7 +41,6 @@ export const leaseDocSchema = z.object({
   acquired_at: z.string().nullable(),
   expires_at: z.string().nullable(),
   renewed_at: z.string().nullable().optional(),
-  released_at: z.string().nullable().optional(),
   fence: z.number().int().nonnegative(),
 });
 export type LeaseDoc = z.infer<typeof leaseDocSchema>;
@@ -48,6 +53,8 @@ export interface Lease {
   fence: number;
   acquiredAt: number;
   expiresAt: number;
+  /** Blob sha of the lease document as this holder last wrote it: renew and release send it back. */
+  sha: string;
 }
 
 export type AcquireResult = { acquired: true; lease: Lease; tookOverFrom?: LeaseDoc } | { acquired: false; current: LeaseDoc };
@@ -102,54 +109,62 @@ export class Leases {
     // One token for every round: if a write's answer was lost, the next read tells whether
     // the lease carries our token, i.e. whether that write landed.
     const token = randomUUID();
+    const docFor = (prevFence: number): LeaseDoc => {
+      const now = this.now();
+      return { name, holder: opts.holder, token, acquired_at: iso(now), expires_at: iso(now + opts.ttlMs), renewed_at: null, fence: Math.max(prevFence + 1, now) };
+    };
+    // Optimistic first round: a free lease has no document, so one create settles it.
+    try {
+      const doc = docFor(0);
+      const written = await this.store.createText(path, render(doc), `acquire lease ${name}`);
+      return { acquired: true, lease: this.leaseOf(doc, opts.holder, token, written.sha) };
+    } catch (err) {
+      if (!(err instanceof ConflictError) && !isTransient(err)) throw err;
+    }
     for (let round = 1; round <= this.maxRounds; round++) {
       try {
         const cur = await this.store.readJson(path, leaseDocSchema);
-        if (cur !== undefined && cur.value.token === token) return { acquired: true, lease: this.leaseOf(cur.value, opts.holder, token) };
+        if (cur !== undefined && cur.value.token === token) return { acquired: true, lease: this.leaseOf(cur.value, opts.holder, token, cur.sha) };
         if (cur !== undefined && !(await this.takeable(cur.value))) return { acquired: false, current: cur.value };
-        const now = this.now();
-        const doc: LeaseDoc = {
-          name,
-          holder: opts.holder,
-          token,
-          acquired_at: iso(now),
-          expires_at: iso(now + opts.ttlMs),
-          renewed_at: null,
-          released_at: null,
-          fence: Math.max((cur?.value.fence ?? 0) + 1, now),
-        };
+        const doc = docFor(cur?.value.fence ?? 0);
         const why = cur === undefined ? `acquire lease ${name}` : `take over lease ${name}${cur.value.holder ? ` from ${cur.value.holder.id}` : ""}`;
-        if (cur === undefined) await this.store.createText(path, render(doc), why);
-        else await this.store.replaceText(path, render(doc), cur.sha, why);
-        const lease = this.leaseOf(doc, opts.holder, token);
+        const written = cur === undefined ? await this.store.createText(path, render(doc), why) : await this.store.replaceText(path, render(doc), cur.sha, why);
+        const lease = this.leaseOf(doc, opts.holder, token, written.sha);
         return cur === undefined ? { acquired: true, lease } : { acquired: true, lease, tookOverFrom: cur.value };
       } catch (err) {
         await this.backoff(err, round); // someone else wrote first, or the server failed: look again
       }
     }
     // Still colliding after every round: report whoever holds it now.
-    const last = await this.inspect(name);
-    if (last !== undefined && last.token === token) return { acquired: true, lease: this.leaseOf(last, opts.holder, token) };
-    if (last !== undefined) return { acquired: false, current: last };
+    const last = await this.store.readJson(path, leaseDocSchema);
+    if (last !== undefined && last.value.token === token) return { acquired: true, lease: this.leaseOf(last.value, opts.holder, token, last.sha) };
+    if (last !== undefined) return { acquired: false, current: last.value };
     throw new Error(`lease ${name}: could not settle who holds it after ${this.maxRounds} rounds`);
   }
 
   /** Extend a lease we hold. LeaseLostError when it is no longer ours. */
   async renew(lease: Lease, ttlMs?: number): Promise<Lease> {
     const ttl = ttlMs ?? lease.expiresAt - lease.acquiredAt;
-    for (let round = 1; round <= this.maxRounds; round++) {
+    let base: { doc: LeaseDoc; sha: string } | undefined;
+    for (let round = 0; round <= this.maxRounds; round++) {
       try {
-        const cur = await this.store.readJson(lease.path, leaseDocSchema);
-        if (cur === undefined) throw new LeaseLostError(lease.name, "the lease document is gone");
-        if (cur.value.token !== lease.token) throw new LeaseLostError(lease.name, describe(cur.value));
-        // Expired but not taken (the token is still ours): extending is safe, the fence is ours.
+        if (base === undefined && round > 0) {
+          const cur = await this.store.readJson(lease.path, leaseDocSchema);
+          if (cur === undefined) throw new LeaseLostError(lease.name, "the lease document is gone");
+          if (cur.value.token !== lease.token) throw new LeaseLostError(lease.name, describe(cur.value));
+          base = { doc: cur.value, sha: cur.sha };
+        }
+        // Round 0 trusts our own last write (one request); later rounds re-read first.
         const now = this.now();
-        const doc: LeaseDoc = { ...cur.value, expires_at: iso(now + ttl), renewed_at: iso(now) };
-        await this.store.replaceText(lease.path, render(doc), cur.sha, `renew lease ${lease.name}`);
-        return { ...lease, expiresAt: now + ttl };
+        const from: LeaseDoc = base?.doc ?? this.docOf(lease);
+        // Expired but not taken (the token is still ours): extending is safe, the fence is ours.
+        const doc: LeaseDoc = { ...from, expires_at: iso(now + ttl), renewed_at: iso(now) };
+        const written = await this.store.replaceText(lease.path, render(doc), base?.sha ?? lease.sha, `renew lease ${lease.name}`);
+        return { ...lease, expiresAt: now + ttl, sha: written.sha };
       } catch (err) {
         if (err instanceof LeaseLostError) throw err;
-        await this.backoff(err, round);
+        base = undefined;
+        await this.backoff(err, Math.max(round, 1));
       }
     }
     throw new LeaseLostError(lease.name, `could not renew after ${this.maxRounds} rounds of conflicts`);
@@ -170,12 +185,20 @@ export class Leases {
   async release(target: Lease | { name: string; holderId: string }): Promise<boolean> {
     const name = target.name;
     const path = Leases.path(name);
-    let tried = false;
+    // A Lease knows the sha it last wrote: one delete settles it when nobody wrote since.
+    if ("token" in target) {
+      try {
+        await this.store.remove(path, target.sha, `release lease ${name}`);
+        return true;
+      } catch (err) {
+        if (!(err instanceof ConflictError) && !isTransient(err)) throw err;
+      }
+    }
     for (let round = 1; round <= this.maxRounds; round++) {
       try {
         const cur = await this.store.readJson(path, leaseDocSchema);
-        // Free now: either it already was, or our earlier round's write landed unanswered.
-        if (cur === undefined || cur.value.holder === null) return tried;
+        // Gone: released (perhaps by our own earlier attempt whose answer was lost).
+        if (cur === undefined || cur.value.holder === null) return false;
         const ours = "token" in target ? cur.value.token === target.token : cur.value.holder.id === target.holderId;
         if (!ours) {
           // Our lease expired and someone took it: nothing of ours left to release.
@@ -183,10 +206,7 @@ export class Leases {
           if (!this.isHeld(cur.value)) return false;
           throw new NotHolderError(name, cur.value.holder.id, target.holderId);
         }
-        const now = this.now();
-        const doc: LeaseDoc = { ...cur.value, holder: null, token: null, expires_at: iso(now), released_at: iso(now) };
-        tried = true;
-        await this.store.replaceText(path, render(doc), cur.sha, `release lease ${name}`);
+        await this.store.remove(path, cur.sha, `release lease ${name}`);
         return true;
       } catch (err) {
         if (err instanceof NotHolderError) throw err;
@@ -212,10 +232,23 @@ export class Leases {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  private leaseOf(doc: LeaseDoc, holder: LeaseHolder, token: string): Lease {
+  private leaseOf(doc: LeaseDoc, holder: LeaseHolder, token: string, sha: string): Lease {
     const acquiredAt = doc.acquired_at ? Date.parse(doc.acquired_at) : this.now();
     const expiresAt = doc.expires_at ? Date.parse(doc.expires_at) : acquiredAt;
-    return { name: doc.name, path: Leases.path(doc.name), holder, token, fence: doc.fence, acquiredAt, expiresAt };
+    return { name: doc.name, path: Leases.path(doc.name), holder, token, fence: doc.fence, acquiredAt, expiresAt, sha };
+  }
+
+  /** The document as `lease`'s holder last wrote it. */
+  private docOf(lease: Lease): LeaseDoc {
+    return {
+      name: lease.name,
+      holder: lease.holder,
+      token: lease.token,
+      acquired_at: iso(lease.acquiredAt),
+      expires_at: iso(lease.expiresAt),
+      renewed_at: null,
+      fence: lease.fence,
+    };
   }
 
   /** Wait before the next round after a lost race or a passing failure; rethrow anything else. */

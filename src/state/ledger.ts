@@ -21,6 +21,10 @@ export const ledgerEntrySchema = z.object({
   turns: z.number().int().nonnegative().default(0),
   status: z.string().optional(),
   pipeline_url: z.string().optional(),
+  /** The project the run worked for (per-key totals are per project). */
+  project: z.string().optional(),
+  duration_ms: z.number().int().nonnegative().optional(),
+  session_id: z.string().optional(),
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 export type LedgerEntryInput = Omit<z.input<typeof ledgerEntrySchema>, "id" | "at"> & { at?: string };
