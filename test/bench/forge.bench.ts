@@ -11,7 +11,7 @@ export const bench: Bench = async () => {
   const sandbox = await startSandboxForge({ seed: "empty" });
   const forge = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
   try {
-    await forge.createRepo({ name: "bench", autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
+    await forge.createRepo({ name: "bench", autoInit: true });
     const repo = forge.repo({ owner: "admin", name: "bench" });
     await repo.labels.ensure([{ name: "backlog", color: "0075ca" }]);
     // Backlog issues spread among the others, created 8 at a time.

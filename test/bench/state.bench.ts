@@ -9,7 +9,7 @@ export const bench: Bench = async () => {
   const sandbox = await startSandboxForge({ seed: "empty" });
   const admin = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
   try {
-    await admin.createRepo({ name: "ops", autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
+    await admin.createRepo({ name: "ops", autoInit: true });
     const forge = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
     const store = new StateStore({ contents: forge.repo({ owner: "admin", name: "ops" }).contents, author: { agent: "bench" } });
     const leases = new Leases(store);

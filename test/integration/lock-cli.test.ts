@@ -17,7 +17,7 @@ describe("disinto lock", () => {
   before(async () => {
     sandbox = await startSandboxForge({ seed: "empty" });
     const admin = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
-    await admin.createRepo({ name: "p-ops", autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
+    await admin.createRepo({ name: "p-ops", autoInit: true });
     await admin.close();
     env = { DISINTO_FORGE_URL: sandbox.url, DISINTO_FORGE_TOKEN: sandbox.users["admin"]!.token, DISINTO_OPS_REPO: "admin/p-ops" };
   });

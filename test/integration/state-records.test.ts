@@ -23,7 +23,7 @@ describe("state records", () => {
   let n = 0;
   async function store(pipelineUrl?: string): Promise<StateStore> {
     const name = `ops-${++n}`;
-    await forge.createRepo({ name, autoInit: true } as Parameters<ForgejoForge["createRepo"]>[0]);
+    await forge.createRepo({ name, autoInit: true });
     return new StateStore({ contents: forge.repo({ owner: "admin", name }).contents, author: { agent: "dev", identity: "dev-bot", ...(pipelineUrl ? { pipelineUrl } : {}) } });
   }
 
@@ -42,9 +42,9 @@ describe("state records", () => {
     const phases = new PhaseStore(s);
     const a = await leases.acquire("dev/shop/dev-bot", { ttlMs: 60_000, holder: { id: "a" } });
     assert.ok(a.acquired);
-    let rec = await phases.write(a.lease, "shop", "dev-bot", () => ({ phase: "implementing", issue: 12, branch: "fix/issue-12", note: "claimed" }), "claim #12");
-    rec = await phases.write(a.lease, "shop", "dev-bot", () => ({ phase: "awaiting_ci", pr: 34 }), "PR #34");
-    rec = await phases.write(a.lease, "shop", "dev-bot", (cur) => ({ ci_fix_attempts: cur.ci_fix_attempts + 1 }), "ci fix");
+    await phases.write(a.lease, "shop", "dev-bot", () => ({ phase: "implementing", issue: 12, branch: "fix/issue-12", note: "claimed" }), "claim #12");
+    await phases.write(a.lease, "shop", "dev-bot", () => ({ phase: "awaiting_ci", pr: 34 }), "PR #34");
+    const rec = await phases.write(a.lease, "shop", "dev-bot", (cur) => ({ ci_fix_attempts: cur.ci_fix_attempts + 1 }), "ci fix");
     assert.equal(rec.phase, "awaiting_ci");
     assert.equal(rec.ci_fix_attempts, 1);
     assert.deepEqual(
