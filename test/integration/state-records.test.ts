@@ -64,6 +64,24 @@ describe("state records", () => {
     assert.ok(commit?.lastCommitSha);
   });
 
+  it("a live lease is taken over when its holder's pipeline is known to have finished, and only then", async () => {
+    const s = await store();
+    const finished = new Set<string>();
+    const leases = new Leases(s, { holderFinished: (h) => Promise.resolve(h.pipeline_url !== undefined && finished.has(h.pipeline_url)) });
+    const a = await leases.acquire("review/shop/pr-3", { ttlMs: 3_600_000, holder: { id: "a", pipeline_url: "https://ci/repos/1/pipeline/5" } });
+    assert.ok(a.acquired);
+    const early = await leases.acquire("review/shop/pr-3", { ttlMs: 60_000, holder: { id: "b" } });
+    assert.equal(early.acquired, false, "a running holder keeps its lease");
+    finished.add("https://ci/repos/1/pipeline/5");
+    const late = await leases.acquire("review/shop/pr-3", { ttlMs: 60_000, holder: { id: "b" } });
+    assert.ok(late.acquired);
+    assert.equal(late.tookOverFrom?.holder?.id, "a");
+    assert.ok(late.lease.fence > a.lease.fence);
+    // The finished holder's late release does not free its successor's lease.
+    assert.equal(await leases.release(a.lease), false);
+    assert.equal((await leases.inspect("review/shop/pr-3"))?.holder?.id, "b");
+  });
+
   it("a corrupt stored document is a clear error, not a silent reset", async () => {
     const s = await store();
     await s.createText("state/shop/dev/dev-bot.json", "{ not json", "corrupt");
