@@ -18,6 +18,7 @@ import { runStep } from "../host/run.ts";
 import { lookupSecret } from "../host/secrets.ts";
 import { baseSettingsSchema } from "../host/settings.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
+import { WoodpeckerCi, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
 import type { LogSink } from "../host/logger.ts";
 import { createBackend } from "../llm/factory.ts";
 import { parseScript } from "../llm/scripted/script.ts";
@@ -70,6 +71,8 @@ export interface AgentRuntime {
   leases: Leases;
   phases: PhaseStore;
   ledger: Ledger;
+  /** The Woodpecker client, when `ci_url` and `ci_token` are set. */
+  ci: Ci | undefined;
   /** Who this run is, for lease documents. */
   holder: LeaseHolder;
   /** The identity's LLM backend, created on first use (idle runs never build one). */
@@ -121,6 +124,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
   const forgeUrl = required(s.forge_url, "forge_url", "the forge's root URL, e.g. https://git.example.com");
   const token = required(s.forge_token, "forge_token", "this agent's forge API token (a secret: `forge_token: {from_secret: …}`)");
   const forge = new ForgejoForge({ url: forgeUrl, token, redactor: ctx.redactor });
+  const ci = s.ci_url !== undefined && s.ci_token !== undefined ? new WoodpeckerCi({ url: s.ci_url, token: s.ci_token, redactor: ctx.redactor }) : undefined;
   let closed = false;
   const dirs: string[] = [];
   try {
@@ -141,7 +145,8 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
       ...(ctx.pipeline.url ? { pipeline_url: ctx.pipeline.url } : {}),
       pid: process.pid,
     };
-    const leases = new Leases(state);
+    // With a CI client, a lease whose holder's pipeline has finished is free before it expires.
+    const leases = new Leases(state, ci ? { holderFinished: (h) => pipelineFinished(ci, h.pipeline_url) } : {});
     let backend: LlmBackend | undefined;
     const rt: AgentRuntime = {
       ctx,
@@ -156,6 +161,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
       leases,
       phases: new PhaseStore(state),
       ledger: new Ledger(state),
+      ci,
       holder,
       async backend() {
         if (identity.backend === undefined) {
@@ -195,15 +201,26 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         if (closed) return;
         closed = true;
         ctx.meter.request("forge", forge.requestStats().total);
+        if (ci) ctx.meter.request("ci", ci.requestStats().total);
         await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-        await forge.close();
+        await Promise.all([forge.close(), ci?.close()]);
       },
     };
     return rt;
   } catch (err) {
-    await forge.close();
+    await Promise.all([forge.close(), ci?.close()]);
     throw err;
   }
+}
+
+const FINISHED = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
+
+/** Whether the pipeline at `url` has finished; false when unknown (the lease then runs its time). */
+async function pipelineFinished(ci: Ci, url: string | undefined): Promise<boolean> {
+  const ref = url ? pipelineRefFromUrl(url) : undefined;
+  if (!ref) return false;
+  const p = await ci.repo(ref.repoId).pipelines.get(ref.number);
+  return p !== undefined && FINISHED.has(p.status);
 }
 
 /** The project config's backend entry, turned into the LLM layer's backend config. */
