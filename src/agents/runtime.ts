@@ -20,7 +20,10 @@ import { baseSettingsSchema } from "../host/settings.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
 import { WoodpeckerCi, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
 import type { LogSink } from "../host/logger.ts";
+import type { Accounting } from "../llm/accounting.ts";
 import { createBackend } from "../llm/factory.ts";
+import { opsRepoHooks } from "../llm/ops-repo.ts";
+import { backendPlan, capsOf } from "../llm/project-backend.ts";
 import { parseScript } from "../llm/scripted/script.ts";
 import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
 import { Leases, type LeaseHolder } from "../state/lease.ts";
@@ -79,6 +82,10 @@ export interface AgentRuntime {
   backend(): Promise<LlmBackend>;
   /** The backend's credentials, for RunTask.env: only the names the backend owns. */
   backendEnv(backend: LlmBackend): BackendEnv;
+  /** Turn and time limits the project config sets for this identity's backend. */
+  llmLimits: { maxTurns: number | undefined; timeoutMinutes: number | undefined };
+  /** Ledger, sessions and slots in the ops repo, and the [limits] spend caps: for runWithAccounting. */
+  accounting: Accounting;
   git: GitAccess;
   /** A fresh directory for this run's working trees, removed when the run ends. */
   workDir(): Promise<string>;
@@ -147,6 +154,8 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
     };
     // With a CI client, a lease whose holder's pipeline has finished is free before it expires.
     const leases = new Leases(state, ci ? { holderFinished: (h) => pipelineFinished(ci, h.pipeline_url) } : {});
+    const backendEntry = identity.backend !== undefined ? config.backends[identity.backend] : undefined;
+    const plan = backendEntry ? backendPlan(backendEntry) : undefined;
     let backend: LlmBackend | undefined;
     const rt: AgentRuntime = {
       ctx,
@@ -177,6 +186,17 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
           if (v !== undefined) out[name] = v;
         }
         return out;
+      },
+      llmLimits: { maxTurns: plan?.maxTurns, timeoutMinutes: plan?.timeoutMinutes },
+      accounting: {
+        ...opsRepoHooks(state, {
+          project: config.name,
+          agent: role,
+          holder,
+          capacity: plan?.slots ?? 1,
+          ...(ctx.pipeline.url ? { pipelineUrl: ctx.pipeline.url } : {}),
+        }),
+        caps: capsOf(config.limits),
       },
       git: {
         url: `${forgeUrl.replace(/\/+$/, "")}/${config.repo}.git`,
@@ -223,37 +243,20 @@ async function pipelineFinished(ci: Ci, url: string | undefined): Promise<boolea
   return p !== undefined && FINISHED.has(p.status);
 }
 
-/** The project config's backend entry, turned into the LLM layer's backend config. */
+/** The project config's backend entry, turned into the LLM layer's backend. */
 async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Promise<LlmBackend> {
   const file = `projects/${rt.config.name}.toml`;
   const b = rt.config.backends[name];
   if (b === undefined) throw new ConfigError([{ file, path: `backends.${name}`, message: "missing" }]);
-  switch (b.type) {
-    case "claude-cli":
-      return createBackend({ type: "claude-cli", binary: rt.ctx.settings.claude_bin, ...(b.model ? { model: b.model } : {}) }, `${file} [backends.${name}]`);
-    case "openai":
-      return createBackend(
-        {
-          type: "openai",
-          baseUrl: b.base_url,
-          model: b.model,
-          ...(b.api_key_env ? { apiKeyEnv: b.api_key_env } : {}),
-          ...(b.price_input_per_mtok !== undefined || b.price_output_per_mtok !== undefined
-            ? { prices: { inputPerMTok: b.price_input_per_mtok ?? 0, outputPerMTok: b.price_output_per_mtok ?? 0 } }
-            : {}),
-        },
-        `${file} [backends.${name}]`,
-      );
-    case "scripted": {
-      rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`);
-      // An absolute path is a local file (tests, the demo); a relative one lives in the ops repo.
-      if (b.script.startsWith("/")) return createBackend({ type: "scripted", script: b.script }, `${file} [backends.${name}]`);
-      const doc = await ops.contents.get(b.script);
-      if (doc === undefined) throw new ConfigError([{ file, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
-      const data: unknown = b.script.endsWith(".toml") ? parseToml(doc.text) : JSON.parse(doc.text);
-      return createBackend({ type: "scripted", script: parseScript(data, b.script) }, `${file} [backends.${name}]`);
-    }
-  }
+  const where = `${file} [backends.${name}]`;
+  if (b.type !== "scripted") return createBackend(backendPlan(b, { claudeBinary: rt.ctx.settings.claude_bin }).config, where);
+  rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`);
+  // An absolute path is a local file (tests, the demo); a relative one lives in the ops repo.
+  if (b.script.startsWith("/")) return createBackend(backendPlan(b).config, where);
+  const doc = await ops.contents.get(b.script);
+  if (doc === undefined) throw new ConfigError([{ file, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
+  const data: unknown = b.script.endsWith(".toml") ? parseToml(doc.text) : JSON.parse(doc.text);
+  return createBackend(backendPlan(b, { script: parseScript(data, b.script) }).config, where);
 }
 
 export interface RunAgentOptions {

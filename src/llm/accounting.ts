@@ -6,7 +6,7 @@
 import { Redactor } from "../lib/redact.ts";
 import { formatTokens, redactingSink } from "./progress.ts";
 import { decodeSession } from "./session.ts";
-import { emptyUsage, totalTokens } from "./types.ts";
+import { emptyUsage, NoSlotError, totalTokens } from "./types.ts";
 import type { Backend, RunResult, RunTask, SessionBlob, SessionStore, Slots, UsageLedger } from "./types.ts";
 
 export interface Caps {
@@ -89,7 +89,16 @@ export async function runWithAccounting<T>(backend: Backend, task: AccountedTask
   });
 
   // ── the run, inside a slot ──
-  const release = await acc.slots.acquire(backend.name);
+  let release: () => Promise<void>;
+  try {
+    release = await acc.slots.acquire(backend.name, { deadline: task.limits.deadline, log });
+  } catch (err) {
+    // Nothing was spent and nothing started: like a spent cap, the caller stops cleanly and
+    // the next tick tries again.
+    if (!(err instanceof NoSlotError)) throw err;
+    log.warn(`${backend.name}: budget — ${err.message}`);
+    return { status: "budget", reason: err.message, text: "", usage: emptyUsage(), costUsd: 0, turns: 0, durationMs: 0, transcriptPath: "", resumed: false };
+  }
   let result: RunResult<T>;
   let resumed = resume !== undefined;
   try {

@@ -1,13 +1,13 @@
 // Public surface of the LLM layer.
 export type * from "./types.ts";
-export { addUsage, emptyUsage, totalTokens } from "./types.ts";
+export { addUsage, emptyUsage, NoSlotError, totalTokens } from "./types.ts";
 export { isAllowedName, llmEnv, pickCredentials } from "./env.ts";
 export { runWithAccounting } from "./accounting.ts";
 export type { AccountedResult, AccountedTask, Accounting, Caps } from "./accounting.ts";
 export { InMemoryLedger, InMemorySessionStore, InMemorySlots } from "./memory.ts";
 export { backendConfigSchema, createBackend, scriptedConfigSchema } from "./factory.ts";
 export type { BackendConfig } from "./factory.ts";
-export { formatRun, tryBackend } from "./try.ts";
+export { DEFAULT_TRY_PROMPT, formatRun, tryBackend } from "./try.ts";
 export type { TrySummary } from "./try.ts";
 export { ClaudeCliBackend, claudeCliConfigSchema } from "./claude-cli/backend.ts";
 export { OpenAiBackend, openaiConfigSchema } from "./openai/backend.ts";
@@ -16,3 +16,7 @@ export { loadScript, parseScript, scriptSchema } from "./scripted/script.ts";
 export { costOf, priceTableSchema } from "./meter.ts";
 export type { PriceTable } from "./meter.ts";
 export { decodeSession, encodeSession, MAX_SESSION_COMPRESSED_BYTES } from "./session.ts";
+export { keyPath, MAX_STORED_SESSION_BYTES, opsRepoHooks, OpsRepoLedger, OpsRepoSessionStore, OpsRepoSlots, pathSegment, StoredSessionError } from "./ops-repo.ts";
+export type { KeyTotals, OpsRepoAccountingOptions, OpsRepoLedgerOptions, OpsRepoSessionsOptions, OpsRepoSlotsOptions } from "./ops-repo.ts";
+export { backendPlan, capsOf } from "./project-backend.ts";
+export type { BackendPlan, PlanOptions } from "./project-backend.ts";

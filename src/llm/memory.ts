@@ -1,7 +1,7 @@
 // In-memory ledger, session store and slots: for tests and local runs. The ops-repo-backed
-// implementations (src/state/) satisfy the same interfaces.
-import { addUsage, emptyUsage } from "./types.ts";
-import type { LedgerEntry, LedgerQuery, LedgerTotals, SessionBlob, SessionStore, Slots, UsageLedger } from "./types.ts";
+// implementations (ops-repo.ts, over src/state/) satisfy the same interfaces.
+import { addUsage, emptyUsage, NoSlotError } from "./types.ts";
+import type { LedgerEntry, LedgerQuery, LedgerTotals, SessionBlob, SessionStore, SlotWait, Slots, UsageLedger } from "./types.ts";
 
 export class InMemoryLedger implements UsageLedger {
   readonly entries: LedgerEntry[] = [];
@@ -49,11 +49,24 @@ export class InMemorySlots implements Slots {
     this.capacity = typeof capacity === "number" ? () => capacity : (b) => capacity[b] ?? 1;
   }
 
-  async acquire(backend: string): Promise<() => Promise<void>> {
+  async acquire(backend: string, wait: SlotWait = {}): Promise<() => Promise<void>> {
     if ((this.inUse.get(backend) ?? 0) >= this.capacity(backend)) {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const q = this.waiting.get(backend) ?? [];
-        q.push(resolve);
+        const timer =
+          wait.deadline === undefined
+            ? undefined
+            : setTimeout(() => {
+                // still queued: leave the queue, so a later release does not hand it a slot
+                const at = q.indexOf(take);
+                if (at >= 0) q.splice(at, 1);
+                reject(new NoSlotError(backend, `all ${this.capacity(backend)} held until the deadline`));
+              }, Math.max(0, wait.deadline - Date.now()));
+        const take = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        q.push(take);
         this.waiting.set(backend, q);
       });
     } else {

@@ -138,9 +138,29 @@ export interface SessionStore {
   save(key: string, blob: SessionBlob): Promise<void>;
 }
 
-/** Concurrency bound per backend (not per project): acquire waits for a free slot. */
+export interface SlotWait {
+  /** Epoch ms: give up waiting then (a run waits at most until its own deadline). */
+  deadline?: number;
+  /** Told once when the run has to wait. */
+  log?: ProgressSink;
+}
+
+/**
+ * Concurrency bound per backend (not per project): acquire waits for a free slot and resolves
+ * to its release function, or rejects with NoSlotError when none frees up before the deadline.
+ */
 export interface Slots {
-  acquire(backend: string): Promise<() => Promise<void>>;
+  acquire(backend: string, wait?: SlotWait): Promise<() => Promise<void>>;
+}
+
+/** Every slot of a backend stayed taken until the deadline: the run did not start. */
+export class NoSlotError extends Error {
+  readonly backend: string;
+  constructor(backend: string, detail: string) {
+    super(`no free slot for backend ${backend}: ${detail}`);
+    this.name = "NoSlotError";
+    this.backend = backend;
+  }
 }
 
 export function emptyUsage(): Usage {

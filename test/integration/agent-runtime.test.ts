@@ -41,6 +41,10 @@ type = "openai"
 base_url = "http://127.0.0.1:9/v1"
 model = "tiny"
 api_key_env = "LOCAL_LLM_KEY"
+max_turns = 12
+
+[limits]
+budget_usd_per_day = 5
 `;
 
 describe("agent runtime", () => {
@@ -69,12 +73,12 @@ describe("agent runtime", () => {
 
   it("loads the project config from the ops repo and hands the agent working clients", async () => {
     const s = sink();
-    let seen: { login: string; repo: string; gitUrl: string; cred: Record<string, string> } | undefined;
+    let seen: { login: string; repo: string; gitUrl: string; cred: Record<string, string>; caps: unknown; maxTurns: number | undefined } | undefined;
     const code = await runAgent(
       "dev",
       async (rt) => {
         const b = await rt.backend();
-        seen = { login: rt.login, repo: rt.repo.ref.owner + "/" + rt.repo.ref.name, gitUrl: rt.git.url, cred: { ...rt.backendEnv(b) } };
+        seen = { login: rt.login, repo: rt.repo.ref.owner + "/" + rt.repo.ref.name, gitUrl: rt.git.url, cred: { ...rt.backendEnv(b) }, caps: rt.accounting.caps, maxTurns: rt.llmLimits.maxTurns };
         // The state store writes to the ops repo as this identity.
         await rt.state.updateText("journal/dev/test.md", () => "hello\n", "test write");
         return { outcome: "done", summary: "checked" };
@@ -82,7 +86,14 @@ describe("agent runtime", () => {
       { env: env({ LOCAL_LLM_KEY: "llm-key-canary-1234" }), streams: { stdout: s.out } },
     );
     assert.equal(code, 0, s.text());
-    assert.deepEqual(seen, { login: "dev-bot", repo: "admin/shop", gitUrl: `${sandbox.url}/admin/shop.git`, cred: { LOCAL_LLM_KEY: "llm-key-canary-1234" } });
+    assert.deepEqual(seen, {
+      login: "dev-bot",
+      repo: "admin/shop",
+      gitUrl: `${sandbox.url}/admin/shop.git`,
+      cred: { LOCAL_LLM_KEY: "llm-key-canary-1234" },
+      caps: { perDayUsd: 5 },
+      maxTurns: 12,
+    });
     const written = await admin.repo({ owner: "admin", name: "shop-ops" }).contents.get("journal/dev/test.md");
     assert.equal(written?.text, "hello\n");
     assert.match(s.text(), /checked/);
