@@ -126,6 +126,8 @@ export interface ExecutorOptions {
   killGraceMs?: number;
   /** Pipelines running at once; later ones wait in `pending` (default 2). */
   maxConcurrentPipelines?: number;
+  /** Allocates workflow and step ids (a server keeps them unique across restarts); default a counter from 1. */
+  nextId?: () => number;
 }
 
 export interface PipelineRequest {
@@ -135,6 +137,11 @@ export interface PipelineRequest {
   secrets?: readonly SecretDef[];
   /** Per workflow, like the repo's timeout setting. */
   timeoutMs?: number;
+  /**
+   * Manual / cron / restart pipeline variables: seen by `evaluate` and given to every step
+   * (plugins included, as in Woodpecker ≤ 3.17) below the CI's own variables.
+   */
+  variables?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineRun {
@@ -147,12 +154,16 @@ export interface PipelineRun {
 export class Executor {
   private readonly opts: ExecutorOptions;
   private readonly listeners = new Set<ExecutorListener>();
-  private nextId = 1;
+  private counter = 1;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
+  }
+
+  private nextId(): number {
+    return this.opts.nextId ? this.opts.nextId() : this.counter++;
   }
 
   subscribe(listener: ExecutorListener): () => void {
@@ -172,13 +183,13 @@ export class Executor {
       workflows: [],
       filtered: [],
     };
-    const plan = planPipeline(req.workflows, whenContext(req.metadata, metadataEnv(req.metadata)));
+    const plan = planPipeline(req.workflows, whenContext(req.metadata, { ...req.variables, ...metadataEnv(req.metadata) }));
     record.filtered = plan.filtered;
     // pids: each workflow, then its steps, numbered through the pipeline as Woodpecker does
     let pid = 1;
     const runs: WorkflowRun[] = plan.workflows.map((p) => {
       const wfPid = pid++;
-      const wf: WorkflowRecord = { id: this.nextId++, pid: wfPid, name: p.config.name, file: p.config.file, state: "pending", steps: [] };
+      const wf: WorkflowRecord = { id: this.nextId(), pid: wfPid, name: p.config.name, file: p.config.file, state: "pending", steps: [] };
       const steps = this.compileSteps(req, p.config, wf, () => pid++);
       record.workflows.push(wf);
       return { plan: p, record: wf, steps };
@@ -227,10 +238,10 @@ export class Executor {
   }
 
   private compileSteps(req: PipelineRequest, config: WorkflowConfig, wf: WorkflowRecord, nextPid: () => number): CompiledStep[] {
-    const ctx = whenContext(req.metadata, metadataEnv(req.metadata, { name: config.name, number: wf.pid }));
+    const ctx = whenContext(req.metadata, { ...req.variables, ...metadataEnv(req.metadata, { name: config.name, number: wf.pid }) });
     const out: CompiledStep[] = [];
     const mk = (name: string, type: StepType, image: string, failure: StepConfig["failure"]): StepRecord => ({
-      id: this.nextId++,
+      id: this.nextId(),
       pid: nextPid(),
       ppid: wf.pid,
       name,
@@ -377,7 +388,9 @@ export class Executor {
           result = await this.clone(req.source, dir, workspace, base, log, deadline, signal, redactor);
         } else {
           const cwd = step.config.directory ? join(workspace, step.config.directory) : workspace;
+          // pipeline variables sit lowest: they cannot replace PATH/HOME or any CI variable
           const env: Record<string, string> = {
+            ...req.variables,
             ...base,
             ...stepEnv(req.metadata, { name: wf.name, number: wf.pid }, { name: rec.name, number: rec.pid, type: rec.type, started: rec.started }, { pipelineStatus: failing ? "failure" : "success", workspace }),
             ...staticEnv.get(rec),

@@ -12,6 +12,8 @@ import { FaultInjector, type FaultRule } from "./faults.ts";
 import { RequestHandler } from "./server.ts";
 import { seedUsers, seedDemo } from "./seed.ts";
 import type { ForgeEvent } from "./events.ts";
+import { forgeAccess } from "./access.ts";
+import type { ForgeAccess } from "../ci/forge-access.ts";
 
 export type { FaultRule } from "./faults.ts";
 export { parseFaults, FAULT_SPEC_HELP } from "./faults.ts";
@@ -45,6 +47,8 @@ export interface SandboxForge {
   repos: string[];
   setFaults(rules: FaultRule[]): void;
   onEvent(listener: (e: ForgeEvent) => void): () => void;
+  /** In-process access for the sandbox CI (no HTTP, no fault injection). */
+  access: ForgeAccess;
   stop(): Promise<void>;
 }
 
@@ -89,6 +93,7 @@ export async function startSandboxForge(opts: SandboxForgeOptions = {}): Promise
     repos: store.state.repos.map((r) => `${r.owner}/${r.name}`),
     setFaults: (rules) => faults.set(rules),
     onEvent: (listener) => core.events.on(listener),
+    access: forgeAccess(core),
     async stop() {
       if (stopped) return;
       stopped = true;
