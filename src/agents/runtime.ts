@@ -270,7 +270,7 @@ export interface RunAgentOptions {
 /** What an agent entrypoint calls: build the runtime, run the tick, report, exit code. */
 export async function runAgent(role: Role, body: (rt: AgentRuntime) => Promise<Outcome>, opts: RunAgentOptions): Promise<number> {
   return runStep(
-    { schema: agentSettingsSchema, env: opts.env, flags: opts.flags, streams: opts.streams, now: opts.now },
+    { schema: agentSettingsSchema, agent: role, env: opts.env, flags: opts.flags, streams: opts.streams, now: opts.now },
     async (ctx, log) => {
       const rt = await createRuntime(ctx, log, role, { env: opts.env, ...(opts.kill ? { kill: opts.kill } : {}) });
       try {

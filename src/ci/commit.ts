@@ -38,6 +38,12 @@ export async function readCommitCi(repo: RepoForge, sha: string, opts: { require
   return commitCiFromStatuses(await repo.statuses.combined(sha), sha, opts.requiredContexts ?? []);
 }
 
+/**
+ * Contexts disinto posts itself (`disinto/review` mirrors the review verdict). They are not
+ * CI: without required contexts they are left out, or a REQUEST_CHANGES would read as red CI.
+ */
+export const OWN_CONTEXT_PREFIX = "disinto/";
+
 /** The pure half of readCommitCi: the verdict from a combined status. */
 export function commitCiFromStatuses(combined: CombinedStatus, sha: string, requiredContexts: readonly string[]): CommitCi {
   const latest = latestPerContext(combined.statuses);
@@ -51,7 +57,10 @@ export function commitCiFromStatuses(combined: CombinedStatus, sha: string, requ
     const missing = required.filter((c) => !latest.has(c));
     return { state: reduce(contexts, missing.length), sha: resultSha, contexts, missing };
   }
-  const contexts = [...latest.values()].map(toContext);
+  const all = [...latest.values()];
+  const contexts = all.filter((st) => !st.context.startsWith(OWN_CONTEXT_PREFIX)).map(toContext);
+  // Only our own statuses: nothing from CI yet (the server's combined state would count ours).
+  if (contexts.length === 0 && all.length > 0) return { state: "none", sha: resultSha, contexts, missing: [] };
   if (contexts.length === 0) {
     // A server that reports a state without listing statuses still has an opinion.
     const state: CommitCiState = combined.state === "none" ? "none" : reduce([{ context: "", state: combined.state, targetUrl: "", description: "" }], 0);

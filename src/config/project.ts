@@ -176,7 +176,9 @@ const CiSchema = z
     required_contexts: z
       .array(nonEmpty().describe("A commit status context, e.g. \"ci/woodpecker/pr/test\"."))
       .default([])
-      .describe("Commit status contexts that must be green before review and merge. Empty: the forge's combined status is used."),
+      .describe(
+        "Commit status contexts that must be green: the review agent reviews only then, and the dev agent merges only then. Empty: review has no CI gate, and dev uses every status on the commit except disinto's own (disinto/*).",
+      ),
     stale_minutes: wholeNumber(1).default(60).describe("A pipeline pending longer than this many minutes counts as stuck. Default 60."),
   })
   .prefault({})

@@ -14,6 +14,8 @@ import { peekSetting } from "./settings.ts";
 
 export interface RunStepOptions<S extends z.ZodObject> {
   schema: S;
+  /** The agent's name in the outcome line when the `agent` setting does not give one. */
+  agent?: string | undefined;
   env: Env;
   flags?: Flags | undefined;
   streams: { stdout: LogSink };
@@ -44,7 +46,7 @@ export async function runStep<S extends z.ZodObject>(opts: RunStepOptions<S>, bo
     level: oneOf(peekSetting("log_level", env, flags), ["debug", "info", "warn", "error"] as const),
     now,
   });
-  let agent = peekSetting("agent", env, flags) ?? "disinto";
+  let agent = peekSetting("agent", env, flags) ?? opts.agent ?? "disinto";
 
   let ctx: RunContext<z.output<S>>;
   try {

@@ -96,7 +96,7 @@ describe("agent runtime", () => {
     });
     const written = await admin.repo({ owner: "admin", name: "shop-ops" }).contents.get("journal/dev/test.md");
     assert.equal(written?.text, "hello\n");
-    assert.match(s.text(), /checked/);
+    assert.match(s.text(), /^dev: checked/m, "the outcome line is named after the role");
     assert.doesNotMatch(s.text(), /llm-key-canary-1234/);
   });
 

@@ -85,6 +85,15 @@ describe("commitCiFromStatuses without required contexts", () => {
     assert.equal(commitCiFromStatuses(combined([st("x", "success"), st("y", "warning")], "warning"), SHA, []).state, "pending");
   });
 
+  it("disinto's own statuses (disinto/review) are not CI: a REQUEST_CHANGES is not red CI", () => {
+    const r = commitCiFromStatuses(combined([st("ci/woodpecker/pr/test", "success"), st("disinto/review", "failure")], "failure"), SHA, []);
+    assert.equal(r.state, "success");
+    assert.deepEqual(r.contexts.map((c) => c.context), ["ci/woodpecker/pr/test"]);
+    assert.equal(commitCiFromStatuses(combined([st("disinto/review", "success")], "success"), SHA, []).state, "none", "only our own status: no CI yet");
+    // Named explicitly, it counts like any other.
+    assert.equal(commitCiFromStatuses(combined([st("disinto/review", "failure")], "failure"), SHA, ["disinto/review"]).state, "failure");
+  });
+
   it("contexts carry target URL and description, sorted by name", () => {
     const s = st("b", "failure", 7);
     const r = commitCiFromStatuses(combined([s, st("a", "success", 8)], "failure"), SHA, []);
