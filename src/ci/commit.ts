@@ -1,6 +1,7 @@
 // Reading CI for a commit, as the dev and review agents need it: the verdict from the forge's
 // commit statuses (what branch protection sees too), the pipeline behind a status link, and
 // the failing steps of that pipeline with their log tails and an infrastructure verdict.
+import { ROLES } from "../config/project.ts";
 import { HttpLayerError } from "../http/errors.ts";
 import type { CombinedStatus, CommitStatus, RepoForge, StatusState } from "../forge/types.ts";
 import { classifyInfra } from "./infra.ts";
@@ -39,10 +40,16 @@ export async function readCommitCi(repo: RepoForge, sha: string, opts: { require
 }
 
 /**
- * Contexts disinto posts itself (`disinto/review` mirrors the review verdict). They are not
- * CI: without required contexts they are left out, or a REQUEST_CHANGES would read as red CI.
+ * Statuses that come from disinto, not from the project's CI: the ones it posts itself
+ * (`disinto/review` mirrors the review verdict) and those Woodpecker posts for disinto's own
+ * workflows (`ci/woodpecker/pr/disinto-review`). Without required contexts they are left out,
+ * or a REQUEST_CHANGES — or the review pipeline still running — would read as red or pending CI.
  */
-export const OWN_CONTEXT_PREFIX = "disinto/";
+export function isOwnContext(context: string): boolean {
+  if (context.startsWith("disinto/")) return true;
+  const m = /^ci\/woodpecker\/[^/]+\/disinto-([a-z]+)(?:\/|$)/.exec(context);
+  return m !== null && (ROLES as readonly string[]).includes(m[1] ?? "");
+}
 
 /** The pure half of readCommitCi: the verdict from a combined status. */
 export function commitCiFromStatuses(combined: CombinedStatus, sha: string, requiredContexts: readonly string[]): CommitCi {
@@ -58,7 +65,7 @@ export function commitCiFromStatuses(combined: CombinedStatus, sha: string, requ
     return { state: reduce(contexts, missing.length), sha: resultSha, contexts, missing };
   }
   const all = [...latest.values()];
-  const contexts = all.filter((st) => !st.context.startsWith(OWN_CONTEXT_PREFIX)).map(toContext);
+  const contexts = all.filter((st) => !isOwnContext(st.context)).map(toContext);
   // Only our own statuses: nothing from CI yet (the server's combined state would count ours).
   if (contexts.length === 0 && all.length > 0) return { state: "none", sha: resultSha, contexts, missing: [] };
   if (contexts.length === 0) {

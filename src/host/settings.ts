@@ -272,6 +272,9 @@ function warnUnknownPlugins(keys: string[], env: Env, onWarning: ((m: string) =>
   for (const name of Object.keys(env).sort()) {
     if (name.startsWith("PLUGIN_") && !known.has(name)) {
       const setting = name.slice("PLUGIN_".length).toLowerCase();
+      // Secrets the project config names (`api_key_env`, `token_secret`) arrive as settings too
+      // and are looked up by name when needed: not unknown, just not part of the schema.
+      if (isSecretKey(setting)) continue;
       onWarning(`settings: \`${setting}\` (${name}) is not a setting of this agent; ignored`);
     }
   }

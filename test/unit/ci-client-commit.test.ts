@@ -90,6 +90,11 @@ describe("commitCiFromStatuses without required contexts", () => {
     assert.equal(r.state, "success");
     assert.deepEqual(r.contexts.map((c) => c.context), ["ci/woodpecker/pr/test"]);
     assert.equal(commitCiFromStatuses(combined([st("disinto/review", "success")], "success"), SHA, []).state, "none", "only our own status: no CI yet");
+    // Woodpecker's statuses for disinto's own workflows are not the project's CI either.
+    const wp = commitCiFromStatuses(combined([st("ci/woodpecker/pr/test", "success"), st("ci/woodpecker/pr/disinto-review", "pending"), st("ci/woodpecker/cron/disinto-dev", "failure")]), SHA, []);
+    assert.equal(wp.state, "success");
+    // Only workflows named after a disinto agent are ours; a project's own "disinto-tests" is CI.
+    assert.equal(commitCiFromStatuses(combined([st("ci/woodpecker/pr/disinto-tests", "failure")], "failure"), SHA, []).state, "failure");
     // Named explicitly, it counts like any other.
     assert.equal(commitCiFromStatuses(combined([st("disinto/review", "failure")], "failure"), SHA, ["disinto/review"]).state, "failure");
   });

@@ -213,4 +213,8 @@ describe("RunContext deadline, settings and secrets", () => {
   it("collects unknown-setting warnings", () => {
     assert.deepEqual(ctxFor(woodpecker({ PLUGIN_AGNET: "dev" })).warnings, ["settings: `agnet` (PLUGIN_AGNET) is not a setting of this agent; ignored"]);
   });
+
+  it("does not call secrets the config names (api keys, tokens) unknown settings", () => {
+    assert.deepEqual(ctxFor(woodpecker({ PLUGIN_ANTHROPIC_API_KEY: "sk-ant-canary-123456", PLUGIN_FORGE_DEV_TOKEN: "t0ken-canary-1" })).warnings, []);
+  });
 });
