@@ -1,0 +1,314 @@
+// One stretch of model work on an issue's branch: a fresh implementation, a CI fix, an answer
+// to a review, or the recovery of a run that died. The model edits the tree; the runner — not
+// the model — checks the result (there is a change, no protected path is touched without the
+// issue's permission, the test command passes, with bounded feedback rounds), then commits
+// and pushes. Work cut short by the deadline or a failing model is committed as work in
+// progress and pushed, so no tick's work is lost.
+import type { Formula } from "../../config/formula.ts";
+import type { Issue } from "../../forge/types.ts";
+import { protectedChanges } from "../../git/protected.ts";
+import { runWithAccounting, type AccountedResult, type Accounting } from "../../llm/accounting.ts";
+import { opsRepoHooks } from "../../llm/ops-repo.ts";
+import { capsOf } from "../../llm/project-backend.ts";
+import { totalTokens, type Backend } from "../../llm/types.ts";
+import type { AgentRuntime } from "../runtime.ts";
+import type { DevLabels } from "./labels.ts";
+import { sameLogin } from "./lifecycle.ts";
+import {
+  implementPrompt,
+  nudgePrompt,
+  protectedPrompt,
+  recoveryPrompt,
+  testFailurePrompt,
+  type IssueContext,
+  type PromptComment,
+  type TaskFacts,
+} from "./prompt.ts";
+import { devResultSchema, type DevResult, type Refusal } from "./result.ts";
+import { commitMessage, isWipSubject, pullIsFor } from "./text.ts";
+import { runTestCommand, Workspace } from "./workspace.ts";
+
+/** Time kept after the model stops: checks, commit, push, PR, phase write. */
+export const AFTER_LLM_MARGIN_MS = 3 * 60_000;
+/** Model runs shorter than this are not started: the next tick does better with a full step. */
+export const MIN_LLM_MS = 4 * 60_000;
+const MAX_TEST_ROUNDS = 2;
+const TEST_TIMEOUT_MS = 15 * 60_000;
+
+export type WorkKind =
+  | { kind: "implement" }
+  | { kind: "ci_fix"; prompt: string }
+  | { kind: "review_fix"; prompt: string }
+  | { kind: "recover"; followUp: string | undefined; as: "implement" | "ci_fix" | "review_fix" };
+
+export interface WorkInput {
+  issue: Issue;
+  branch: string;
+  pr: number | undefined;
+  /** The phase the record was in when this work started (for the recovery prompt). */
+  lastPhase: string;
+  /** The head commit CI or the review judged (follow-ups): the fix must move past it. */
+  judgedHead: string | undefined;
+  work: WorkKind;
+  formula: Formula;
+  labels: DevLabels;
+  backlog: readonly { number: number; title: string }[];
+}
+
+export type WorkResult =
+  | { kind: "pushed"; head: string; summary: string; testsFailing: boolean }
+  | { kind: "refused"; result: Refusal }
+  | { kind: "escalate"; reason: string; details: string }
+  | { kind: "paused"; reason: string }
+  | { kind: "interrupted"; reason: string; head: string | undefined }
+  /** The backend could not run at all (not the issue's fault): the tick fails, the phase stays. */
+  | { kind: "failed"; reason: string };
+
+export function sessionKey(branch: string): string {
+  return branch;
+}
+
+export function budgetKey(issue: number): string {
+  return `issue-${issue}`;
+}
+
+/** The ledger, sessions and slots in the ops repo, and the project's caps. */
+export function accountingOf(rt: AgentRuntime, backend: Backend): Accounting {
+  const given = (rt as { accounting?: Omit<Accounting, "caps"> }).accounting;
+  const entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
+  const slots = entry !== undefined && "slots" in entry ? entry.slots : 1;
+  const hooks =
+    given ??
+    opsRepoHooks(rt.state, {
+      project: rt.config.name,
+      agent: "dev",
+      holder: rt.holder,
+      capacity: { [backend.name]: slots },
+      ...(rt.ctx.pipeline.url ? { pipelineUrl: rt.ctx.pipeline.url } : {}),
+    });
+  return { ...hooks, caps: capsOf(rt.config.limits), now: () => new Date(rt.now()) };
+}
+
+function maxTurnsOf(rt: AgentRuntime): number {
+  const entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
+  return entry !== undefined && "max_turns" in entry ? entry.max_turns : 60;
+}
+
+/** Everything the fresh prompt says about the issue: comments (trusted or not), guidance files, prior art. */
+export async function issueContext(rt: AgentRuntime, input: WorkInput): Promise<IssueContext> {
+  const { issue } = input;
+  const owner = rt.config.repo.split("/")[0] ?? "";
+  const trust = new Map<string, boolean>();
+  const trusted = async (login: string): Promise<boolean> => {
+    if (sameLogin(login, owner)) return true;
+    let t = trust.get(login.toLowerCase());
+    if (t === undefined) {
+      t = await rt.repo.collaborators.isCollaborator(login).catch(() => false);
+      trust.set(login.toLowerCase(), t);
+    }
+    return t;
+  };
+  const comments: PromptComment[] = [];
+  for (const c of await rt.repo.comments.list(issue.number)) {
+    // Our own status comments are not instructions for the next run.
+    if (sameLogin(c.author, rt.login) || c.body.includes("<!-- disinto-dev:")) continue;
+    comments.push({ author: c.author, at: c.createdAt, body: c.body, trusted: await trusted(c.author) });
+  }
+  const files: { path: string; text: string }[] = [];
+  for (const path of input.formula.context.files) {
+    const f = await rt.repo.contents.get(path, { ref: rt.config.primary_branch }).catch(() => undefined);
+    if (f !== undefined) files.push({ path, text: f.text });
+  }
+  let priorArt: IssueContext["priorArt"];
+  const closed = await rt.repo.pulls.list({ state: "closed", sort: "recentupdate", page: 1, limit: 50 });
+  const prior = closed.find((p) => !p.merged && (pullIsFor(p, issue.number) || new RegExp(`#${issue.number}\\b`).test(p.title)));
+  if (prior !== undefined) priorArt = { pr: prior.number, diff: await rt.repo.pulls.diff(prior.number).catch(() => "") };
+  if (priorArt?.diff === "") priorArt = undefined;
+  return { issue, comments, files, priorArt, backlog: input.backlog.filter((b) => b.number !== issue.number) };
+}
+
+function facts(rt: AgentRuntime, input: WorkInput): TaskFacts {
+  return {
+    repo: rt.config.repo,
+    branch: input.branch,
+    primary: rt.config.primary_branch,
+    testCommand: rt.config.test_command,
+    protectedPaths: rt.config.protected_paths,
+    protectedAllowed: input.issue.labels.includes(input.labels.allowProtected),
+    allowLabel: input.labels.allowProtected,
+  };
+}
+
+/**
+ * The branch already carries finished work the record does not know about: a run pushed it and
+ * died before recording it. Its last commit is not work in progress and is past `judgedHead`
+ * (the head CI or the review judged). The summary is that commit's message body.
+ */
+async function pushedEarlier(ws: Workspace, judgedHead: string | undefined): Promise<WorkResult | undefined> {
+  if (!ws.resumed) return undefined;
+  const ahead = await ws.commitsAhead();
+  const last = ahead[0];
+  if (last === undefined || isWipSubject(last.subject)) return undefined;
+  const head = await ws.git.head();
+  if (head === judgedHead) return undefined;
+  const body = (await ws.git.run(["log", "-1", "--format=%b", "HEAD"], { allowFail: true })).stdout.trim();
+  return { kind: "pushed", head, summary: body, testsFailing: false };
+}
+
+/** The model's part, with the runner's checks around it. The caller records phases. */
+export async function doWork(rt: AgentRuntime, input: WorkInput): Promise<WorkResult> {
+  const llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
+  if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: undefined };
+  const backend = await rt.backend();
+  const acc = accountingOf(rt, backend);
+  const ws = await Workspace.open(rt, input.branch);
+  try {
+    return await workIn(rt, input, ws, backend, acc, llmDeadline);
+  } finally {
+    await ws.close();
+  }
+}
+
+async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend: Backend, acc: Accounting, llmDeadline: number): Promise<WorkResult> {
+  const { issue } = input;
+  const f = facts(rt, input);
+  const full = implementPrompt(input.formula, f, await issueContext(rt, input));
+  const key = sessionKey(input.branch);
+  let prompt: string;
+  let recovery: string;
+  const kind = input.work.kind === "recover" ? input.work.as : input.work.kind;
+  const followUp = input.work.kind === "ci_fix" || input.work.kind === "review_fix" ? input.work.prompt : input.work.kind === "recover" ? input.work.followUp : undefined;
+  if (input.work.kind === "implement" && !ws.resumed) {
+    prompt = full;
+    recovery = full;
+  } else if (input.work.kind === "recover" || input.work.kind === "implement") {
+    const finished = await pushedEarlier(ws, input.judgedHead);
+    if (finished !== undefined) return finished;
+    // A run died: the whole task again, and where it stands (a resumed session gets it too —
+    // its tree may be gone).
+    recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp });
+    prompt = recovery;
+  } else {
+    prompt = followUp ?? nudgePrompt("the run was interrupted");
+    recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp });
+  }
+
+  const run = async (text: string): Promise<AccountedResult<DevResult>> => {
+    const r = await runWithAccounting(
+      backend,
+      {
+        cwd: ws.dir,
+        prompt: text,
+        tools: "edit",
+        resultSchema: devResultSchema,
+        limits: { maxTurns: maxTurnsOf(rt), deadline: llmDeadline },
+        env: rt.backendEnv(backend),
+        log: rt.log,
+        redactor: rt.ctx.redactor,
+        session: { key, recoveryPrompt: recovery },
+        budgetKey: budgetKey(issue.number),
+      },
+      acc,
+    );
+    rt.ctx.meter.llm({ tokens: totalTokens(r.usage), cost_usd: r.costUsd, turns: r.turns });
+    // After the first run the session exists: a follow-up resumes it, or rebuilds it from here.
+    recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp: undefined });
+    return r;
+  };
+
+  const wip = async (reason: string): Promise<string | undefined> => {
+    if (!(await ws.dirty())) return (await ws.commitsAhead()).length > 0 ? ws.git.head() : undefined;
+    const sha = await ws.git.commitAll(commitMessage("wip", issue.title, issue.number, `Work in progress, stopped: ${reason}.`));
+    await ws.git.push(input.branch);
+    await rt.checkpoint("wip-pushed");
+    return sha;
+  };
+
+  let r = await run(prompt);
+  await rt.checkpoint("after-llm");
+  let nudged = false;
+  let protectedFed = false;
+  let testRounds = 0;
+  let testsFailing = false;
+  for (;;) {
+    if (r.status === "budget") {
+      await wip(r.reason ?? "budget");
+      return { kind: "paused", reason: r.reason ?? "the spend cap is reached" };
+    }
+    if (r.status === "deadline") {
+      const head = await wip("the step's deadline");
+      return { kind: "interrupted", reason: "the model ran until the step's deadline", head };
+    }
+    if (r.status === "error" && r.turns === 0 && !nudged) {
+      await wip(r.reason ?? "backend error");
+      return { kind: "failed", reason: `the LLM backend did not run: ${r.reason ?? "error"}` };
+    }
+    if (r.status !== "ok" || r.result === undefined) {
+      const why = `${r.status}${r.reason ? `: ${r.reason}` : ""}`;
+      if (!nudged && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+        nudged = true;
+        rt.log.warn(`the model stopped without a valid result (${why}); nudging once`);
+        await wip(why);
+        r = await run(nudgePrompt(why));
+        continue;
+      }
+      await wip(why);
+      return { kind: "escalate", reason: "no_result", details: `The model stopped without a valid result: ${why}` };
+    }
+    const result = r.result;
+    if (result.status !== "implemented") {
+      if (kind === "implement" && !ws.resumed) return { kind: "refused", result };
+      // A refusal half-way (after a PR exists) is for a person to judge.
+      return { kind: "escalate", reason: `refused_${result.status}`, details: "reason" in result ? result.reason : "" };
+    }
+    const paths = await ws.changedPaths();
+    const dirty = await ws.dirty();
+    const moved = dirty || (input.judgedHead !== undefined && (await ws.git.head()) !== input.judgedHead);
+    if (paths.length === 0 || (kind !== "implement" && !moved)) {
+      if (!nudged) {
+        nudged = true;
+        r = await run(nudgePrompt("you reported the work as implemented, but the working tree has no change"));
+        continue;
+      }
+      return { kind: "escalate", reason: "no_change", details: "The model reported the work as implemented but changed nothing." };
+    }
+    const touched = f.protectedAllowed ? [] : protectedChanges(paths, rt.config.protected_paths);
+    if (touched.length > 0) {
+      if (!protectedFed) {
+        protectedFed = true;
+        r = await run(protectedPrompt({ paths: touched, patterns: rt.config.protected_paths }));
+        continue;
+      }
+      return {
+        kind: "escalate",
+        reason: "protected_paths",
+        details: `The change touches protected paths (${touched.join(", ")}) and the issue does not carry the ${input.labels.allowProtected} label. Nothing was pushed.`,
+      };
+    }
+    const cmd = rt.config.test_command;
+    if (cmd !== undefined && dirty) {
+      const t = await runTestCommand(rt, ws.dir, cmd, Math.min(TEST_TIMEOUT_MS, Math.max(10_000, rt.deadline - rt.now() - AFTER_LLM_MARGIN_MS)));
+      if (!t.ok) {
+        if (testRounds < MAX_TEST_ROUNDS && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+          testRounds++;
+          r = await run(testFailurePrompt({ command: cmd, exitCode: t.exitCode, tail: t.tail, round: testRounds, max: MAX_TEST_ROUNDS }));
+          continue;
+        }
+        // The CI is the gate: push, say so, and let the next tick read the verdict.
+        testsFailing = true;
+        rt.log.warn(`the test command still fails after ${testRounds} rounds of feedback; pushing for CI to judge`);
+      }
+    }
+    const summary = result.summary.trim() + (testsFailing ? `\n\n> The runner's test command (\`${cmd ?? ""}\`) still failed when this was pushed.` : "");
+    const message = commitMessage(kind, issue.title, issue.number, summary);
+    if (dirty) await ws.git.commitAll(message);
+    else if (isWipSubject((await ws.commitsAhead())[0]?.subject ?? "")) {
+      // The work was finished in the tree of an earlier run and pushed as WIP: mark it done.
+      await ws.git.run(["commit", "--quiet", "--allow-empty", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message });
+    }
+    await rt.checkpoint("after-commit");
+    await ws.git.push(input.branch);
+    await rt.checkpoint("after-push");
+    return { kind: "pushed", head: await ws.git.head(), summary, testsFailing };
+  }
+}

@@ -1,0 +1,120 @@
+// The working tree of one dev run: a fresh clone with the identity's token (through git's
+// credential helper, never the URL), on the issue's branch; what changed against the primary
+// branch; commit and push; and the project's test command, run by the runner with the same
+// token-free environment the model gets.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { Git } from "../../git/git.ts";
+import { llmEnv } from "../../llm/env.ts";
+import { signalGroup } from "../../llm/process-group.ts";
+import type { AgentRuntime } from "../runtime.ts";
+
+export class Workspace {
+  readonly git: Git;
+  readonly branch: string;
+  readonly primary: string;
+  /** The branch already existed on the remote (work of an earlier run is in the tree). */
+  readonly resumed: boolean;
+
+  private constructor(git: Git, branch: string, primary: string, resumed: boolean) {
+    this.git = git;
+    this.branch = branch;
+    this.primary = primary;
+    this.resumed = resumed;
+  }
+
+  get dir(): string {
+    return this.git.dir;
+  }
+
+  static async open(rt: AgentRuntime, branch: string): Promise<Workspace> {
+    const dir = join(await rt.workDir(), "repo");
+    const primary = rt.config.primary_branch;
+    const git = await Git.clone({
+      url: rt.git.url,
+      dir,
+      auth: rt.git.auth,
+      identity: rt.git.identity,
+      redactor: rt.ctx.redactor,
+      log: (line) => rt.log.debug(line),
+    });
+    const remote = await git.revParse(`refs/remotes/origin/${branch}`);
+    if (remote !== undefined) await git.checkoutNewBranch(branch, `refs/remotes/origin/${branch}`);
+    else await git.checkoutNewBranch(branch, `refs/remotes/origin/${primary}`);
+    return new Workspace(git, branch, primary, remote !== undefined);
+  }
+
+  /** Where the branch left the primary branch. */
+  async base(): Promise<string> {
+    return (await this.git.mergeBase(`refs/remotes/origin/${this.primary}`, "HEAD")) ?? `refs/remotes/origin/${this.primary}`;
+  }
+
+  /** Every path the branch changes, committed or not, untracked files included. */
+  async changedPaths(): Promise<string[]> {
+    const base = await this.base();
+    return [...new Set([...(await this.git.diffNames(base)), ...(await this.git.changedPaths())])].sort();
+  }
+
+  /** Uncommitted changes only. */
+  async dirty(): Promise<boolean> {
+    return (await this.git.changedPaths()).length > 0;
+  }
+
+  /** `git diff --stat` of the branch against the primary branch. */
+  async diffStat(): Promise<string> {
+    const base = await this.base();
+    return (await this.git.run(["diff", "--stat", "--no-color", base, "--"], { allowFail: true })).stdout;
+  }
+
+  /** Commits on the branch that are not on the primary branch, newest first. */
+  async commitsAhead(): Promise<{ sha: string; subject: string }[]> {
+    return this.git.log(`refs/remotes/origin/${this.primary}..HEAD`);
+  }
+
+  async close(): Promise<void> {
+    await this.git.dispose();
+  }
+}
+
+export interface TestRun {
+  ok: boolean;
+  /** undefined when it was stopped at its time limit. */
+  exitCode: number | undefined;
+  /** Last lines of stdout and stderr together, redacted. */
+  tail: string;
+}
+
+const TEST_TAIL_LINES = 60;
+
+/**
+ * Run the project's test command in the tree. Its environment is the model's (an allowlist,
+ * no forge or CI token): the command is code the model may have written.
+ */
+export function runTestCommand(rt: AgentRuntime, dir: string, command: string, timeoutMs: number): Promise<TestRun> {
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", command], { cwd: dir, env: llmEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const keep = (b: Buffer): void => {
+      out += b.toString("utf8");
+      // Only the tail is reported: keep memory bounded for chatty test suites.
+      if (out.length > 256_000) out = out.slice(-128_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(child.pid, "SIGKILL");
+    }, Math.max(1_000, timeoutMs));
+    const done = (code: number | null): void => {
+      clearTimeout(timer);
+      const tail = rt.ctx.redactor.redact(out.split("\n").slice(-TEST_TAIL_LINES).join("\n"));
+      resolve({ ok: !timedOut && code === 0, exitCode: timedOut ? undefined : (code ?? undefined), tail });
+    };
+    child.on("error", (err) => {
+      out += `\n${err.message}`;
+      done(127);
+    });
+    child.on("close", (code) => done(code));
+  });
+}
