@@ -50,8 +50,26 @@ export const commands: CommandEntry[] = [
   },
   {
     name: ["sandbox"],
-    usage: "sandbox [--port N] [--data DIR] [--seed demo|empty] [--faults SPEC]",
-    summary: "Run a local Forgejo-compatible sandbox forge (for demos and tests)",
+    usage: "sandbox [--port N] [--ci-port N] [--data DIR] [--seed demo|empty] [--faults SPEC] [--bundles DIR] [--no-scheduler]",
+    summary: "Run a local Forgejo-compatible forge and Woodpecker-compatible CI (for demos and tests)",
     load: async () => (await import("./commands/sandbox.ts")).sandboxCommand,
+  },
+  {
+    name: ["init"],
+    usage: "init <owner/repo> --forge-url URL --ci-url URL [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
+    summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
+    load: async () => (await import("./commands/init.ts")).initCommand,
+  },
+  {
+    name: ["status"],
+    usage: "status [--json] [--project NAME]",
+    summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
+    load: async () => (await import("./commands/status.ts")).statusCommand,
+  },
+  {
+    name: ["run"],
+    usage: "run <agent> [settings…]",
+    summary: "Run one tick of an agent locally, with the same settings as its CI step",
+    load: async () => (await import("./commands/run.ts")).runCommand,
   },
 ];

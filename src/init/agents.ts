@@ -1,0 +1,41 @@
+// The agents that ship as a Woodpecker plugin step and an Actions action, and what each needs
+// from the CI: the events its secrets must be readable on and whether pull requests start it.
+// One table, read by the pipeline templates, `disinto init`, the action.yml and docs.md
+// generators and `disinto status`; an agent lands here once its bundle exists.
+import type { ScheduledAgent } from "../config/project.ts";
+
+export interface PluginAgent {
+  name: ScheduledAgent;
+  /** One line for docs and action.yml. */
+  summary: string;
+  /**
+   * Woodpecker events whose pipelines run this agent, and so the events its secrets must be
+   * available to (Woodpecker hides a secret from cron and manual pipelines unless it lists them).
+   */
+  events: readonly ("cron" | "manual" | "pull_request")[];
+}
+
+export const PLUGIN_AGENTS: readonly PluginAgent[] = [
+  {
+    name: "dev",
+    summary: "Takes backlog issues to merged pull requests: implements, pushes, walks CI and review, merges.",
+    events: ["cron", "manual"],
+  },
+  {
+    name: "review",
+    summary: "Reviews open pull requests once their CI is green: a formal approval or a request for changes, follow-up issues for pre-existing problems.",
+    // Pull requests start it right after the project's CI; the cron catches what events miss.
+    events: ["cron", "manual", "pull_request"],
+  },
+];
+
+export type PluginAgentName = (typeof PLUGIN_AGENTS)[number]["name"];
+
+export function pluginAgent(name: string): PluginAgent | undefined {
+  return PLUGIN_AGENTS.find((a) => a.name === name);
+}
+
+/** The workflow file, Woodpecker workflow and cron share one name per agent. */
+export function disintoName(agent: string): string {
+  return `disinto-${agent}`;
+}

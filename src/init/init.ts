@@ -1,0 +1,725 @@
+// `disinto init`: from a project repo on a forge with a Woodpecker server to a factory that
+// runs. It surveys first — only reads — and turns what it found into a plan of steps, each a
+// single change with a one-line description; `--dry-run` prints the plan, a real run applies
+// it. Everything that already exists is left as it is, so a second run plans nothing.
+//
+// What it sets up: the label catalogue (project and ops repo), the ops repo with its layout,
+// the agents as collaborators, branch protection on the ops repo's main branch (only the
+// agents and the admin push state there; merges into it need an approval), the project
+// config, the Woodpecker repo with one cron and the secrets per agent, and a pull request
+// adding `.woodpecker/disinto-<agent>.yml` to the project repo.
+import type { Ci, CiSecret, Cron } from "../ci/types.ts";
+import { WoodpeckerCi } from "../ci/index.ts";
+import { parseProjectConfig } from "../config/load.ts";
+import type { ProjectConfig, ScheduledAgent } from "../config/project.ts";
+import { ForgejoForge } from "../forge/index.ts";
+import type { Forge, PullRequest, Repo, RepoForge, RepoRef, User } from "../forge/types.ts";
+import type { Env } from "../host/env.ts";
+import { lookupSecret } from "../host/secrets.ts";
+import { HttpError, hasStatus } from "../http/errors.ts";
+import { ConfigError, UsageError, errorMessage } from "../lib/errors.ts";
+import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
+import type { Redactor } from "../lib/redact.ts";
+import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
+import { LAYOUT_DIRS, StateStore, ensureLayout, layoutFiles } from "../state/index.ts";
+import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "./agents.ts";
+import { projectToml, type GeneratedConfig } from "./config.ts";
+import { opsLabels, projectLabels } from "./labels.ts";
+import { AGENT_CI_TOKEN_SECRET, ciWorkflowNames, pipelinePath, pipelineYaml, pullRequestContexts, secretNameFor } from "./templates.ts";
+
+/** The branch of the pull request that adds the pipelines. */
+export const INIT_BRANCH = "disinto/init";
+
+/** Variable holding a separate CI token for the agents (default: the one init uses). */
+export const AGENT_CI_TOKEN_ENV = "DISINTO_AGENT_CI_TOKEN";
+
+/** Credentials the Claude Code CLI can log in with (the others only point it elsewhere). */
+const CLAUDE_LOGINS = ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN"];
+
+export interface InitInput {
+  /** The project repo, `owner/name`. */
+  repo: string;
+  forgeUrl: string;
+  /** A token of a user who is an admin of the project repo (and may create the ops repo). */
+  forgeToken: string;
+  ciUrl: string;
+  /** A Woodpecker token of a user who is an admin of the project repo on the forge. */
+  ciToken: string;
+  /** Default: the config's `ops_repo`, else `<repo>-ops`. */
+  opsRepo?: string | undefined;
+  /** Default: the config's name, else the repo's name. */
+  project?: string | undefined;
+  /** NAME of the variable holding each agent's token, for a config init writes (default FORGE_<AGENT>_TOKEN). */
+  tokenSecrets?: Partial<Record<ScheduledAgent, string>>;
+  /** A project config to install instead of the one in the ops repo or a generated one. */
+  config?: { text: string; file: string } | undefined;
+  /** Set every secret's value again, even where the secret exists (token rotation). */
+  updateSecrets?: boolean;
+  /** Where token values are read, by the names the config gives. */
+  env: Env;
+  redactor: Redactor;
+}
+
+const PAST = { create: "created", update: "updated", add: "added", "lay out": "laid out", write: "wrote", protect: "protected", activate: "activated", open: "opened", disable: "disabled" } as const;
+export type Verb = keyof typeof PAST;
+
+export interface Step {
+  verb: Verb;
+  object: string;
+  run(): Promise<void>;
+}
+
+export interface InitPlan {
+  steps: Step[];
+  /** What init would stop on, each naming what is missing; nothing is applied when there is one. */
+  problems: string[];
+  /** What was found in place, and what a human still has to do. */
+  notes: string[];
+}
+
+export function describeStep(step: Step, done: boolean): string {
+  return done ? `${PAST[step.verb]} ${step.object}` : `would ${step.verb} ${step.object}`;
+}
+
+interface Identity {
+  agent: PluginAgent;
+  login: string;
+  tokenSecret: string;
+  token: string | undefined;
+}
+
+interface CiFiles {
+  /** Paths of the files in `.woodpecker/` on the default branch. */
+  present: Set<string>;
+  /** The project's own CI workflows (what review waits for on pull requests). */
+  after: string[];
+  /** Their commit status contexts on pull requests. */
+  prContexts: string[];
+}
+
+interface WantedSecret {
+  name: string;
+  /** Where the value comes from, for messages. */
+  source: string;
+  value: string | undefined;
+  events: Set<string>;
+}
+
+function splitRepo(full: string, what: string): RepoRef {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full);
+  if (!m) throw new UsageError(`${what} must be owner/name, like "acme/widgets"; got ${JSON.stringify(full)}`);
+  return { owner: m[1] as string, name: m[2] as string };
+}
+
+const slug = (r: RepoRef): string => `${r.owner}/${r.name}`;
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+const trimUrl = (u: string): string => u.replace(/\/+$/, "");
+const list = (xs: readonly string[]): string => xs.join(", ");
+
+export class Init {
+  private readonly input: InitInput;
+  private readonly forge: Forge;
+  private readonly ci: Ci;
+  private readonly projectRef: RepoRef;
+  /** Learnt while applying: what later steps need from earlier ones. */
+  private readonly live: { ciRepoId: number | undefined; opsBranch: string | undefined; pr: PullRequest | undefined } = { ciRepoId: undefined, opsBranch: undefined, pr: undefined };
+
+  constructor(input: InitInput) {
+    this.input = input;
+    this.projectRef = splitRepo(input.repo, "the project repo");
+    this.forge = new ForgejoForge({ url: input.forgeUrl, token: input.forgeToken, redactor: input.redactor });
+    this.ci = new WoodpeckerCi({ url: input.ciUrl, token: input.ciToken, redactor: input.redactor });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.forge.close(), this.ci.close()]);
+  }
+
+  /** The pull request adding the pipelines, once known (after `plan`, or after applying it). */
+  pullRequest(): PullRequest | undefined {
+    return this.live.pr;
+  }
+
+  /** Reads everything and plans the changes; writes nothing. */
+  async plan(): Promise<InitPlan> {
+    const plan: InitPlan = { steps: [], problems: [], notes: [] };
+    const { problems } = plan;
+    const forgeUrl = trimUrl(this.input.forgeUrl);
+    const repoName = slug(this.projectRef);
+
+    // ── the forge token and the project repo ──────────────────────────────────────────────
+    let me: User;
+    try {
+      me = await this.forge.currentUser();
+    } catch (err) {
+      if (!hasStatus(err, 401, 403)) throw err;
+      problems.push(`the forge token (DISINTO_FORGE_TOKEN or --forge-token) was refused by ${forgeUrl} (HTTP ${err.status}): give a token of a user who is an admin of ${repoName}`);
+      return plan;
+    }
+    const project = await this.forge.getRepo(this.projectRef);
+    if (project === undefined) {
+      problems.push(`${repoName} was not found on ${forgeUrl}, or ${me.login} cannot see it: create the project repo first, or give a token of a user who can see it`);
+      return plan;
+    }
+    if (project.permissions?.admin !== true) {
+      problems.push(
+        `${me.login} is not an admin of ${repoName}: init needs an admin's forge token (it adds the agents as collaborators and creates labels; Woodpecker activates a repo only for an admin)`,
+      );
+      return plan;
+    }
+    if (project.empty) {
+      problems.push(`${repoName} has no commits yet: push its code first (init opens a pull request against ${project.defaultBranch || "its default branch"})`);
+      return plan;
+    }
+    const repo = this.forge.repo(this.projectRef);
+    const ciFiles = await this.surveyCiFiles(repo, project.defaultBranch, problems);
+    if (ciFiles === undefined) return plan;
+
+    // ── the project config: given, in the ops repo, or generated ──────────────────────────
+    let given: ProjectConfig | undefined;
+    if (this.input.config !== undefined) {
+      try {
+        given = parseProjectConfig(this.input.config.text, this.input.config.file);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(err.message);
+        return plan;
+      }
+    }
+    const opsRef = splitRepo(this.input.opsRepo ?? given?.ops_repo ?? `${repoName}-ops`, "the ops repo");
+    const opsName = slug(opsRef);
+    if (same(opsName, repoName)) {
+      problems.push(`the ops repo must differ from the project repo (both are ${repoName}): it holds the factory's state, apart from the code`);
+      return plan;
+    }
+    const name = this.input.project ?? given?.name ?? this.projectRef.name;
+    const configPath = `projects/${name}.toml`;
+    const opsRepo = await this.forge.getRepo(opsRef);
+    if (opsRepo !== undefined && opsRepo.permissions?.admin !== true) {
+      problems.push(`${me.login} is not an admin of the ops repo ${opsName}: init protects its main branch and adds the agents as collaborators`);
+      return plan;
+    }
+    const ops = this.forge.repo(opsRef);
+    const inOps = opsRepo !== undefined ? await ops.contents.get(configPath) : undefined;
+    let config = given;
+    if (config === undefined && inOps !== undefined) {
+      try {
+        config = parseProjectConfig(inOps.text, `${opsName}:${configPath}`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(`${err.message}\n(fix ${configPath} in ${opsName}, or give a config with --config)`);
+        return plan;
+      }
+    }
+    if (config !== undefined) {
+      const origin = given !== undefined ? this.input.config?.file ?? "--config" : `${opsName}:${configPath}`;
+      if (config.name !== name) problems.push(`${origin}: name is ${JSON.stringify(config.name)} but the project is ${JSON.stringify(name)} (--project)`);
+      if (!same(config.repo, repoName)) problems.push(`${origin}: repo is ${config.repo} but init was asked to set up ${repoName}`);
+      if (!same(config.ops_repo, opsName)) problems.push(`${origin}: ops_repo is ${config.ops_repo} but the ops repo is ${opsName} (--ops-repo)`);
+      if (!same(trimUrl(config.forge_url), forgeUrl)) problems.push(`${origin}: forge_url is ${config.forge_url} but init talks to ${forgeUrl} (--forge-url)`);
+      if (problems.length > 0) return plan;
+    }
+
+    // ── identities and their tokens ───────────────────────────────────────────────────────
+    const identities = await this.identities(config, problems);
+    if (identities.length === 0 && problems.length === 0) {
+      problems.push(`${configPath} has no identity for any agent init can schedule (${list(PLUGIN_AGENTS.map((a) => a.name))}): add [identities.dev] and [identities.review]`);
+    }
+    // A config to write is built from the identities found so far, so that a missing token
+    // and a missing backend credential are reported together.
+    let generated: GeneratedConfig | undefined;
+    if (config === undefined && identities.length > 0) {
+      generated = {
+        name,
+        forgeUrl,
+        repo: repoName,
+        opsRepo: opsName,
+        primaryBranch: project.defaultBranch,
+        ciUrl: trimUrl(this.input.ciUrl),
+        requiredContexts: ciFiles.prContexts,
+        identities: identities.map((i) => ({ role: i.agent.name, login: i.login, tokenSecret: i.tokenSecret })),
+      };
+      const logins = identities.map((i) => i.login.toLowerCase());
+      if (new Set(logins).size < logins.length) {
+        problems.push(`the dev and review tokens belong to the same user (${identities[0]?.login ?? "?"}): Forgejo refuses an approval from a PR's author, so each agent needs its own forge account`);
+      } else {
+        config = parseProjectConfig(projectToml(generated), configPath);
+      }
+    }
+
+    // ── Woodpecker ────────────────────────────────────────────────────────────────────────
+    let ciRepo;
+    try {
+      ciRepo = await this.ci.lookupRepo(repoName);
+    } catch (err) {
+      if (!hasStatus(err, 401, 403)) throw err;
+      problems.push(`the CI token (DISINTO_CI_TOKEN or --ci-token) was refused by ${trimUrl(this.input.ciUrl)} (HTTP ${err.status}): give a Woodpecker token (User settings → CLI & API) of an admin of ${repoName}`);
+      return plan;
+    }
+    const active = ciRepo?.active === true ? ciRepo : undefined;
+    this.live.ciRepoId = active?.id;
+    let crons: Cron[] = [];
+    let secrets: CiSecret[] = [];
+    if (active !== undefined) {
+      try {
+        [crons, secrets] = await Promise.all([this.ci.repo(active.id).crons.list(), this.ci.repo(active.id).secrets.list()]);
+      } catch (err) {
+        if (!hasStatus(err, 401, 403)) throw err;
+        problems.push(`the CI token's user may not manage crons and secrets of ${repoName} in Woodpecker (HTTP ${err.status}): it needs push access to the repo`);
+        return plan;
+      }
+    }
+    if (config === undefined) return plan;
+    const cfg = config;
+    if (cfg.ci.woodpecker_repo_id !== undefined && active !== undefined && cfg.ci.woodpecker_repo_id !== active.id) {
+      plan.notes.push(`${configPath} says ci.woodpecker_repo_id = ${cfg.ci.woodpecker_repo_id} but Woodpecker's id of ${repoName} is ${active.id}: fix the config`);
+    }
+
+    // ── secrets the pipelines read ────────────────────────────────────────────────────────
+    const { wanted, credentials } = this.wantedSecrets(cfg, identities, secrets, problems);
+    if (problems.length > 0) return plan;
+
+    // ── the pipelines pull request (surveyed now, applied last) ───────────────────────────
+    const prStep = await this.planPipelines({ repo, project, ciFiles, cfg, identities, credentials, notes: plan.notes });
+    if (problems.length > 0) return plan;
+
+    // ── the steps, in the order they must run ─────────────────────────────────────────────
+    const steps = plan.steps;
+    if (opsRepo === undefined) steps.push(this.createOpsStep(me, opsRef));
+    this.live.opsBranch = opsRepo?.defaultBranch;
+
+    await this.labelSteps(repo, projectLabels(cfg), steps);
+    await this.labelSteps(ops, opsLabels(cfg), steps, opsRepo === undefined);
+
+    await this.collaboratorSteps(repo, project.owner, me, identities, steps, false);
+    await this.collaboratorSteps(ops, opsRef.owner, me, identities, steps, opsRepo === undefined);
+
+    await this.layoutStep(ops, opsRepo === undefined, name, me, steps);
+
+    if (active === undefined) {
+      steps.push({
+        verb: "activate",
+        object: `${repoName} in Woodpecker (${trimUrl(this.input.ciUrl)})`,
+        run: async () => {
+          const r = await this.ci.activateRepo({ forgeRemoteId: project.id, fullName: repoName });
+          this.live.ciRepoId = r.id;
+        },
+      });
+    }
+
+    this.configStep({ ops, opsName, configPath, inOps: inOps?.text, inOpsSha: inOps?.sha, given: given !== undefined ? this.input.config?.text : undefined, generated, me, steps, notes: plan.notes });
+
+    await this.protectionStep(ops, opsRepo, me, identities, steps);
+
+    this.cronSteps(cfg, identities, crons, steps);
+    this.secretSteps(wanted, secrets, steps, problems);
+    if (problems.length > 0) return plan;
+
+    if (prStep !== undefined) steps.push(prStep);
+    return plan;
+  }
+
+  /** Runs the steps in order; `onDone` hears about each one as it completes. */
+  async apply(plan: InitPlan, onDone: (step: Step) => void): Promise<void> {
+    if (plan.problems.length > 0) throw new Error("init: a plan with problems cannot be applied");
+    for (const step of plan.steps) {
+      try {
+        await step.run();
+      } catch (err) {
+        const what = `could not ${step.verb} ${step.object}`;
+        if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+          throw new UsageError(`${what}: permission denied (${err.message}). The steps before this one are done; fix the permission and run init again.`, { cause: err });
+        }
+        throw new Error(`${what}: ${errorMessage(err)}`, { cause: err });
+      }
+      onDone(step);
+    }
+  }
+
+  // ── survey helpers ────────────────────────────────────────────────────────────────────────
+
+  /** The agents to set up, their logins and tokens (the token is what tells a login). */
+  private async identities(config: ProjectConfig | undefined, problems: string[]): Promise<Identity[]> {
+    const out: Identity[] = [];
+    for (const agent of PLUGIN_AGENTS) {
+      const fromConfig = config?.identities[agent.name];
+      if (config !== undefined && fromConfig === undefined) continue;
+      const tokenSecret = fromConfig?.token_secret ?? this.input.tokenSecrets?.[agent.name] ?? `FORGE_${agent.name.toUpperCase()}_TOKEN`;
+      const token = lookupSecret(this.input.env, tokenSecret, this.input.redactor);
+      let login = fromConfig?.login;
+      if (token === undefined) {
+        // A config names the login; a generated one learns it from the token.
+        if (login === undefined) {
+          problems.push(`${tokenSecret} is not set: it must hold the forge token of the ${agent.name} agent's own account (init reads its login from it and stores it as the Woodpecker secret ${secretNameFor(tokenSecret)})`);
+          continue;
+        }
+      } else {
+        const who = await this.tokenLogin(token, tokenSecret, problems);
+        if (who === undefined) continue;
+        if (login !== undefined && !same(who, login)) {
+          problems.push(`${tokenSecret} holds a token of ${who}, but identities.${agent.name}.login is ${login}`);
+          continue;
+        }
+        login = who;
+      }
+      out.push({ agent, login, tokenSecret, token });
+    }
+    return out;
+  }
+
+  private async tokenLogin(token: string, name: string, problems: string[]): Promise<string | undefined> {
+    const forge = new ForgejoForge({ url: this.input.forgeUrl, token, redactor: this.input.redactor });
+    try {
+      return (await forge.currentUser()).login;
+    } catch (err) {
+      if (!hasStatus(err, 401, 403)) throw err;
+      problems.push(`${name} holds a token that ${trimUrl(this.input.forgeUrl)} refuses (HTTP ${err.status})`);
+      return undefined;
+    } finally {
+      await forge.close();
+    }
+  }
+
+  /**
+   * Secret name → where its value comes from and which events may read it; and per agent the
+   * NAMEs of its backend's credentials (its pipeline passes them as settings).
+   */
+  private wantedSecrets(
+    cfg: ProjectConfig,
+    identities: Identity[],
+    existing: CiSecret[],
+    problems: string[],
+  ): { wanted: Map<string, WantedSecret>; credentials: Map<string, string[]> } {
+    const wanted = new Map<string, WantedSecret>();
+    const credentials = new Map<string, string[]>();
+    const want = (name: string, source: string, value: string | undefined, events: readonly string[]): void => {
+      const w = wanted.get(name) ?? { name, source, value, events: new Set<string>() };
+      for (const e of events) w.events.add(e);
+      wanted.set(name, w);
+    };
+    const have = (envName: string): boolean => existing.some((s) => s.name === secretNameFor(envName));
+    const env = this.input.env;
+    for (const id of identities) {
+      want(secretNameFor(id.tokenSecret), id.tokenSecret, id.token, id.agent.events);
+      const agentCi = lookupSecret(env, AGENT_CI_TOKEN_ENV, this.input.redactor);
+      want(AGENT_CI_TOKEN_SECRET, agentCi !== undefined ? AGENT_CI_TOKEN_ENV : "the CI token init uses", agentCi ?? this.input.ciToken, id.agent.events);
+      const creds = this.credentialsOf(cfg, id, have, problems);
+      credentials.set(id.agent.name, creds);
+      for (const cred of creds) want(secretNameFor(cred), cred, lookupSecret(env, cred, this.input.redactor), id.agent.events);
+    }
+    return { wanted, credentials };
+  }
+
+  /** NAMEs of the credentials the agent's backend reads: those given now or stored before. */
+  private credentialsOf(cfg: ProjectConfig, id: Identity, have: (name: string) => boolean, problems: string[]): string[] {
+    const backendName = cfg.identities[id.agent.name]?.backend;
+    const backend = backendName === undefined ? undefined : cfg.backends[backendName];
+    if (backend === undefined) return [];
+    const known = (n: string): boolean => lookupSecret(this.input.env, n) !== undefined || have(n);
+    switch (backend.type) {
+      case "claude-cli": {
+        const names = CLAUDE_CREDENTIAL_NAMES.filter(known);
+        if (!names.some((n) => CLAUDE_LOGINS.includes(n)) && !problems.some((p) => p.startsWith(`the ${backendName} backend`))) {
+          problems.push(`the ${backendName} backend (claude-cli) needs a credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (init stores it as a Woodpecker secret only the plugin image can read)`);
+        }
+        return names;
+      }
+      case "openai":
+        if (backend.api_key_env === undefined) return [];
+        if (!known(backend.api_key_env) && !problems.some((p) => p.startsWith(`${backend.api_key_env} `))) {
+          problems.push(`${backend.api_key_env} is not set: the ${backendName} backend's API key (backends.${backendName}.api_key_env); init stores it as a Woodpecker secret`);
+        }
+        return [backend.api_key_env];
+      case "scripted":
+        return [];
+    }
+  }
+
+  /** The project's `.woodpecker/` folder: which files are there, its CI workflows and their PR contexts. */
+  private async surveyCiFiles(repo: RepoForge, base: string, problems: string[]): Promise<CiFiles | undefined> {
+    const [dir, root] = await Promise.all([repo.contents.list(".woodpecker", { ref: base }), repo.contents.list("", { ref: base })]);
+    const single = root.find((e) => e.type === "file" && /^\.woodpecker\.ya?ml$/.test(e.name));
+    if (dir.length === 0 && single !== undefined) {
+      problems.push(
+        `${slug(repo.ref)} keeps its CI in ${single.name}; Woodpecker reads only the .woodpecker/ folder once one exists, so adding disinto's pipelines there would switch that file off: move it to .woodpecker/<name>.yml first`,
+      );
+      return undefined;
+    }
+    const files = dir.filter((e) => e.type === "file");
+    const ci = files.filter((e) => ciWorkflowNames([e.name]).length > 0);
+    const texts: Record<string, string> = {};
+    for (const e of ci) {
+      const doc = await repo.contents.get(e.path, { ref: base });
+      if (doc !== undefined) texts[e.name] = doc.text;
+    }
+    return { present: new Set(files.map((e) => e.path)), after: ciWorkflowNames(ci.map((e) => e.name)), prContexts: pullRequestContexts(texts) };
+  }
+
+  private async planPipelines(a: {
+    repo: RepoForge;
+    project: Repo;
+    ciFiles: CiFiles;
+    cfg: ProjectConfig;
+    identities: Identity[];
+    credentials: Map<string, string[]>;
+    notes: string[];
+  }): Promise<Step | undefined> {
+    const { repo, project } = a;
+    const repoName = slug(repo.ref);
+    const base = project.defaultBranch;
+    const { present, after } = a.ciFiles;
+    const files = a.identities.map((id) => ({
+      path: pipelinePath(id.agent.name),
+      text: pipelineYaml({
+        agent: id.agent.name,
+        project: a.cfg.name,
+        opsRepo: a.cfg.ops_repo,
+        forgeUrl: trimUrl(a.cfg.forge_url),
+        ciUrl: trimUrl(this.input.ciUrl),
+        tokenSecret: id.tokenSecret,
+        credentials: a.credentials.get(id.agent.name) ?? [],
+        after,
+      }),
+    }));
+    const missing: { path: string; text: string }[] = [];
+    for (const f of files) {
+      if (!present.has(f.path)) {
+        missing.push(f);
+        continue;
+      }
+      const cur = await repo.contents.get(f.path, { ref: base });
+      if (cur !== undefined && cur.text !== f.text) a.notes.push(`${repoName}:${f.path} differs from what init would write; it is left as it is`);
+    }
+    if (missing.length === 0) return undefined;
+
+    const pr = await repo.pulls.findByHead(INIT_BRANCH, { state: "open" });
+    this.live.pr = pr;
+    const branch = await repo.branches.get(INIT_BRANCH);
+    const changes: { path: string; text: string; sha: string | undefined }[] = [];
+    for (const f of missing) {
+      const cur = branch !== undefined ? await repo.contents.get(f.path, { ref: INIT_BRANCH }) : undefined;
+      if (cur?.text !== f.text) changes.push({ ...f, sha: cur?.sha });
+    }
+    const paths = list(missing.map((f) => f.path));
+    if (pr !== undefined && changes.length === 0) {
+      a.notes.push(`pull request #${pr.number} adding ${paths} is open (${pr.htmlUrl}): merge it to start the agents`);
+      return undefined;
+    }
+    return {
+      verb: pr !== undefined ? "update" : "open",
+      object: pr !== undefined ? `pull request #${pr.number} on ${repoName} with ${list(changes.map((c) => c.path))}` : `a pull request on ${repoName} adding ${paths} (branch ${INIT_BRANCH})`,
+      run: async () => {
+        if (branch === undefined) await repo.branches.create(INIT_BRANCH, base);
+        await repo.contents.commitFiles({
+          branch: INIT_BRANCH,
+          message: "Add disinto's agent pipelines",
+          files: changes.map((c) => (c.sha === undefined ? { operation: "create" as const, path: c.path, text: c.text } : { operation: "update" as const, path: c.path, text: c.text, sha: c.sha })),
+        });
+        this.live.pr =
+          pr ??
+          (await repo.pulls.create({
+            head: INIT_BRANCH,
+            base,
+            title: "Add disinto's agent pipelines",
+            body: [
+              "Adds the Woodpecker pipelines of the disinto agents (written by `disinto init`):",
+              "",
+              ...missing.map((f) => `- \`${f.path}\``),
+              "",
+              `Each runs the disinto plugin on its Woodpecker cron (\`disinto-<agent>\`) and on manual pipelines; the review agent also runs on pull requests, after ${after.length > 0 ? after.map((n) => `\`${n}\``).join(", ") : "the project's CI"}.`,
+              "The crons and the secrets exist already; the agents start once this is merged.",
+            ].join("\n"),
+          }));
+      },
+    };
+  }
+
+  private createOpsStep(me: User, ref: RepoRef): Step {
+    return {
+      verb: "create",
+      object: `the ops repo ${slug(ref)} (private)`,
+      run: async () => {
+        const spec = { name: ref.name, description: `disinto control plane for ${slug(this.projectRef)}`, private: true, autoInit: true };
+        let created: Repo;
+        if (same(ref.owner, me.login)) created = await this.forge.createRepo(spec);
+        else {
+          try {
+            created = await this.forge.createRepo({ ...spec, org: ref.owner });
+          } catch (err) {
+            // Not an organisation: a site admin may still create it in that user's namespace.
+            if (!(hasStatus(err, 404) && me.isAdmin)) throw err;
+            created = await this.forge.createRepo({ ...spec, forUser: ref.owner });
+          }
+        }
+        this.live.opsBranch = created.defaultBranch;
+      },
+    };
+  }
+
+  private async labelSteps(repo: RepoForge, specs: ReturnType<typeof projectLabels>, steps: Step[], fresh = false): Promise<void> {
+    const existing = fresh ? [] : (await repo.labels.list()).map((l) => l.name.toLowerCase());
+    const missing = specs.filter((s) => !existing.includes(s.name.toLowerCase()));
+    if (missing.length === 0) return;
+    steps.push({
+      verb: "create",
+      object: `${missing.length} label${missing.length === 1 ? "" : "s"} on ${slug(repo.ref)}: ${list(missing.map((s) => s.name))}`,
+      run: async () => {
+        await repo.labels.ensure(missing);
+      },
+    });
+  }
+
+  private async collaboratorSteps(repo: RepoForge, owner: string, me: User, identities: Identity[], steps: Step[], fresh: boolean): Promise<void> {
+    for (const id of identities) {
+      if (same(id.login, owner) || same(id.login, me.login)) continue;
+      if (!fresh && (await repo.collaborators.isCollaborator(id.login))) continue;
+      // Write on both: state lives in the ops repo, and on the project repo a reviewer's
+      // approval counts only with write access (and only then may it label follow-ups).
+      steps.push({
+        verb: "add",
+        object: `${id.login} (${id.agent.name}) as a collaborator with write access to ${slug(repo.ref)}`,
+        run: () => repo.collaborators.add(id.login, "write"),
+      });
+    }
+  }
+
+  private async layoutStep(ops: RepoForge, fresh: boolean, project: string, me: User, steps: Step[]): Promise<void> {
+    const wanted = [...Object.keys(layoutFiles(project)), ...LAYOUT_DIRS.map((d) => `${d}/.gitkeep`)];
+    let missing = wanted;
+    if (!fresh) {
+      const present = new Set<string>();
+      const parents = new Set(wanted.map((p) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "")));
+      for (const dir of parents) for (const e of await ops.contents.list(dir)) present.add(e.path);
+      missing = wanted.filter((p) => !present.has(p));
+    }
+    if (missing.length === 0) return;
+    steps.push({
+      verb: "lay out",
+      // A repo created now starts with the forge's own first commit: the count is not known yet.
+      object: fresh ? `the ops repo ${slug(ops.ref)} (${this.folders(missing)})` : `the ops repo ${slug(ops.ref)}: ${missing.length} missing file${missing.length === 1 ? "" : "s"} (${this.folders(missing)})`,
+      run: async () => {
+        await ensureLayout(this.store(ops, me), project);
+      },
+    });
+  }
+
+  private folders(paths: string[]): string {
+    const tops = [...new Set(paths.map((p) => (p.includes("/") ? `${p.slice(0, p.indexOf("/"))}/` : p)))];
+    return tops.length > 6 ? `${list(tops.slice(0, 6))}, …` : list(tops);
+  }
+
+  private store(ops: RepoForge, me: User): StateStore {
+    return new StateStore({ contents: ops.contents, author: { agent: "init", identity: me.login } });
+  }
+
+  private configStep(a: {
+    ops: RepoForge;
+    opsName: string;
+    configPath: string;
+    inOps: string | undefined;
+    inOpsSha: string | undefined;
+    given: string | undefined;
+    generated: GeneratedConfig | undefined;
+    me: User;
+    steps: Step[];
+    notes: string[];
+  }): void {
+    const where = `${a.opsName}:${a.configPath}`;
+    if (a.given !== undefined) {
+      if (a.inOps === a.given) return;
+      const text = a.given;
+      const sha = a.inOpsSha;
+      a.steps.push({
+        verb: sha === undefined ? "write" : "update",
+        object: `${where} from ${this.input.config?.file ?? "--config"}`,
+        run: async () => {
+          const store = this.store(a.ops, a.me);
+          if (sha === undefined) await store.createText(a.configPath, text, `project config for ${a.configPath}`);
+          else await store.replaceText(a.configPath, text, sha, `project config for ${a.configPath}`);
+        },
+      });
+      return;
+    }
+    if (a.inOps !== undefined) return;
+    const gen = a.generated;
+    if (gen === undefined) return;
+    a.steps.push({
+      verb: "write",
+      object: `${where} (${gen.identities.map((i) => `${i.role}: ${i.login}`).join(", ")}; backend claude-cli)`,
+      run: async () => {
+        const text = projectToml({ ...gen, ciRepoId: this.live.ciRepoId });
+        // Never write what the agents would refuse to read.
+        parseProjectConfig(text, a.configPath);
+        await this.store(a.ops, a.me).createText(a.configPath, text, `project config ${a.configPath}`);
+      },
+    });
+  }
+
+  private async protectionStep(ops: RepoForge, opsRepo: Repo | undefined, me: User, identities: Identity[], steps: Step[]): Promise<void> {
+    const pushers = [...new Set([me.login, ...identities.map((i) => i.login)])];
+    const current = opsRepo !== undefined ? await ops.protections.get(opsRepo.defaultBranch) : undefined;
+    const listed = new Set((current?.pushWhitelistUsernames ?? []).map((l) => l.toLowerCase()));
+    if (current !== undefined && current.enablePush && pushers.every((p) => listed.has(p.toLowerCase())) && current.requiredApprovals >= 1) return;
+    steps.push({
+      verb: "protect",
+      object: `the main branch of ${slug(ops.ref)} (pushes only by ${list(pushers)}; merges need 1 approval)`,
+      run: async () => {
+        const branch = this.live.opsBranch ?? opsRepo?.defaultBranch ?? "main";
+        await ops.protections.upsert(branch, {
+          enablePush: true,
+          // Keep whoever a human allowed before.
+          pushWhitelistUsernames: [...new Set([...(current?.pushWhitelistUsernames ?? []), ...pushers])],
+          requiredApprovals: Math.max(1, current?.requiredApprovals ?? 0),
+          blockOnRejectedReviews: true,
+          dismissStaleApprovals: true,
+        });
+      },
+    });
+  }
+
+  private cronSteps(cfg: ProjectConfig, identities: Identity[], crons: Cron[], steps: Step[]): void {
+    for (const id of identities) {
+      const name = disintoName(id.agent.name);
+      const schedule = cfg.schedules[id.agent.name];
+      const cur = crons.find((c) => c.name === name);
+      if (schedule === "off") {
+        if (cur?.enabled === true) steps.push({ verb: "disable", object: `cron ${name} (schedules.${id.agent.name} = "off")`, run: async () => void (await this.ciRepo().crons.update(cur.id, { enabled: false })) });
+        continue;
+      }
+      if (cur === undefined) {
+        steps.push({ verb: "create", object: `cron ${name} (${schedule})`, run: async () => void (await this.ciRepo().crons.create({ name, schedule })) });
+      } else if (cur.schedule !== schedule || !cur.enabled) {
+        const change = cur.schedule !== schedule ? `${cur.schedule} → ${schedule}${cur.enabled ? "" : ", enabled again"}` : "enabled again: the config schedules it";
+        steps.push({ verb: "update", object: `cron ${name} (${change})`, run: async () => void (await this.ciRepo().crons.update(cur.id, { schedule, enabled: true })) });
+      }
+    }
+  }
+
+  private secretSteps(wanted: Map<string, WantedSecret>, existing: CiSecret[], steps: Step[], problems: string[]): void {
+    for (const w of [...wanted.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const events = [...w.events].sort();
+      const cur = existing.find((s) => s.name === w.name);
+      const sameEvents = cur !== undefined && [...cur.events].sort().join(",") === events.join(",");
+      const sameImages = cur !== undefined && cur.images.length === 1 && cur.images[0] === PLUGIN_IMAGE;
+      if (cur !== undefined && sameEvents && sameImages && this.input.updateSecrets !== true) continue;
+      const value = w.value;
+      if (value === undefined) {
+        problems.push(`${w.source} is not set: init stores it as the Woodpecker secret ${w.name}`);
+        continue;
+      }
+      steps.push({
+        verb: cur === undefined ? "create" : "update",
+        object: `secret ${w.name} (from ${w.source}; events ${list(events)}; image ${PLUGIN_IMAGE} only)`,
+        run: async () => {
+          await this.ciRepo().secrets.set({ name: w.name, value, events, images: [PLUGIN_IMAGE], note: "disinto: written by `disinto init`" });
+        },
+      });
+    }
+  }
+
+  private ciRepo() {
+    const id = this.live.ciRepoId;
+    if (id === undefined) throw new Error("the Woodpecker repo id is unknown (activation did not run)");
+    return this.ci.repo(id);
+  }
+}

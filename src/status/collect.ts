@@ -1,0 +1,281 @@
+// What `disinto status` reports, read from the forge, the ops repo and Woodpecker — read
+// only. The queue and the review verdicts use the dev agent's own rules (which issue it
+// would take, which review counts), so status shows what the agents will do, not a guess.
+import { readCommitCi } from "../ci/commit.ts";
+import type { Ci, Pipeline } from "../ci/types.ts";
+import { parseProjectConfig } from "../config/load.ts";
+import { ROLES, SCHEDULED_AGENTS, type ProjectConfig, type ScheduledAgent } from "../config/project.ts";
+import type { Forge, Issue, RepoForge, RepoRef } from "../forge/types.ts";
+import { hasStatus } from "../http/errors.ts";
+import { ConfigError, errorMessage } from "../lib/errors.ts";
+import { devLabels } from "../agents/dev/labels.ts";
+import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
+import { verdictOf } from "../agents/dev/review-state.ts";
+import { disintoName } from "../init/agents.ts";
+import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
+import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport } from "./schema.ts";
+
+export interface StatusInput {
+  forge: Forge;
+  opsRepo: RepoRef;
+  /** Only this project; default every projects/*.toml in the ops repo. */
+  project?: string | undefined;
+  /** A Woodpecker client for a server URL; undefined when there is no CI token. */
+  ci?: ((url: string) => Ci) | undefined;
+  /** Overrides the configs' ci.woodpecker_url. */
+  ciUrl?: string | undefined;
+  now?: Date;
+}
+
+/** How many recent agent pipelines are opened to find each agent's last run. */
+const RECENT_PIPELINES = 10;
+
+const iso = (d: Date | undefined): string | null => (d === undefined ? null : d.toISOString());
+const slug = (r: RepoRef): string => `${r.owner}/${r.name}`;
+
+function refOf(full: string): RepoRef {
+  const [owner = "", name = ""] = full.split("/");
+  return { owner, name };
+}
+
+export async function collectStatus(input: StatusInput): Promise<StatusReport> {
+  const now = input.now ?? new Date();
+  const ops = input.forge.repo(input.opsRepo);
+  const store = new StateStore({ contents: ops.contents, author: { agent: "status" } });
+  const leases = new Leases(store, { now: () => now.getTime() });
+  const warnings: string[] = [];
+
+  const names = input.project !== undefined ? [input.project] : (await ops.contents.list("projects")).filter((e) => e.type === "file" && e.name.endsWith(".toml")).map((e) => e.name.slice(0, -5));
+  const configs: ProjectConfig[] = [];
+  for (const name of names.sort()) {
+    const path = `projects/${name}.toml`;
+    const doc = await ops.contents.get(path);
+    if (doc === undefined) {
+      warnings.push(`${slug(input.opsRepo)}:${path} not found`);
+      continue;
+    }
+    try {
+      configs.push(parseProjectConfig(doc.text, `${slug(input.opsRepo)}:${path}`));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      warnings.push(err.message);
+    }
+  }
+
+  const [allLeases, spent] = await Promise.all([leases.list(), new Ledger(store, () => now).byBackend(now)]);
+  const leaseStatus = (l: LeaseDoc): LeaseStatus => ({
+    name: l.name,
+    holder: l.holder?.id ?? null,
+    pipeline_url: l.holder?.pipeline_url ?? null,
+    acquired_at: l.acquired_at,
+    expires_at: l.expires_at,
+    held: leases.isHeld(l),
+    fence: l.fence,
+  });
+  const projectOf = (l: LeaseDoc): string | undefined => l.name.split("/")[1];
+  const projects: ProjectStatus[] = [];
+  for (const config of configs) {
+    const mine = allLeases.filter((l) => projectOf(l) === config.name).map(leaseStatus);
+    projects.push(await projectStatus(input, config, store, mine, spent, now));
+  }
+  const known = new Set(configs.map((c) => c.name));
+  const other = allLeases.filter((l) => !known.has(projectOf(l) ?? "")).map(leaseStatus);
+  return statusReportSchema.parse({ format: STATUS_FORMAT, generated_at: now.toISOString(), ops_repo: slug(input.opsRepo), projects, other_leases: other, warnings });
+}
+
+async function projectStatus(input: StatusInput, config: ProjectConfig, store: StateStore, leases: LeaseStatus[], spent: Record<string, Totals>, now: Date): Promise<ProjectStatus> {
+  const warnings: string[] = [];
+  const repo = input.forge.repo(refOf(config.repo));
+  const [agents, dev, queue, pulls] = await Promise.all([agentsOf(input, config, warnings), devPhases(store, config), queueOf(repo, config), pullsOf(repo, config)]);
+  const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
+  const day = now.toISOString().slice(0, 10);
+  return {
+    name: config.name,
+    repo: config.repo,
+    ops_repo: config.ops_repo,
+    forge_url: config.forge_url,
+    agents,
+    leases,
+    dev,
+    queue,
+    pulls,
+    budget: {
+      day,
+      backends: used.map((b) => {
+        const t = spent[b] ?? { runs: 0, tokens: 0, costUsd: 0 };
+        return { backend: b, type: config.backends[b]?.type ?? null, runs: t.runs, tokens: t.tokens, cost_usd: Math.round(t.costUsd * 1e6) / 1e6, cap_usd: config.limits.budget_usd_per_day ?? null };
+      }),
+    },
+    warnings,
+  };
+}
+
+// ── agents and their last runs ──────────────────────────────────────────────────────────────
+
+async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: string[]): Promise<AgentStatus[]> {
+  const roles = ROLES.filter((r) => config.identities[r] !== undefined);
+  const scheduled = (r: string): r is ScheduledAgent => (SCHEDULED_AGENTS as readonly string[]).includes(r);
+  const base = roles.map(
+    (r): AgentStatus => ({
+      agent: r,
+      login: config.identities[r]?.login ?? "",
+      backend: config.identities[r]?.backend ?? null,
+      schedule: scheduled(r) ? config.schedules[r] : null,
+      cron: null,
+      last_run: null,
+    }),
+  );
+  const url = (input.ciUrl ?? config.ci.woodpecker_url)?.replace(/\/+$/, "");
+  if (url === undefined) {
+    warnings.push("Woodpecker not read: no --ci-url and no ci.woodpecker_url in the config");
+    return base;
+  }
+  if (input.ci === undefined) {
+    warnings.push("Woodpecker not read: set DISINTO_CI_TOKEN to see crons and last runs");
+    return base;
+  }
+  const ci = input.ci(url);
+  try {
+    const repoId = config.ci.woodpecker_repo_id ?? (await ci.lookupRepo(config.repo))?.id;
+    if (repoId === undefined) {
+      warnings.push(`${config.repo} is not known to Woodpecker at ${url} (run disinto init)`);
+      return base;
+    }
+    const api = ci.repo(repoId);
+    const [crons, recent] = await Promise.all([
+      api.crons.list().catch((err: unknown) => {
+        if (!hasStatus(err, 403)) throw err;
+        warnings.push("crons not read: the CI token's user needs push access to the repo in Woodpecker");
+        return [];
+      }),
+      api.pipelines.list({ event: ["cron", "manual", "pull_request"], max: RECENT_PIPELINES }),
+    ]);
+    const detailed = (await Promise.all(recent.map((p) => api.pipelines.get(p.number)))).filter((p): p is Pipeline => p !== undefined);
+    for (const a of base) {
+      const name = disintoName(a.agent);
+      const cron = crons.find((c) => c.name === name);
+      if (cron !== undefined) a.cron = { name, schedule: cron.schedule, enabled: cron.enabled, next_at: iso(cron.nextExec) };
+      for (const p of detailed) {
+        const wf = p.workflows.find((w) => w.name === name);
+        if (wf === undefined) continue;
+        a.last_run = { pipeline: p.number, event: p.event, status: wf.state, started_at: iso(wf.started ?? p.started), finished_at: iso(wf.finished ?? p.finished), url: `${url}/repos/${repoId}/pipeline/${p.number}` };
+        break;
+      }
+    }
+  } catch (err) {
+    warnings.push(`Woodpecker not read: ${errorMessage(err)}`);
+  } finally {
+    await ci.close();
+  }
+  return base;
+}
+
+// ── the dev agent's phase ───────────────────────────────────────────────────────────────────
+
+async function devPhases(store: StateStore, config: ProjectConfig): Promise<DevPhase[]> {
+  const phases = new PhaseStore(store);
+  const files = (await store.list(`state/${config.name}/dev`)).filter((e) => e.type === "file" && e.name.endsWith(".json"));
+  const ids = new Set(files.map((f) => f.name.slice(0, -5)));
+  const out: DevPhase[] = [];
+  for (const identity of [...ids].sort()) {
+    const r = await phases.read(config.name, identity);
+    if (r === undefined) continue;
+    out.push({
+      identity: r.identity,
+      phase: r.phase,
+      issue: r.issue,
+      pr: r.pr,
+      branch: r.branch,
+      head_sha: r.head_sha,
+      ci_fix_attempts: r.ci_fix_attempts,
+      review_rounds: r.review_rounds,
+      budget_used_usd: r.budget_used_usd,
+      updated_at: r.updated_at,
+      history: r.history.map((t) => ({ at: t.at, from: t.from, to: t.to, note: t.note ?? null, pipeline_url: t.pipeline_url ?? null })),
+    });
+  }
+  return out;
+}
+
+// ── the queue ───────────────────────────────────────────────────────────────────────────────
+
+async function queueOf(repo: RepoForge, config: ProjectConfig): Promise<ProjectStatus["queue"]> {
+  const labels = devLabels(config);
+  const login = config.identities.dev?.login ?? "";
+  const open = await repo.issues.list({ state: "open", type: "issues" });
+  const openNumbers = new Set(open.map((i) => i.number));
+  const depState = new Map<number, "open" | "closed" | "missing">();
+  const item = (i: Issue, waits: number[] = [], reason: string | null = null): QueueItem => ({
+    number: i.number,
+    title: i.title,
+    url: i.htmlUrl,
+    labels: i.labels,
+    assignees: i.assignees,
+    priority: i.labels.includes(labels.priority),
+    waits_for: waits,
+    reason,
+  });
+  const queue: ProjectStatus["queue"] = { ready: [], blocked: [], in_progress: [] };
+  for (const i of orderBacklog(open, labels)) {
+    if (i.labels.includes(labels.inProgress)) {
+      queue.in_progress.push(item(i));
+      continue;
+    }
+    if (i.labels.includes(labels.blocked)) {
+      queue.blocked.push(item(i, [], `labelled ${labels.blocked}`));
+      continue;
+    }
+    if (!i.labels.includes(labels.backlog)) continue;
+    const why = ineligible(i, login, labels);
+    if (why !== undefined) {
+      queue.blocked.push(item(i, [], why));
+      continue;
+    }
+    const waits: number[] = [];
+    for (const d of depsOf(i)) {
+      if (openNumbers.has(d)) {
+        waits.push(d);
+        continue;
+      }
+      let state = depState.get(d);
+      if (state === undefined) {
+        const dep = await repo.issues.get(d);
+        state = dep === undefined ? "missing" : dep.state === "closed" ? "closed" : "open";
+        depState.set(d, state);
+      }
+      if (state !== "closed") waits.push(d);
+    }
+    if (waits.length > 0) queue.blocked.push(item(i, waits, `waits for ${waits.map((n) => `#${n}`).join(", ")}`));
+    else queue.ready.push(item(i));
+  }
+  return queue;
+}
+
+// ── open pull requests ──────────────────────────────────────────────────────────────────────
+
+async function pullsOf(repo: RepoForge, config: ProjectConfig): Promise<PullStatus[]> {
+  const reviewLogin = config.identities.review?.login;
+  const prs = (await repo.pulls.list({ state: "open" })).sort((a, b) => a.number - b.number);
+  return Promise.all(
+    prs.map(async (pr): Promise<PullStatus> => {
+      const [ci, reviews, comments] = await Promise.all([
+        readCommitCi(repo, pr.head.sha, { requiredContexts: config.ci.required_contexts }),
+        repo.reviews.list(pr.number),
+        reviewLogin === undefined ? Promise.resolve([]) : repo.comments.list(pr.number),
+      ]);
+      const v = verdictOf({ reviews, comments, head: pr.head.sha, author: pr.author, reviewLogin });
+      return {
+        number: pr.number,
+        title: pr.title,
+        author: pr.author,
+        branch: pr.head.ref,
+        head_sha: pr.head.sha,
+        url: pr.htmlUrl,
+        draft: pr.draft,
+        mergeable: pr.mergeable,
+        ci: { state: ci.state, contexts: ci.contexts.map((c) => ({ context: c.context, state: c.state, url: c.targetUrl })), missing: ci.missing },
+        review: v.kind === "approved" ? { state: "approved", by: v.by } : v.kind === "changes" ? { state: "changes_requested", by: v.by } : { state: "none", by: null },
+      };
+    }),
+  );
+}

@@ -1,0 +1,83 @@
+// `disinto status` for people: one block per project, aligned columns, times relative to now.
+import type { LeaseStatus, ProjectStatus, QueueItem, StatusReport } from "./schema.ts";
+
+function ago(at: string | null, now: number): string {
+  if (at === null) return "?";
+  const s = Math.round((now - Date.parse(at)) / 1000);
+  const abs = Math.abs(s);
+  const span = abs < 90 ? `${abs}s` : abs < 5400 ? `${Math.round(abs / 60)}m` : abs < 172_800 ? `${Math.round(abs / 3600)}h` : `${Math.round(abs / 86_400)}d`;
+  return s >= 0 ? `${span} ago` : `in ${span}`;
+}
+
+function table(rows: string[][], indent = "    "): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+}
+
+function tokens(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+function leaseRows(leases: LeaseStatus[], now: number): string[][] {
+  return leases.map((l) => [l.name, l.holder ?? "-", l.held ? `held, expires ${ago(l.expires_at, now)}` : l.holder === null ? "free" : `expired ${ago(l.expires_at, now)}`]);
+}
+
+function queueRows(kind: string, items: QueueItem[]): string[][] {
+  return items.map((i) => [kind, `#${i.number}`, `${i.title}${i.priority ? " [priority]" : ""}${i.reason !== null ? ` (${i.reason})` : ""}`]);
+}
+
+function project(p: ProjectStatus, now: number): string[] {
+  const out = [`${p.name}  ${p.repo}  (ops ${p.ops_repo})`];
+  out.push("  agents");
+  out.push(
+    ...table(
+      p.agents.map((a) => [
+        a.agent,
+        a.login,
+        a.schedule ?? "-",
+        a.cron === null ? "no cron" : a.cron.enabled ? "cron on" : "cron OFF",
+        a.last_run === null ? "no runs seen" : `last run #${a.last_run.pipeline} ${a.last_run.event} ${a.last_run.status} ${ago(a.last_run.started_at, now)}`,
+      ]),
+    ),
+  );
+  for (const d of p.dev) {
+    const what = d.issue !== null ? ` on #${d.issue}${d.pr !== null ? ` → PR #${d.pr}` : ""}` : "";
+    out.push(`  dev phase (${d.identity}): ${d.phase}${what}, ${ago(d.updated_at, now)}`);
+    for (const t of d.history.slice(-5)) out.push(`    ${t.at}  ${t.from} → ${t.to}${t.note !== null ? `  ${t.note}` : ""}`);
+  }
+  out.push(`  leases${p.leases.length === 0 ? ": none" : ""}`, ...table(leaseRows(p.leases, now)));
+  const q = p.queue;
+  out.push(`  queue: ${q.ready.length} ready, ${q.blocked.length} blocked, ${q.in_progress.length} in progress`);
+  out.push(...table([...queueRows("in progress", q.in_progress), ...queueRows("ready", q.ready), ...queueRows("blocked", q.blocked)]));
+  out.push(`  pull requests${p.pulls.length === 0 ? ": none open" : ""}`);
+  out.push(
+    ...table(
+      p.pulls.map((pr) => [
+        `#${pr.number}`,
+        pr.author,
+        `CI ${pr.ci.state}${pr.ci.missing.length > 0 ? ` (missing ${pr.ci.missing.join(", ")})` : ""}`,
+        pr.review.state === "none" ? "not reviewed" : `${pr.review.state.replace("_", " ")} by ${pr.review.by ?? "?"}`,
+        pr.title,
+      ]),
+    ),
+  );
+  out.push(`  budget ${p.budget.day}`);
+  out.push(
+    ...table(
+      p.budget.backends.map((b) => [b.backend, b.type ?? "?", `${b.runs} run${b.runs === 1 ? "" : "s"}`, `${tokens(b.tokens)} tok`, `$${b.cost_usd.toFixed(2)}${b.cap_usd !== null ? ` of $${b.cap_usd.toFixed(2)}` : ""}`]),
+    ),
+  );
+  for (const w of p.warnings) out.push(`  warning: ${w}`);
+  return out;
+}
+
+export function renderStatus(r: StatusReport): string {
+  const now = Date.parse(r.generated_at);
+  const out: string[] = [];
+  if (r.projects.length === 0) out.push(`no project configs in ${r.ops_repo} (projects/*.toml): run disinto init`);
+  for (const p of r.projects) out.push(...project(p, now), "");
+  if (r.other_leases.length > 0) out.push("other leases", ...table(leaseRows(r.other_leases, now), "  "));
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+  return out.join("\n").trimEnd();
+}

@@ -1,0 +1,146 @@
+// The shape of `disinto status --json`: a stable, documented contract for scripts and
+// dashboards (docs/status.md describes every field). Times are ISO 8601 UTC strings; a value
+// that is unknown or absent is null, never omitted.
+import { z } from "zod";
+import { PHASES } from "../state/phase.ts";
+
+/** Bumped when a field changes meaning or disappears; new fields do not bump it. */
+export const STATUS_FORMAT = "disinto-status/1";
+
+const time = z.string().nullable();
+
+export const runSchema = z.object({
+  pipeline: z.number().int().describe("Woodpecker pipeline number."),
+  event: z.string().describe("cron, manual, pull_request, …"),
+  status: z.string().describe("State of the agent's workflow in that pipeline: success, failure, running, pending, …"),
+  started_at: time,
+  finished_at: time,
+  url: z.string().describe("The pipeline's page in Woodpecker."),
+});
+
+export const agentStatusSchema = z.object({
+  agent: z.string().describe("dev, review, …"),
+  login: z.string().describe("Forge account of the agent (identities.<agent>.login)."),
+  backend: z.string().nullable().describe("Name of its LLM backend."),
+  schedule: z.string().nullable().describe('Cron schedule from the config ("off" = none); null for agents that are not scheduled.'),
+  cron: z
+    .object({ name: z.string(), schedule: z.string(), enabled: z.boolean(), next_at: time })
+    .nullable()
+    .describe("The Woodpecker cron disinto-<agent>; null when it does not exist or CI was not read."),
+  last_run: runSchema.nullable().describe("The newest pipeline that ran the disinto-<agent> workflow, among the recent ones; null when none or CI was not read."),
+});
+
+export const leaseStatusSchema = z.object({
+  name: z.string().describe("Lease name, e.g. dev/<project>/<login>, review/<project>/pr-<n>, llm/<backend>/slot-<i>."),
+  holder: z.string().nullable(),
+  pipeline_url: z.string().nullable(),
+  acquired_at: time,
+  expires_at: time,
+  held: z.boolean().describe("True while the lease is held and not expired."),
+  fence: z.number().int(),
+});
+
+export const transitionStatusSchema = z.object({
+  at: z.string(),
+  from: z.enum(PHASES),
+  to: z.enum(PHASES),
+  note: z.string().nullable(),
+  pipeline_url: z.string().nullable(),
+});
+
+export const devPhaseSchema = z.object({
+  identity: z.string(),
+  phase: z.enum(PHASES),
+  issue: z.number().int().nullable(),
+  pr: z.number().int().nullable(),
+  branch: z.string().nullable(),
+  head_sha: z.string().nullable(),
+  ci_fix_attempts: z.number().int(),
+  review_rounds: z.number().int(),
+  budget_used_usd: z.number(),
+  updated_at: z.string(),
+  history: z.array(transitionStatusSchema).describe("Phase changes, oldest first (the record keeps the last 50)."),
+});
+
+export const queueItemSchema = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  url: z.string(),
+  labels: z.array(z.string()),
+  assignees: z.array(z.string()),
+  priority: z.boolean(),
+  /** Open or missing issues this one depends on (empty unless it waits). */
+  waits_for: z.array(z.number().int()),
+  reason: z.string().nullable().describe("Why it is blocked; null for ready and in-progress issues."),
+});
+
+export const queueSchema = z.object({
+  ready: z.array(queueItemSchema).describe("Backlog issues the dev agent may take, in the order it takes them."),
+  blocked: z.array(queueItemSchema).describe("Open issues labelled blocked, and backlog issues waiting for dependencies or kept away by a label."),
+  in_progress: z.array(queueItemSchema).describe("Issues labelled in-progress."),
+});
+
+export const pullStatusSchema = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  author: z.string(),
+  branch: z.string(),
+  head_sha: z.string(),
+  url: z.string(),
+  draft: z.boolean(),
+  mergeable: z.boolean(),
+  ci: z.object({
+    state: z.enum(["success", "failure", "pending", "none"]),
+    contexts: z.array(z.object({ context: z.string(), state: z.string(), url: z.string() })),
+    missing: z.array(z.string()).describe("Required contexts (ci.required_contexts) with no status yet."),
+  }),
+  review: z.object({
+    state: z.enum(["approved", "changes_requested", "none"]).describe("The verdict on the head commit, as the dev agent reads it."),
+    by: z.string().nullable(),
+  }),
+});
+
+export const budgetSchema = z.object({
+  day: z.string().describe("UTC day, YYYY-MM-DD."),
+  backends: z.array(
+    z.object({
+      backend: z.string(),
+      type: z.string().nullable(),
+      runs: z.number().int(),
+      tokens: z.number().int(),
+      cost_usd: z.number(),
+      cap_usd: z.number().nullable().describe("limits.budget_usd_per_day; null when there is no cap."),
+    }),
+  ).describe("Every backend this project's agents use, with what all projects of the ops repo spent on it today (caps are per backend)."),
+});
+
+export const projectStatusSchema = z.object({
+  name: z.string(),
+  repo: z.string(),
+  ops_repo: z.string(),
+  forge_url: z.string(),
+  agents: z.array(agentStatusSchema),
+  leases: z.array(leaseStatusSchema).describe("Leases of this project: names whose second part is the project."),
+  dev: z.array(devPhaseSchema).describe("The dev agent's phase record per dev identity (empty before its first run)."),
+  queue: queueSchema,
+  pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
+  budget: budgetSchema,
+  warnings: z.array(z.string()).describe("What could not be read, e.g. CI without a token."),
+});
+
+export const statusReportSchema = z.object({
+  format: z.literal(STATUS_FORMAT),
+  generated_at: z.string(),
+  ops_repo: z.string(),
+  projects: z.array(projectStatusSchema),
+  other_leases: z.array(leaseStatusSchema).describe("Leases of no single project, e.g. LLM backend slots."),
+  warnings: z.array(z.string()).describe("Project configs that could not be read."),
+});
+
+export type StatusReport = z.infer<typeof statusReportSchema>;
+export type ProjectStatus = z.infer<typeof projectStatusSchema>;
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+export type LeaseStatus = z.infer<typeof leaseStatusSchema>;
+export type QueueItem = z.infer<typeof queueItemSchema>;
+export type PullStatus = z.infer<typeof pullStatusSchema>;
+export type DevPhase = z.infer<typeof devPhaseSchema>;
