@@ -1,0 +1,76 @@
+// `disinto demo --json`, twice in a row, each on a fresh sandbox, run as a child process of the
+// CLI (the built bundle when it has the demo, else the source entrypoint). The first run keeps
+// its sandbox (--keep) and is checked live over the APIs, then stopped with SIGTERM; the second
+// exits by itself and is checked by serving its data dir again. Durations are printed, not
+// asserted.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSandbox } from "../../src/sandbox/index.ts";
+import { checkSandbox, cliEntry, parseReport, startDemo } from "../fixtures/demo/check.ts";
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "demo-e2e-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
+  it("run 1, --keep: every issue merged by dev-bot, approved by review-bot, CI green — checked while the sandbox runs; SIGTERM stops it", async () => {
+    const started = Date.now();
+    const demo = startDemo(["--json", "--keep", "--data", join(dir, "run1")]);
+    try {
+      const line = await demo.firstLine;
+      const report = parseReport(line, demo.stderr());
+      console.log(`demo run 1: ${report.duration_ms} ms in the demo, ${Date.now() - started} ms with process start`);
+      const sb = report.sandbox;
+      assert.ok(sb?.users?.admin, "--keep reports the running sandbox and its accounts");
+      assert.equal(sb.data_dir, join(dir, "run1"));
+      await checkSandbox({ forgeUrl: sb.forge_url, ciUrl: sb.ci_url, token: sb.users.admin.token, ciToken: sb.users.admin.ci_token, report });
+      demo.child.kill("SIGTERM");
+      const end = await demo.exit;
+      assert.equal(end.code, 0, end.stderr.slice(-3000));
+      assert.match(end.stderr, /disinto demo · scripted backend \(the default\)/);
+      assert.match(end.stderr, /The sandbox keeps running/);
+      assert.match(end.stderr, /status --forge-url http:\/\/127\.0\.0\.1:\d+ --ops-repo demo\/calc-ops --ci-url http:\/\/127\.0\.0\.1:\d+ --project calc/);
+      assert.match(end.stderr, /SIGTERM: stopping/);
+      // After SIGTERM the sandbox is gone.
+      await assert.rejects(fetch(`${sb.forge_url}/api/v1/version`));
+    } finally {
+      if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
+    }
+  });
+
+  it("run 2, fresh sandbox: the same result, checked by serving its --data dir again", async () => {
+    const started = Date.now();
+    const data = join(dir, "run2");
+    const demo = startDemo(["--json", "--data", data]);
+    const end = await demo.exit;
+    assert.equal(end.code, 0, end.stderr.slice(-3000));
+    const lines = end.stdout.trim().split("\n");
+    assert.equal(lines.length, 1, "stdout holds one JSON object, narration is on stderr");
+    const report = parseReport(lines[0]!, end.stderr);
+    console.log(`demo run 2: ${report.duration_ms} ms in the demo, ${Date.now() - started} ms with process start`);
+    assert.equal(report.sandbox?.data_dir, data);
+    assert.equal(report.sandbox.users, undefined, "no tokens without --keep");
+    // The narration links what happened.
+    assert.match(end.stderr, /cron disinto-dev fired → pipeline #\d+/);
+    assert.match(end.stderr, /CI pipeline #\d+ \(pull_request, PR #\d+\): test ✓ success, disinto-review ✓ success — http:\/\/127\.0\.0\.1:\d+\/repos\/\d+\/pipeline\/\d+/);
+    assert.match(end.stderr, /dev-bot opened PR #\d+ "fix: Add multiply\(a, b\) \(#\d+\)" — http:\/\/127\.0\.0\.1:\d+\/demo\/calc\/pulls\/\d+/);
+    assert.match(end.stderr, /review-bot approved PR #\d+ at [0-9a-f]{7}/);
+    assert.match(end.stderr, /dev-bot merged PR #\d+ into main/);
+    assert.match(end.stderr, /issue #\d+ "add\(\) should reject non-number arguments" closed/);
+
+    const sb = await startSandbox({ dataDir: data, scheduler: false, bundlesDir: join(dir, "no-bundles") });
+    try {
+      const admin = sb.forge.users.admin!;
+      await checkSandbox({ forgeUrl: sb.forge.url, ciUrl: sb.ci.url, token: admin.token, ciToken: sb.ci.token("admin"), report });
+    } finally {
+      await sb.stop();
+    }
+  });
+});
