@@ -6,13 +6,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSandboxForge, type SandboxForge } from "../../src/sandbox/forge/index.ts";
 import { ForgejoForge } from "../../src/forge/index.ts";
 import { StateStore } from "../../src/state/index.ts";
-import { startWorker, type Worker } from "../helpers/workers.ts";
+import { startWorker, type Worker } from "./workers.ts";
 
 const WORKER = "test/fixtures/state-worker.ts";
 
+
 interface Acquired { acquired: boolean; fence?: number; holder?: string | null }
 
-for (const mode of ["clean", "faults"] as const) {
+/** The race suite on one sandbox, without or with injected faults (one test file each, run in parallel). */
+export function raceSuite(mode: "clean" | "faults"): void {
   describe(`state store races (${mode === "clean" ? "no faults" : "20% 5xx and forced CAS conflicts"})`, () => {
     let sandbox: SandboxForge;
     let workers: Worker[] = [];
