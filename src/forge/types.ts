@@ -454,6 +454,8 @@ export interface BranchProtectionsApi {
 export interface CollaboratorsApi {
   add(login: string, permission: CollaboratorPermission): Promise<void>;
   isCollaborator(login: string): Promise<boolean>;
+  /** The user's effective access to the repo: collaborator, team, owner or admin ("none" when nothing). */
+  permission(login: string): Promise<"none" | "read" | "write" | "admin" | "owner">;
 }
 
 /** Everything scoped to one repository. Label names resolve once per handle (per run). */

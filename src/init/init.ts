@@ -572,7 +572,8 @@ export class Init {
   private async collaboratorSteps(repo: RepoForge, owner: string, me: User, identities: Identity[], steps: Step[], fresh: boolean): Promise<void> {
     for (const id of identities) {
       if (same(id.login, owner) || same(id.login, me.login)) continue;
-      if (!fresh && (await repo.collaborators.isCollaborator(id.login))) continue;
+      // Write, not read: a reviewer's approval counts only with write access.
+      if (!fresh && ["write", "admin", "owner"].includes(await repo.collaborators.permission(id.login))) continue;
       // Write on both: state lives in the ops repo, and on the project repo a reviewer's
       // approval counts only with write access (and only then may it label follow-ups).
       steps.push({

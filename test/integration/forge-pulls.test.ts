@@ -78,6 +78,14 @@ describe("forge server, users, repos", () => {
     assert.equal(await dev.collaborators.isCollaborator("review-bot"), true);
     assert.equal(await dev.collaborators.isCollaborator("admin"), false);
   });
+
+  it("reads a collaborator's effective permission, which init uses to raise read to write", async () => {
+    assert.equal(await dev.collaborators.permission("review-bot"), "write");
+    await dev.collaborators.add("review-bot", "read");
+    assert.equal(await dev.collaborators.permission("review-bot"), "read");
+    await dev.collaborators.add("review-bot", "write");
+    assert.equal(await dev.collaborators.permission("review-bot"), "write");
+  });
 });
 
 describe("forge branches and protection", () => {

@@ -251,6 +251,18 @@ describe("disinto init", () => {
     assert.deepEqual(changes, ["created 1 label on admin/shop: vision", "updated cron disinto-dev (enabled again: the config schedules it)"]);
   });
 
+  it("raises an agent that is only a reader to write access (a reader's approval does not count)", async () => {
+    const admin = new ForgejoForge({ url: sb.forge.url, token: sb.forge.users["admin"]!.token });
+    await admin.createRepo({ name: "reader", autoInit: true });
+    await admin.repo({ owner: "admin", name: "reader" }).contents.create(".woodpecker/test.yml", { text: CI_YML, message: "CI" });
+    await admin.repo({ owner: "admin", name: "reader" }).collaborators.add("review-bot", "read");
+    const r = await init(argv("admin/reader", "--dry-run"));
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.includes("would add review-bot (review) as a collaborator with write access to admin/reader\n"), r.out);
+    assert.equal(await admin.repo({ owner: "admin", name: "reader" }).collaborators.permission("review-bot"), "read", "a dry run changes nothing");
+    await admin.close();
+  });
+
   it("stops with exit 2, naming the missing permission, when the forge token is not an admin's", async () => {
     const before = await snapshot();
     const r = await init(argv("admin/shop"), { DISINTO_FORGE_TOKEN: sb.forge.users["dev-bot"]!.token });

@@ -1,4 +1,5 @@
 // Repositories, organisations and collaborators.
+import { z } from "zod";
 import { hasStatus } from "../../http/errors.ts";
 import { ConflictError } from "../errors.ts";
 import type { CollaboratorPermission, CollaboratorsApi, Org, OrgCreate, Repo, RepoCreate, RepoRef } from "../types.ts";
@@ -55,6 +56,11 @@ export async function createOrg(ctx: ForgejoContext, org: OrgCreate): Promise<Or
   }
 }
 
+// Forgejo answers the effective access; anything it may add later counts as the least.
+const permissionSchema = z
+  .object({ permission: z.string() })
+  .transform((p): "none" | "read" | "write" | "admin" | "owner" => (["read", "write", "admin", "owner"].includes(p.permission) ? (p.permission as "read" | "write" | "admin" | "owner") : "none"));
+
 export class ForgejoCollaborators implements CollaboratorsApi {
   private readonly ctx: RepoContext;
 
@@ -64,6 +70,11 @@ export class ForgejoCollaborators implements CollaboratorsApi {
 
   async add(login: string, permission: CollaboratorPermission): Promise<void> {
     await this.ctx.http.send(ROUTES.collaboratorAdd, { params: { ...this.ctx.params, collaborator: login }, body: { permission } });
+  }
+
+  async permission(login: string): Promise<"none" | "read" | "write" | "admin" | "owner"> {
+    const res = await unlessNotFound(this.ctx.http.json(ROUTES.collaboratorPermission, permissionSchema, { params: { ...this.ctx.params, collaborator: login } }));
+    return res?.data ?? "none";
   }
 
   async isCollaborator(login: string): Promise<boolean> {

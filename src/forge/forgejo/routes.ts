@@ -18,6 +18,7 @@ export const ROUTES = {
   orgGet: r("GET", "/orgs/{org}"),
   collaboratorAdd: r("PUT", `${REPO}/collaborators/{collaborator}`),
   collaboratorCheck: r("GET", `${REPO}/collaborators/{collaborator}`),
+  collaboratorPermission: r("GET", `${REPO}/collaborators/{collaborator}/permission`),
 
   issuesList: r("GET", `${REPO}/issues`),
   issueGet: r("GET", `${REPO}/issues/{index}`),
