@@ -308,21 +308,21 @@ function parseNumber(ctx, startPtr, startChr, sign, endChr) {
     return ctx.bi === !0 ? BigInt(val) : val;
   }
   state2 & 1 || TomlError.x("unfinished numeric value", ctx, startPtr);
-  let str3 = ctx.s.slice(startPtr, ctx.p);
-  return hasUnderscores && (str3 = str3.replaceAll("_", "")), state2 > 1 ? parseFloat(str3) : parseInteger(ctx, str3, 10, startPtr);
+  let str4 = ctx.s.slice(startPtr, ctx.p);
+  return hasUnderscores && (str4 = str4.replaceAll("_", "")), state2 > 1 ? parseFloat(str4) : parseInteger(ctx, str4, 10, startPtr);
 }
 function parseIntegerBaseN(ctx, startPtr, base, endChr) {
   let c3, underscore = 1;
   for (; ++ctx.p < ctx.s.length && (c3 = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c3, endChr)); )
     c3 === 95 ? (underscore & 1 && TomlError.x("illegal underscore", ctx), underscore = 3) : isDigit(c3, base) ? underscore & 1 && underscore-- : TomlError.x("illegal character in numeric literal", ctx);
   underscore & 1 && TomlError.x("unfinished numeric value", ctx);
-  let str3 = ctx.s.slice(startPtr + 2, ctx.p);
-  return underscore && (str3 = str3.replaceAll("_", "")), parseInteger(ctx, str3, base, startPtr);
+  let str4 = ctx.s.slice(startPtr + 2, ctx.p);
+  return underscore && (str4 = str4.replaceAll("_", "")), parseInteger(ctx, str4, base, startPtr);
 }
-function parseInteger(ctx, str3, base, startPtr) {
+function parseInteger(ctx, str4, base, startPtr) {
   if (ctx.bi !== !0)
     int: {
-      let val = parseInt(str3, base);
+      let val = parseInt(str4, base);
       if (!Number.isSafeInteger(val)) {
         if (ctx.bi)
           break int;
@@ -330,7 +330,7 @@ function parseInteger(ctx, str3, base, startPtr) {
       }
       return val;
     }
-  return BigInt(base === 10 ? str3 : (base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str3);
+  return BigInt(base === 10 ? str4 : (base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str4);
 }
 function parseDate(ctx, c3, endChr) {
   let startPtr = ctx.p++, unsafeSeparator;
@@ -366,21 +366,21 @@ function parseTime(ctx, c3, endChr) {
   let t = ctx.s.slice(start, ctx.p);
   return readDate(ctx, t, 4, !1, start);
 }
-function readDate(ctx, str3, type, unsafeDelim, errPtr, temporalSuffix) {
+function readDate(ctx, str4, type, unsafeDelim, errPtr, temporalSuffix) {
   if (ctx.ld) {
-    let date6 = new TomlDate(str3, type, unsafeDelim);
+    let date6 = new TomlDate(str4, type, unsafeDelim);
     return date6.isValid() || TomlError.x("invalid date", ctx, errPtr), date6;
   }
   try {
-    switch (temporalSuffix && (str3 += temporalSuffix), type) {
+    switch (temporalSuffix && (str4 += temporalSuffix), type) {
       case 1:
-        return Temporal.ZonedDateTime.from(str3);
+        return Temporal.ZonedDateTime.from(str4);
       case 2:
-        return Temporal.PlainDateTime.from(str3);
+        return Temporal.PlainDateTime.from(str4);
       case 3:
-        return Temporal.PlainDate.from(str3);
+        return Temporal.PlainDate.from(str4);
       case 4:
-        return Temporal.PlainTime.from(str3);
+        return Temporal.PlainTime.from(str4);
     }
   } catch (e) {
     TomlError.x(e instanceof Error ? e.message : "" + e, ctx, errPtr);
@@ -801,13 +801,13 @@ function promiseAllObject(promisesObj) {
   });
 }
 function randomString(length = 10) {
-  let chars = "abcdefghijklmnopqrstuvwxyz", str3 = "";
+  let chars = "abcdefghijklmnopqrstuvwxyz", str4 = "";
   for (let i2 = 0; i2 < length; i2++)
-    str3 += chars[Math.floor(Math.random() * chars.length)];
-  return str3;
+    str4 += chars[Math.floor(Math.random() * chars.length)];
+  return str4;
 }
-function esc(str3) {
-  return JSON.stringify(str3);
+function esc(str4) {
+  return JSON.stringify(str4);
 }
 function slugify(input2) {
   return input2.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -833,8 +833,8 @@ function numKeys(data2) {
     Object.prototype.hasOwnProperty.call(data2, key2) && keyCount++;
   return keyCount;
 }
-function escapeRegex(str3) {
-  return str3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function escapeRegex(str4) {
+  return str4.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
   let cl = new inst._zod.constr(def ?? inst._zod.def);
@@ -1012,13 +1012,13 @@ function finalizeIssue(iss, ctx, config3) {
 function getSizableOrigin(input2) {
   return input2 instanceof Set ? "set" : input2 instanceof Map ? "map" : input2 instanceof File ? "file" : "unknown";
 }
-function codePointLength(str3) {
-  let units = str3.length;
-  if (!highSurrogate.test(str3))
+function codePointLength(str4) {
+  let units = str4.length;
+  if (!highSurrogate.test(str4))
     return units;
   let count4 = units;
   for (let i2 = 0; i2 < units - 1; i2++)
-    (str3.charCodeAt(i2) & 64512) === 55296 && (str3.charCodeAt(i2 + 1) & 64512) === 56320 && (count4--, i2++);
+    (str4.charCodeAt(i2) & 64512) === 55296 && (str4.charCodeAt(i2 + 1) & 64512) === 56320 && (count4--, i2++);
   return count4;
 }
 function getLengthableOrigin(input2) {
@@ -1666,7 +1666,7 @@ var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uui
   "node_modules/zod/v4/core/regexes.js"() {
     init_util2();
     cuid = /^[cC][0-9a-z]{6,}$/, cuid2 = /^[0-9a-z]+$/, ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/, xid = /^[0-9a-vA-V]{20}$/, ksuid = /^[A-Za-z0-9]{27}$/, nanoid = /^[a-zA-Z0-9_-]{21}$/;
-    duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/, extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/, guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, uuid = (version2) => version2 ? new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`) : /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/, uuid4 = /* @__PURE__ */ uuid(4), uuid6 = /* @__PURE__ */ uuid(6), uuid7 = /* @__PURE__ */ uuid(7), email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/, html5Email = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, rfc5322Email = /^(([^<>()\[\]\\.,;:\s@"]+(\.[^<>()\[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/, unicodeEmail = /^[^\s@"]{1,64}@[^\s@]{1,255}$/u, idnEmail = unicodeEmail, browserEmail = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, _emoji = "^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$";
+    duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/, extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/, guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, uuid = (version3) => version3 ? new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version3}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`) : /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/, uuid4 = /* @__PURE__ */ uuid(4), uuid6 = /* @__PURE__ */ uuid(6), uuid7 = /* @__PURE__ */ uuid(7), email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/, html5Email = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, rfc5322Email = /^(([^<>()\[\]\\.,;:\s@"]+(\.[^<>()\[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/, unicodeEmail = /^[^\s@"]{1,64}@[^\s@]{1,255}$/u, idnEmail = unicodeEmail, browserEmail = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, _emoji = "^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$";
     ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/, ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/, mac = (delimiter) => {
       let escapedDelim = escapeRegex(delimiter ?? ":");
       return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
@@ -3696,7 +3696,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve12) {
   let cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -3705,7 +3705,7 @@ function isRecursive(inst, stack, resolve11) {
   stack.add(inst);
   let result2 = NONE, check3 = (child) => {
     if (result2 !== PROVEN && child?._zod) {
-      let answer = isRecursive(child, stack, resolve11);
+      let answer = isRecursive(child, stack, resolve12);
       answer > result2 && (result2 = answer);
     }
   }, shape = (sh, spread) => {
@@ -3714,7 +3714,7 @@ function isRecursive(inst, stack, resolve11) {
       let desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      let child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      let child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve12) : NONE;
       child > answer && (answer = child);
     }
     return answer;
@@ -3768,7 +3768,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      let inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      let inner = def._cachedInner ?? (resolve12 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, !1) : ASSUMED);
       break;
     }
@@ -8357,8 +8357,8 @@ var error43, init_pt = __esm({
           case "not_multiple_of":
             return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
           case "unrecognized_keys": {
-            let plural3 = issue2.keys.length > 1 ? "s" : "";
-            return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
+            let plural4 = issue2.keys.length > 1 ? "s" : "";
+            return `Chave${plural4} inválida${plural4}: ${joinValues(issue2.keys, ", ")}`;
           }
           case "invalid_key":
             return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -8481,8 +8481,8 @@ var error44, init_pt_BR = __esm({
           case "not_multiple_of":
             return `Número inválido: deve ser múltiplo de ${issue2.divisor}`;
           case "unrecognized_keys": {
-            let plural3 = issue2.keys.length > 1 ? "s" : "";
-            return `Chave${plural3} inválida${plural3}: ${joinValues(issue2.keys, ", ")}`;
+            let plural4 = issue2.keys.length > 1 ? "s" : "";
+            return `Chave${plural4} inválida${plural4}: ${joinValues(issue2.keys, ", ")}`;
           }
           case "invalid_key":
             return `Entrada inválida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -13874,10 +13874,10 @@ var _installedErrorProtos, initializer2, ZodError, ZodRealError, init_errors3 = 
     initializer2 = (inst, issues) => {
       $ZodError.init(inst, issues), inst.name = "ZodError";
       let proto = Object.getPrototypeOf(inst);
-      _installedErrorProtos.has(proto) || (_installedErrorProtos.add(proto), _lazyMethod(proto, "format", (self) => (mapper) => formatError(self, mapper)), _lazyMethod(proto, "flatten", (self) => (mapper) => flattenError(self, mapper)), _lazyMethod(proto, "addIssue", (self) => (issue2) => {
-        self.issues.push(issue2), self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
-      }), _lazyMethod(proto, "addIssues", (self) => (issues2) => {
-        self.issues.push(...issues2), self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
+      _installedErrorProtos.has(proto) || (_installedErrorProtos.add(proto), _lazyMethod(proto, "format", (self2) => (mapper) => formatError(self2, mapper)), _lazyMethod(proto, "flatten", (self2) => (mapper) => flattenError(self2, mapper)), _lazyMethod(proto, "addIssue", (self2) => (issue2) => {
+        self2.issues.push(issue2), self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
+      }), _lazyMethod(proto, "addIssues", (self2) => (issues2) => {
+        self2.issues.push(...issues2), self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
       }), Object.defineProperty(proto, "isEmpty", {
         configurable: !0,
         enumerable: !1,
@@ -15127,7 +15127,7 @@ var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate,
       }
     });
     ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
-      _ensureDefaultMemoizer(), $ZodObjectJIT.init(inst, def), ZodType.init(inst, def), inst._zod.processJSONSchema = (ctx, json4, params) => objectProcessor(inst, ctx, json4, params), util_exports.installLazyProp(inst, "shape", (self) => self._zod.def.shape, !1);
+      _ensureDefaultMemoizer(), $ZodObjectJIT.init(inst, def), ZodType.init(inst, def), inst._zod.processJSONSchema = (ctx, json4, params) => objectProcessor(inst, ctx, json4, params), util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, !1);
     }, {
       keyof() {
         return _enum2(Object.keys(this._zod.def.shape));
@@ -15763,8 +15763,8 @@ function fromJSONSchema(schema, params) {
   } catch {
     throw new Error("fromJSONSchema input is not valid JSON (possibly cyclic); use $defs/$ref for recursive schemas");
   }
-  let version2 = detectVersion(normalized, params?.defaultTarget), defs = normalized.$defs || normalized.definitions || {}, ctx = {
-    version: version2,
+  let version3 = detectVersion(normalized, params?.defaultTarget), defs = normalized.$defs || normalized.definitions || {}, ctx = {
+    version: version3,
     defs,
     refs: /* @__PURE__ */ new Map(),
     processing: /* @__PURE__ */ new Set(),
@@ -16536,8 +16536,8 @@ function maskCredentials(value) {
 }
 function showValue(value) {
   if (typeof value == "string") {
-    let masked = maskCredentials(value), short2 = masked.length > MAX_SHOWN ? `${masked.slice(0, MAX_SHOWN - 1)}…` : masked;
-    return JSON.stringify(short2);
+    let masked = maskCredentials(value), short3 = masked.length > MAX_SHOWN ? `${masked.slice(0, MAX_SHOWN - 1)}…` : masked;
+    return JSON.stringify(short3);
   }
   return typeof value == "number" || typeof value == "boolean" || typeof value == "bigint" ? String(value) : value === void 0 ? "nothing" : value === null ? "null" : Array.isArray(value) ? value.length === 0 ? "an empty list" : "a list" : value instanceof Date ? `a date (${Number.isNaN(value.getTime()) ? "invalid" : value.toISOString()})` : typeof value == "object" ? "a table" : typeof value;
 }
@@ -16911,7 +16911,7 @@ function keyLines(text5) {
   let lines = /* @__PURE__ */ new Map(), record3 = (path10, line) => {
     let k = formatPath(path10);
     lines.has(k) || lines.set(k, line);
-  }, arrayIndex = /* @__PURE__ */ new Map(), resolve11 = (keys, lastIsArray) => {
+  }, arrayIndex = /* @__PURE__ */ new Map(), resolve12 = (keys, lastIsArray) => {
     let out = [];
     return keys.forEach((k, i2) => {
       if (out.push(k), i2 === keys.length - 1 && lastIsArray) return;
@@ -16930,14 +16930,14 @@ function keyLines(text5) {
     if (trimmed.startsWith("[[")) {
       let k2 = parseKey2(trimmed.slice(2));
       if (!k2 || !k2.rest.startsWith("]]")) return;
-      let base = resolve11(k2.keys, !0), key2 = formatPath(base), idx = (arrayIndex.get(key2) ?? -1) + 1;
+      let base = resolve12(k2.keys, !0), key2 = formatPath(base), idx = (arrayIndex.get(key2) ?? -1) + 1;
       arrayIndex.set(key2, idx), table2 = [...base, idx], record3(base, lineNo), record3(table2, lineNo);
       return;
     }
     if (trimmed.startsWith("[")) {
       let k2 = parseKey2(trimmed.slice(1));
       if (!k2 || !k2.rest.startsWith("]")) return;
-      table2 = resolve11(k2.keys, !1), record3(table2, lineNo);
+      table2 = resolve12(k2.keys, !1), record3(table2, lineNo);
       return;
     }
     let k = parseKey2(trimmed);
@@ -18989,35 +18989,35 @@ var require_diagnostics = __commonJS({
           "undici:client:beforeConnect",
           (evt) => {
             let {
-              connectParams: { version: version2, protocol, port, host }
+              connectParams: { version: version3, protocol, port, host }
             } = evt;
             debugLog(
               "connecting to %s%s using %s%s",
               host,
               port ? `:${port}` : "",
               protocol,
-              version2
+              version3
             );
           }
         ), diagnosticsChannel.subscribe(
           "undici:client:connected",
           (evt) => {
             let {
-              connectParams: { version: version2, protocol, port, host }
+              connectParams: { version: version3, protocol, port, host }
             } = evt;
             debugLog(
               "connected to %s%s using %s%s",
               host,
               port ? `:${port}` : "",
               protocol,
-              version2
+              version3
             );
           }
         ), diagnosticsChannel.subscribe(
           "undici:client:connectError",
           (evt) => {
             let {
-              connectParams: { version: version2, protocol, port, host },
+              connectParams: { version: version3, protocol, port, host },
               error: error62
             } = evt;
             debugLog(
@@ -19025,7 +19025,7 @@ var require_diagnostics = __commonJS({
               host,
               port ? `:${port}` : "",
               protocol,
-              version2,
+              version3,
               error62.message
             );
           }
@@ -19445,22 +19445,22 @@ var require_infra = __commonJS({
       return assert2(!invalidIsomorphicEncodeValueRegex.test(input2)), input2;
     }
     var nonASCIIRegex = /[^\x00-\x7F]/;
-    function asciiLowercase(str3) {
-      return nonASCIIRegex.test(str3) ? str3.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : str3.toLowerCase();
+    function asciiLowercase(str4) {
+      return nonASCIIRegex.test(str4) ? str4.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : str4.toLowerCase();
     }
     function parseJSONFromBytes(bytes) {
       return JSON.parse(utf8DecodeBytes(bytes));
     }
-    function removeASCIIWhitespace(str3, leading = !0, trailing = !0) {
-      return removeChars(str3, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str4, leading = !0, trailing = !0) {
+      return removeChars(str4, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str3, leading, trailing, predicate) {
-      let lead = 0, trail = str3.length - 1;
+    function removeChars(str4, leading, trailing, predicate) {
+      let lead = 0, trail = str4.length - 1;
       if (leading)
-        for (; lead < str3.length && predicate(str3.charCodeAt(lead)); ) lead++;
+        for (; lead < str4.length && predicate(str4.charCodeAt(lead)); ) lead++;
       if (trailing)
-        for (; trail >= lead && predicate(str3.charCodeAt(trail)); ) trail--;
-      return lead === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead, trail + 1);
+        for (; trail >= lead && predicate(str4.charCodeAt(trail)); ) trail--;
+      return lead === 0 && trail === str4.length - 1 ? str4 : str4.slice(lead, trail + 1);
     }
     function serializeJavascriptValueToJSONString(value) {
       let result2 = JSON.stringify(value);
@@ -19631,8 +19631,8 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str3, leading = !0, trailing = !0) {
-      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str4, leading = !0, trailing = !0) {
+      return removeChars(str4, leading, trailing, isHTTPWhiteSpace);
     }
     function minimizeSupportedMimeType(mimeType) {
       switch (mimeType.essence) {
@@ -19713,7 +19713,7 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(opts) {
-      let plural3 = opts.types.length === 1 ? "" : " one of", message = `${opts.argument} could not be converted to${plural3}: ${opts.types.join(", ")}.`;
+      let plural4 = opts.types.length === 1 ? "" : " one of", message = `${opts.argument} could not be converted to${plural4}: ${opts.types.join(", ")}.`;
       return webidl.errors.exception({
         header: opts.prefix,
         message
@@ -21131,10 +21131,10 @@ var require_request = __commonJS({
             if (typeof val[i2] == "object")
               throw new InvalidArgumentError(`invalid ${key2} header`);
             {
-              let str3 = `${val[i2]}`;
-              if (!isValidHeaderValue(str3))
+              let str4 = `${val[i2]}`;
+              if (!isValidHeaderValue(str4))
                 throw new InvalidArgumentError(`invalid ${key2} header`);
-              arr.push(str3);
+              arr.push(str4);
             }
           }
         val = arr;
@@ -21217,9 +21217,9 @@ var require_dispatcher = __commonJS({
             if (dispatch2 = interceptor(dispatch2, interceptorOrigin), dispatch2 == null || typeof dispatch2 != "function" || dispatch2.length !== 2)
               throw new TypeError("invalid interceptor");
           }
-        let originalDispatch = dispatch2, self = this;
+        let originalDispatch = dispatch2, self2 = this;
         return dispatch2 = function(opts, handler) {
-          return opts && typeof opts == "object" && !opts.origin && self[kUrl] && (opts = Object.assign({}, opts, { origin: self[kUrl].origin })), originalDispatch(opts, handler);
+          return opts && typeof opts == "object" && !opts.origin && self2[kUrl] && (opts = Object.assign({}, opts, { origin: self2[kUrl].origin })), originalDispatch(opts, handler);
         }, new Proxy(this, {
           get: (target, key2) => key2 === "dispatch" ? dispatch2 : target[key2]
         });
@@ -21279,8 +21279,8 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0)
-          return new Promise((resolve11, reject) => {
-            this.close((err, data2) => err ? reject(err) : resolve11(data2));
+          return new Promise((resolve12, reject) => {
+            this.close((err, data2) => err ? reject(err) : resolve12(data2));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -21304,8 +21304,8 @@ var require_dispatcher_base = __commonJS({
       }
       destroy(err, callback) {
         if (typeof err == "function" && (callback = err, err = null), callback === void 0)
-          return new Promise((resolve11, reject) => {
-            this.destroy(err, (err2, data2) => err2 ? reject(err2) : resolve11(data2));
+          return new Promise((resolve12, reject) => {
+            this.destroy(err, (err2, data2) => err2 ? reject(err2) : resolve12(data2));
           });
         if (typeof callback != "function")
           throw new InvalidArgumentError("invalid callback");
@@ -24639,7 +24639,7 @@ var require_body = __commonJS({
       else if (webidl.is.FormData(object2)) {
         let boundary = getFormDataBoundary(object2), prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        let formdataEscape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22"), normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, `\r
+        let formdataEscape = (str4) => str4.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22"), normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, `\r
 `), blobParts = [], rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = !1;
@@ -25423,8 +25423,8 @@ upgrade: ${upgrade}\r
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve11, reject) => {
-        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve11;
+      let waitForDrain = () => new Promise((resolve12, reject) => {
+        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve12;
       });
       socket.on("close", onDrain).on("drain", onDrain);
       let writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
@@ -26296,8 +26296,8 @@ var require_client_h2 = __commonJS({
           callback = null, cb();
         }
       }
-      let waitForDrain = () => new Promise((resolve11, reject) => {
-        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve11;
+      let waitForDrain = () => new Promise((resolve12, reject) => {
+        assert2(callback === null), socket[kError] ? reject(socket[kError]) : callback = resolve12;
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
       try {
@@ -26560,19 +26560,19 @@ var require_client = __commonJS({
         return this[kQueue].push(request3), this[kResuming] || (util.bodyLength(request3.body) == null && util.isIterable(request3.body) ? (this[kResuming] = 1, queueMicrotask(() => resume(this))) : this[kResume](!0)), this[kResuming] && this[kNeedDrain] !== 2 && this[kBusy] && (this[kNeedDrain] = 2), this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve11) => {
-          this[kSize] ? this[kClosedResolve] = resolve11 : resolve11(null);
+        return new Promise((resolve12) => {
+          this[kSize] ? this[kClosedResolve] = resolve12 : resolve12(null);
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve11) => {
+        return new Promise((resolve12) => {
           let requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             let request3 = requests[i2];
             request3 != null && util.errorRequest(this, request3, err);
           }
           let callback = () => {
-            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve11(null);
+            this[kClosedResolve] && (this[kClosedResolve](), this[kClosedResolve] = null), resolve12(null);
           };
           this[kHTTPContext] ? (this[kHTTPContext].destroy(err, callback), this[kHTTPContext] = null) : queueMicrotask(callback), this[kResume]();
         });
@@ -26905,8 +26905,8 @@ var require_pool_base = __commonJS({
         return new PoolStats(this);
       }
       [kClose]() {
-        return this[kQueue].isEmpty() ? closeClients(this) : new Promise((resolve11) => {
-          this[kClosedResolve] = resolve11;
+        return this[kQueue].isEmpty() ? closeClients(this) : new Promise((resolve12) => {
+          this[kClosedResolve] = resolve12;
         });
       }
       [kDestroy](err) {
@@ -26948,8 +26948,8 @@ var require_pool_base = __commonJS({
         let idx = this[kClients].indexOf(client);
         if (idx !== -1 && this[kClients].splice(idx, 1), client.destroyed || this[kRetiring].has(client))
           return;
-        let done = !1, resolveClosed, closed = new Promise((resolve11) => {
-          resolveClosed = resolve11;
+        let done = !1, resolveClosed, closed = new Promise((resolve12) => {
+          resolveClosed = resolve12;
         });
         this[kRetiring].set(client, closed), client.close(() => {
           done || (done = !0, this[kRetiring].delete(client), resolveClosed());
@@ -27672,9 +27672,9 @@ var require_socks5_client = __commonJS({
       handleHandshakeResponse() {
         if (this.buffer.length < 2)
           return;
-        let version2 = this.buffer[0], method = this.buffer[1];
-        if (version2 !== SOCKS_VERSION)
-          throw new Socks5ProxyError(`Invalid SOCKS version: ${version2}`, "UND_ERR_SOCKS5_VERSION");
+        let version3 = this.buffer[0], method = this.buffer[1];
+        if (version3 !== SOCKS_VERSION)
+          throw new Socks5ProxyError(`Invalid SOCKS version: ${version3}`, "UND_ERR_SOCKS5_VERSION");
         if (method === AUTH_METHODS.NO_ACCEPTABLE)
           throw new Socks5ProxyError("No acceptable authentication method", "UND_ERR_SOCKS5_AUTH_REJECTED");
         if (this.buffer = this.buffer.subarray(2), debug("server selected auth method", method), method === AUTH_METHODS.NO_AUTH)
@@ -27704,9 +27704,9 @@ var require_socks5_client = __commonJS({
       handleAuthResponse() {
         if (this.buffer.length < 2)
           return;
-        let version2 = this.buffer[0], status = this.buffer[1];
-        if (version2 !== 1)
-          throw new Socks5ProxyError(`Invalid auth sub-negotiation version: ${version2}`, "UND_ERR_SOCKS5_AUTH_VERSION");
+        let version3 = this.buffer[0], status = this.buffer[1];
+        if (version3 !== 1)
+          throw new Socks5ProxyError(`Invalid auth sub-negotiation version: ${version3}`, "UND_ERR_SOCKS5_AUTH_VERSION");
         if (status !== 0)
           throw new Socks5ProxyError("Authentication failed", "UND_ERR_SOCKS5_AUTH_FAILED");
         this.buffer = this.buffer.subarray(2), debug("authentication successful"), this.markAuthenticated();
@@ -27738,9 +27738,9 @@ var require_socks5_client = __commonJS({
       handleConnectResponse() {
         if (this.buffer.length < 4)
           return;
-        let version2 = this.buffer[0], reply = this.buffer[1], addressType = this.buffer[3];
-        if (version2 !== SOCKS_VERSION)
-          throw new Socks5ProxyError(`Invalid SOCKS version in reply: ${version2}`, "UND_ERR_SOCKS5_REPLY_VERSION");
+        let version3 = this.buffer[0], reply = this.buffer[1], addressType = this.buffer[3];
+        if (version3 !== SOCKS_VERSION)
+          throw new Socks5ProxyError(`Invalid SOCKS version in reply: ${version3}`, "UND_ERR_SOCKS5_REPLY_VERSION");
         let responseLength = 4;
         if (addressType === ADDRESS_TYPES.IPV4)
           responseLength += 6;
@@ -28861,16 +28861,16 @@ var require_readable = __commonJS({
         if (signal != null && (typeof signal != "object" || !("aborted" in signal)))
           return Promise.reject(new InvalidArgumentError("signal must be an AbortSignal"));
         let limit = opts?.limit && Number.isFinite(opts.limit) ? opts.limit : 128 * 1024;
-        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve11, reject) => {
+        return signal?.aborted ? Promise.reject(signal.reason ?? new AbortError()) : this._readableState.closeEmitted ? Promise.resolve(null) : new Promise((resolve12, reject) => {
           if ((this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) && this.destroy(new AbortError()), signal) {
             let abortListener = addAbortListener3(signal, () => {
               this.destroy(signal.reason ?? new AbortError());
             });
             this.on("close", function() {
-              abortListener[Symbol.dispose](), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve11(null);
+              abortListener[Symbol.dispose](), signal.aborted ? reject(signal.reason ?? new AbortError()) : resolve12(null);
             });
           } else
-            this.on("close", resolve11);
+            this.on("close", resolve12);
           this.on("error", noop3).on("data", () => {
             this[kBytesRead] > limit && this.destroy();
           }).resume();
@@ -28891,7 +28891,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(bodyReadable) || isLocked(bodyReadable);
     }
     function consume(stream, type) {
-      return assert2(!stream[kConsume]), new Promise((resolve11, reject) => {
+      return assert2(!stream[kConsume]), new Promise((resolve12, reject) => {
         if (isUnusable(stream)) {
           let rState = stream._readableState;
           rState.destroyed && rState.closeEmitted === !1 ? stream.on("error", reject).on("close", () => {
@@ -28902,7 +28902,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve11,
+              resolve: resolve12,
               reject,
               length: 0,
               body: []
@@ -28954,9 +28954,9 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      let { type, body, resolve: resolve11, stream, length } = consume2;
+      let { type, body, resolve: resolve12, stream, length } = consume2;
       try {
-        type === "text" ? resolve11(chunksDecode(body, length, encoding)) : type === "json" ? resolve11(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve11(chunksConcat(body, length).buffer) : type === "blob" ? resolve11(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve11(chunksConcat(body, length)), consumeFinish(consume2);
+        type === "text" ? resolve12(chunksDecode(body, length, encoding)) : type === "json" ? resolve12(JSON.parse(chunksDecode(body, length, encoding))) : type === "arrayBuffer" ? resolve12(chunksConcat(body, length).buffer) : type === "blob" ? resolve12(new Blob(body, { type: stream[kContentType] })) : type === "bytes" && resolve12(chunksConcat(body, length)), consumeFinish(consume2);
       } catch (err) {
         stream.destroy(err);
       }
@@ -29070,8 +29070,8 @@ var require_api_request = __commonJS({
     };
     function request3(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve11, reject) => {
-          request3.call(this, opts, (err, data2) => err ? reject(err) : resolve11(data2));
+        return new Promise((resolve12, reject) => {
+          request3.call(this, opts, (err, data2) => err ? reject(err) : resolve12(data2));
         });
       try {
         let handler = new RequestHandler2(opts, callback);
@@ -29093,22 +29093,22 @@ var require_abort_signal = __commonJS({
   "node_modules/undici/lib/api/abort-signal.js"(exports, module) {
     "use strict";
     var { addAbortListener: addAbortListener3 } = require_util(), { RequestAbortedError } = require_errors(), kListener = /* @__PURE__ */ Symbol("kListener"), kSignal = /* @__PURE__ */ Symbol("kSignal");
-    function abort(self) {
-      self.abort ? self.abort(self[kSignal]?.reason) : self.reason = self[kSignal]?.reason ?? new RequestAbortedError(), removeSignal(self);
+    function abort(self2) {
+      self2.abort ? self2.abort(self2[kSignal]?.reason) : self2.reason = self2[kSignal]?.reason ?? new RequestAbortedError(), removeSignal(self2);
     }
-    function addSignal(self, signal) {
-      if (self.reason = null, self[kSignal] = null, self[kListener] = null, !!signal) {
+    function addSignal(self2, signal) {
+      if (self2.reason = null, self2[kSignal] = null, self2[kListener] = null, !!signal) {
         if (signal.aborted) {
-          abort(self);
+          abort(self2);
           return;
         }
-        self[kSignal] = signal, self[kListener] = () => {
-          abort(self);
-        }, addAbortListener3(self[kSignal], self[kListener]);
+        self2[kSignal] = signal, self2[kListener] = () => {
+          abort(self2);
+        }, addAbortListener3(self2[kSignal], self2[kListener]);
       }
     }
-    function removeSignal(self) {
-      self[kSignal] && ("removeEventListener" in self[kSignal] ? self[kSignal].removeEventListener("abort", self[kListener]) : self[kSignal].removeListener("abort", self[kListener]), self[kSignal] = null, self[kListener] = null);
+    function removeSignal(self2) {
+      self2[kSignal] && ("removeEventListener" in self2[kSignal] ? self2[kSignal].removeEventListener("abort", self2[kListener]) : self2[kSignal].removeListener("abort", self2[kListener]), self2[kSignal] = null, self2[kListener] = null);
     }
     module.exports = {
       addSignal,
@@ -29211,8 +29211,8 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0)
-        return new Promise((resolve11, reject) => {
-          stream.call(this, opts, factory, (err, data2) => err ? reject(err) : resolve11(data2));
+        return new Promise((resolve12, reject) => {
+          stream.call(this, opts, factory, (err, data2) => err ? reject(err) : resolve12(data2));
         });
       try {
         let handler = new StreamHandler(opts, factory, callback);
@@ -29421,8 +29421,8 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve11, reject) => {
-          upgrade.call(this, opts, (err, data2) => err ? reject(err) : resolve11(data2));
+        return new Promise((resolve12, reject) => {
+          upgrade.call(this, opts, (err, data2) => err ? reject(err) : resolve12(data2));
         });
       try {
         let upgradeHandler = new UpgradeHandler(opts, callback), upgradeOpts = {
@@ -29488,8 +29488,8 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0)
-        return new Promise((resolve11, reject) => {
-          connect.call(this, opts, (err, data2) => err ? reject(err) : resolve11(data2));
+        return new Promise((resolve12, reject) => {
+          connect.call(this, opts, (err, data2) => err ? reject(err) : resolve12(data2));
         });
       try {
         let connectHandler = new ConnectHandler(opts, callback), connectOptions = { ...opts, method: "CONNECT" };
@@ -30548,7 +30548,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile9, readFile: readFile10, mkdir: mkdir8 } = require_promises(), { dirname: dirname10, resolve: resolve11 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile11, readFile: readFile10, mkdir: mkdir10 } = require_promises(), { dirname: dirname12, resolve: resolve12 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url2, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url2.origin}${url2.pathname}`;
       if (normalizeQuery) {
@@ -30708,7 +30708,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path10)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data2 = await readFile10(resolve11(path10), "utf8"), parsed = JSON.parse(data2);
+          let data2 = await readFile10(resolve12(path10), "utf8"), parsed = JSON.parse(data2);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash: hash2, snapshot } of parsed)
@@ -30732,13 +30732,13 @@ var require_snapshot_recorder = __commonJS({
         let path10 = filePath || this.#snapshotPath;
         if (!path10)
           throw new InvalidArgumentError("Snapshot path is required");
-        let resolvedPath = resolve11(path10);
-        await mkdir8(dirname10(resolvedPath), { recursive: !0 });
+        let resolvedPath = resolve12(path10);
+        await mkdir10(dirname12(resolvedPath), { recursive: !0 });
         let data2 = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
         }));
-        await writeFile9(resolvedPath, JSON.stringify(data2, null, 2), { flush: !0 });
+        await writeFile11(resolvedPath, JSON.stringify(data2, null, 2), { flush: !0 });
       }
       /**
        * Clears all recorded snapshots
@@ -30923,7 +30923,7 @@ var require_snapshot_agent = __commonJS({
           headers: {},
           trailers: {},
           body: []
-        }, self = this, recordingHandler = {
+        }, self2 = this, recordingHandler = {
           onRequestStart(controller, context) {
             return handler.onRequestStart(controller, { ...context, history: this.history });
           },
@@ -30939,7 +30939,7 @@ var require_snapshot_agent = __commonJS({
           onResponseEnd(controller, trailers) {
             responseData.trailers = trailers;
             let responseBody = Buffer.concat(responseData.body);
-            self[kSnapshotRecorder].record(opts, {
+            self2[kSnapshotRecorder].record(opts, {
               statusCode: responseData.statusCode,
               headers: responseData.headers,
               body: responseBody,
@@ -36619,7 +36619,7 @@ var require_fetch = __commonJS({
         let url2 = requestCurrentURL(request3), agent = fetchParams.controller.dispatcher, path10 = url2.pathname + url2.search, hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return dispatchWithProtocolPreference(body);
         function dispatchWithProtocolPreference(body2, allowH2) {
-          return new Promise((resolve11, reject) => agent.dispatch(
+          return new Promise((resolve12, reject) => agent.dispatch(
             {
               path: hasTrailingQuestionMark ? `${path10}?` : path10,
               origin: url2.origin,
@@ -36694,7 +36694,7 @@ var require_fetch = __commonJS({
                 }
                 this.body = new Readable5({ read: () => controller.resume() });
                 let onError = (err) => this.onResponseError(controller, err);
-                resolve11({
+                resolve12({
                   status,
                   statusText,
                   headersList,
@@ -36714,7 +36714,7 @@ var require_fetch = __commonJS({
               },
               onResponseError(controller, error62) {
                 if (this.abort && fetchParams.controller.off("terminated", this.abort), request3.mode === "websocket" && allowH2 !== !1 && error62?.code === "UND_ERR_INFO" && error62?.message === "HTTP/2: Extended CONNECT protocol not supported by server") {
-                  resolve11(dispatchWithProtocolPreference(body2, !1));
+                  resolve12(dispatchWithProtocolPreference(body2, !1));
                   return;
                 }
                 this.body?.destroy(error62), controller?.aborted || fetchParams.controller.terminate(error62), reject(error62);
@@ -36723,7 +36723,7 @@ var require_fetch = __commonJS({
                 if (socket.session != null && status !== 200 || socket.session == null && status !== 101)
                   return socket.session != null && controller.abort(new SocketError("bad upgrade", null)), !1;
                 let rawHeaders = controller?.rawHeaders ?? [], headersList = new HeadersList();
-                return appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders), resolve11({
+                return appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders), resolve12({
                   status,
                   statusText: STATUS_CODES[status],
                   headersList,
@@ -37574,8 +37574,8 @@ var require_cookies = __commonJS({
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie"), brandCheckHeaders(headers), cookie = webidl.converters.Cookie(cookie);
-      let str3 = stringify3(cookie);
-      str3 && headers.append("set-cookie", str3, !0);
+      let str4 = stringify3(cookie);
+      str4 && headers.append("set-cookie", str4, !0);
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
       {
@@ -40128,6 +40128,7 @@ var r, REPO, ROUTES, ROUTE_TABLE, init_routes = __esm({
       orgGet: r("GET", "/orgs/{org}"),
       collaboratorAdd: r("PUT", `${REPO}/collaborators/{collaborator}`),
       collaboratorCheck: r("GET", `${REPO}/collaborators/{collaborator}`),
+      collaboratorPermission: r("GET", `${REPO}/collaborators/{collaborator}/permission`),
       issuesList: r("GET", `${REPO}/issues`),
       issueGet: r("GET", `${REPO}/issues/{index}`),
       issueCreate: r("POST", `${REPO}/issues`),
@@ -41135,22 +41136,26 @@ async function createOrg(ctx, org) {
     throw hasStatus(err, 409) ? new ConflictError(`org ${org.name}`, "exists", err) : err;
   }
 }
-var ForgejoCollaborators, init_repos = __esm({
+var permissionSchema, ForgejoCollaborators, init_repos = __esm({
   "src/forge/forgejo/repos.ts"() {
     "use strict";
+    init_zod();
     init_errors4();
     init_errors5();
     init_routes();
     init_schemas3();
     init_util3();
     init_write_once();
-    ForgejoCollaborators = class {
+    permissionSchema = external_exports.object({ permission: external_exports.string() }).transform((p) => ["read", "write", "admin", "owner"].includes(p.permission) ? p.permission : "none"), ForgejoCollaborators = class {
       ctx;
       constructor(ctx) {
         this.ctx = ctx;
       }
       async add(login, permission) {
         await this.ctx.http.send(ROUTES.collaboratorAdd, { params: { ...this.ctx.params, collaborator: login }, body: { permission } });
+      }
+      async permission(login) {
+        return (await unlessNotFound(this.ctx.http.json(ROUTES.collaboratorPermission, permissionSchema, { params: { ...this.ctx.params, collaborator: login } })))?.data ?? "none";
       }
       async isCollaborator(login) {
         try {
@@ -43902,8 +43907,8 @@ var import_node_os3, getSignalsByName, getSignalByName, signalsByName, getSignal
     import_node_os3 = __toESM(require_node_os(), 1);
     init_signals();
     getSignalsByName = () => {
-      let signals2 = getSignals();
-      return Object.fromEntries(signals2.map(getSignalByName));
+      let signals3 = getSignals();
+      return Object.fromEntries(signals3.map(getSignalByName));
     }, getSignalByName = ({
       name,
       number: number4,
@@ -43913,13 +43918,13 @@ var import_node_os3, getSignalsByName, getSignalByName, signalsByName, getSignal
       forced,
       standard
     }) => [name, { name, number: number4, description, supported, action, forced, standard }], signalsByName = getSignalsByName(), getSignalsByNumber = () => {
-      let signals2 = getSignals(), length = 65, signalsA = Array.from(
+      let signals3 = getSignals(), length = 65, signalsA = Array.from(
         { length },
-        (value, number4) => getSignalByNumber(number4, signals2)
+        (value, number4) => getSignalByNumber(number4, signals3)
       );
       return Object.assign({}, ...signalsA);
-    }, getSignalByNumber = (number4, signals2) => {
-      let signal = findSignalByNumber(number4, signals2);
+    }, getSignalByNumber = (number4, signals3) => {
+      let signal = findSignalByNumber(number4, signals3);
       if (signal === void 0)
         return {};
       let { name, description, supported, action, forced, standard } = signal;
@@ -43934,9 +43939,9 @@ var import_node_os3, getSignalsByName, getSignalByName, signalsByName, getSignal
           standard
         }
       };
-    }, findSignalByNumber = (number4, signals2) => {
-      let signal = signals2.find(({ name }) => import_node_os3.constants.signals[name] === number4);
-      return signal !== void 0 ? signal : signals2.find((signalA) => signalA.number === number4);
+    }, findSignalByNumber = (number4, signals3) => {
+      let signal = signals3.find(({ name }) => import_node_os3.constants.signals[name] === number4);
+      return signal !== void 0 ? signal : signals3.find((signalA) => signalA.number === number4);
     }, signalsByNumber = getSignalsByNumber();
   }
 });
@@ -44124,8 +44129,8 @@ const [receivedMessage] = await Promise.all([
 var createDeferred, init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
-      let methods = {}, promise2 = new Promise((resolve11, reject) => {
-        Object.assign(methods, { resolve: resolve11, reject });
+      let methods = {}, promise2 = new Promise((resolve12, reject) => {
+        Object.assign(methods, { resolve: resolve12, reject });
       });
       return Object.assign(promise2, methods);
     };
@@ -45749,13 +45754,13 @@ function prettyMilliseconds(milliseconds, options) {
   let result2 = [], floorDecimals = (value, decimalDigits) => {
     let flooredInterimValue = Math.floor(value * 10 ** decimalDigits + SECOND_ROUNDING_EPSILON);
     return (Math.round(flooredInterimValue) / 10 ** decimalDigits).toFixed(decimalDigits);
-  }, add = (value, long, short2, valueString) => {
-    if (!((result2.length === 0 || !options.colonNotation) && isZero(value) && !(options.colonNotation && short2 === "m"))) {
+  }, add = (value, long, short3, valueString) => {
+    if (!((result2.length === 0 || !options.colonNotation) && isZero(value) && !(options.colonNotation && short3 === "m"))) {
       if (valueString ??= String(value), options.colonNotation) {
         let wholeDigits = valueString.includes(".") ? valueString.split(".")[0].length : valueString.length, minLength = result2.length > 0 ? 2 : 1;
         valueString = "0".repeat(Math.max(0, minLength - wholeDigits)) + valueString;
       } else
-        valueString += options.verbose ? " " + pluralize(long, value) : short2;
+        valueString += options.verbose ? " " + pluralize(long, value) : short3;
       result2.push(valueString);
     }
   }, parsed = parseMilliseconds(milliseconds), days = BigInt(parsed.days);
@@ -47789,8 +47794,8 @@ var initializeConcurrentStreams, addConcurrentStream, waitForConcurrentStreams, 
       weakMap.has(stream) || weakMap.set(stream, []);
       let promises = weakMap.get(stream), promise2 = createDeferred();
       return promises.push(promise2), { resolve: promise2.resolve.bind(promise2), promises };
-    }, waitForConcurrentStreams = async ({ resolve: resolve11, promises }, subprocess) => {
-      resolve11();
+    }, waitForConcurrentStreams = async ({ resolve: resolve12, promises }, subprocess) => {
+      resolve12();
       let [isSubprocessExit] = await Promise.race([
         Promise.allSettled([!0, subprocess]),
         Promise.all([!1, ...promises])
@@ -49316,8 +49321,8 @@ function signalGroup(pid, signal) {
 }
 async function terminateGroup(pid, exited, graceMs) {
   signalGroup(pid, "SIGTERM");
-  let timer, grace = new Promise((resolve11) => {
-    timer = setTimeout(() => resolve11("grace"), graceMs);
+  let timer, grace = new Promise((resolve12) => {
+    timer = setTimeout(() => resolve12("grace"), graceMs);
   }), first = await Promise.race([exited.then(() => "exited", () => "exited"), grace]);
   clearTimeout(timer), signalGroup(pid, "SIGKILL"), first === "grace" && await exited.catch(() => {
   });
@@ -49341,11 +49346,11 @@ function clip(s, max = 80) {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 function summarizeToolCall(name, input2) {
-  let a2 = input2 !== null && typeof input2 == "object" ? input2 : {}, str3 = (k) => typeof a2[k] == "string" ? a2[k] : void 0, path10 = str3("path") ?? str3("file_path") ?? str3("notebook_path");
+  let a2 = input2 !== null && typeof input2 == "object" ? input2 : {}, str4 = (k) => typeof a2[k] == "string" ? a2[k] : void 0, path10 = str4("path") ?? str4("file_path") ?? str4("notebook_path");
   switch (name) {
     case "Bash":
     case "run_command":
-      return `bash ${clip(str3("command") ?? "")}`;
+      return `bash ${clip(str4("command") ?? "")}`;
     case "Edit":
     case "MultiEdit":
     case "edit_file":
@@ -49362,9 +49367,9 @@ function summarizeToolCall(name, input2) {
       return `list ${path10 ?? "."}`;
     case "Grep":
     case "search":
-      return `search ${clip(str3("pattern") ?? "", 60)}`;
+      return `search ${clip(str4("pattern") ?? "", 60)}`;
     case "Glob":
-      return `glob ${clip(str3("pattern") ?? "", 60)}`;
+      return `glob ${clip(str4("pattern") ?? "", 60)}`;
     case "submit_result":
       return "submit_result";
     default:
@@ -49846,11 +49851,11 @@ ${tail2}` : ""}`;
           exitCode: void 0,
           signal: void 0,
           spawnError: void 0
-        }, exited = new Promise((resolve11) => {
+        }, exited = new Promise((resolve12) => {
           child.nodeChildProcess.once("exit", (code, signal) => {
-            state2.exitCode = code ?? void 0, state2.signal = signal ?? void 0, resolve11();
+            state2.exitCode = code ?? void 0, state2.signal = signal ?? void 0, resolve12();
           }), child.nodeChildProcess.once("error", (err) => {
-            state2.spawnError = err.code === "ENOENT" ? `binary not found (${cfg.binary})` : `failed to start: ${err.message}`, resolve11();
+            state2.spawnError = err.code === "ENOENT" ? `binary not found (${cfg.binary})` : `failed to start: ${err.message}`, resolve12();
           });
         }), stopping, stopWith = (why) => {
           stopping || (why === "hung" ? state2.hung = !0 : state2.stop = why, log.warn(`claude-cli: stopping the process group: ${why === "hung" ? "no exit after the result frame" : why.reason}`), stopping = terminateGroup(child.pid, exited, cfg.killGraceMs));
@@ -49900,14 +49905,14 @@ ${tail2}` : ""}`;
             case "other":
               break;
           }
-        }, stdoutDone = new Promise((resolve11) => {
+        }, stdoutDone = new Promise((resolve12) => {
           let rl = (0, import_node_readline.createInterface)({ input: child.stdout });
-          rl.on("line", onLine), rl.on("close", resolve11);
-        }), stderrDone = new Promise((resolve11) => {
+          rl.on("line", onLine), rl.on("close", resolve12);
+        }), stderrDone = new Promise((resolve12) => {
           let rl = (0, import_node_readline.createInterface)({ input: child.stderr });
           rl.on("line", (line) => {
             line.trim() !== "" && (transcript.write("stderr", line), state2.stderrTail = [...state2.stderrTail.slice(-9), clip(line, 300)], log.debug(`claude stderr: ${clip(line, 200)}`));
-          }), rl.on("close", resolve11);
+          }), rl.on("close", resolve12);
         });
         await exited, clearTimeout(deadlineTimer), clearTimeout(idleTimer), stopping && await stopping, signalGroup(child.pid, "SIGKILL"), await Promise.race([
           Promise.all([stdoutDone, stderrDone]).then(() => !0),
@@ -49933,8 +49938,8 @@ async function runCommand(cwd, command, opts) {
     stripFinalNewline: !1
   });
   child.stdout.on("data", (b) => out.push(b)), child.stderr.on("data", (b) => out.push(b));
-  let exited = new Promise((resolve11) => child.nodeChildProcess.once("exit", () => resolve11())), timer, timeout = new Promise((resolve11) => {
-    timer = setTimeout(() => resolve11("timeout"), timerDelay(Math.max(1, opts.timeoutMs)));
+  let exited = new Promise((resolve12) => child.nodeChildProcess.once("exit", () => resolve12())), timer, timeout = new Promise((resolve12) => {
+    timer = setTimeout(() => resolve12("timeout"), timerDelay(Math.max(1, opts.timeoutMs)));
   }), timedOut = await Promise.race([exited.then(() => "exited"), timeout]) === "timeout";
   clearTimeout(timer), timedOut ? await terminateGroup(child.pid, exited, opts.killGraceMs ?? 2e3) : signalGroup(child.pid, "SIGKILL");
   let res = await child;
@@ -50273,10 +50278,10 @@ function retryAfterMs(value, now4 = Date.now()) {
   return Number.isNaN(at) ? void 0 : Math.max(0, at - now4);
 }
 function sleep3(ms, signal) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     if (signal.aborted) return reject(signal.reason);
     let t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort), resolve11();
+      signal.removeEventListener("abort", onAbort), resolve12();
     }, ms), onAbort = () => {
       clearTimeout(t), reject(signal.reason);
     };
@@ -51466,12 +51471,12 @@ function gitEnv(extra = {}) {
   return { ...env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0", HOME: (0, import_node_os8.tmpdir)(), ...extra };
 }
 function runGit(gitDir, args, opts = {}) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     let child = (0, import_node_child_process7.spawn)("git", args, { cwd: gitDir, env: gitEnv({ GIT_DIR: gitDir, ...opts.env }), stdio: ["pipe", "pipe", "pipe"] }), out = [], err = [];
     child.stdout.on("data", (b) => out.push(b)), child.stderr.on("data", (b) => err.push(b)), child.on("error", reject), child.stdin.on("error", () => {
     }), child.on("close", (code) => {
       let res = { code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") };
-      res.code !== 0 && !(opts.okCodes ?? []).includes(res.code) ? reject(new GitError(args, res.code, res.stderr)) : resolve11(res);
+      res.code !== 0 && !(opts.okCodes ?? []).includes(res.code) ? reject(new GitError(args, res.code, res.stderr)) : resolve12(res);
     }), child.stdin.end(opts.input ?? "");
   });
 }
@@ -52585,7 +52590,7 @@ async function serveGit(core, req, res, url2, m) {
   });
 }
 function cgi(env, req, res, beforeEnd) {
-  return new Promise((resolve11) => {
+  return new Promise((resolve12) => {
     let child = (0, import_node_child_process8.spawn)("git", ["http-backend"], { env, stdio: ["pipe", "pipe", "pipe"] }), head = Buffer.alloc(0), headersDone = !1, stderr = [];
     child.stderr.on("data", (b) => stderr.push(b)), child.stdout.on("data", (chunk) => {
       if (headersDone) {
@@ -52610,10 +52615,10 @@ function cgi(env, req, res, beforeEnd) {
       res.writeHead(status, headers), res.write(head.subarray(end));
     }), child.on("error", () => {
       res.headersSent || res.writeHead(500, { "Content-Type": "text/plain" }), res.end(`git http-backend failed to start
-`), resolve11();
+`), resolve12();
     }), child.on("close", () => {
       !headersDone && !res.headersSent && (res.writeHead(500, { "Content-Type": "text/plain" }), res.write(Buffer.concat(stderr))), (beforeEnd ? beforeEnd() : Promise.resolve()).catch((err) => process.emitWarning(`sandbox forge: after push: ${String(err)}`)).finally(() => {
-        res.end(), resolve11();
+        res.end(), resolve12();
       });
     }), child.stdin.on("error", () => {
     }), req.pipe(child.stdin);
@@ -53475,7 +53480,7 @@ function checkPath(path10) {
   return p;
 }
 async function contentsJson(c3, repo, git, ref, commit, e, withContent) {
-  let last = await git.lastCommitFor(commit, e.path), type = e.type === "tree" ? "dir" : e.type === "commit" ? "submodule" : e.mode === "120000" ? "symlink" : "file", enc = encodeURI(e.path), self = c3.conv.repoApi(repo, `/contents/${enc}?ref=${encodeURIComponent(ref)}`), gitUrl = c3.conv.repoApi(repo, `/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}`), html = c3.conv.repoHtml(repo, `/src/branch/${ref}/${enc}`), content = null, target = null;
+  let last = await git.lastCommitFor(commit, e.path), type = e.type === "tree" ? "dir" : e.type === "commit" ? "submodule" : e.mode === "120000" ? "symlink" : "file", enc = encodeURI(e.path), self2 = c3.conv.repoApi(repo, `/contents/${enc}?ref=${encodeURIComponent(ref)}`), gitUrl = c3.conv.repoApi(repo, `/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}`), html = c3.conv.repoHtml(repo, `/src/branch/${ref}/${enc}`), content = null, target = null;
   return type === "file" && withContent && (content = (await git.blob(e.sha)).toString("base64")), type === "symlink" && (target = (await git.blob(e.sha)).toString("utf8")), {
     name: e.path.split("/").pop() ?? "",
     path: e.path,
@@ -53487,12 +53492,12 @@ async function contentsJson(c3, repo, git, ref, commit, e, withContent) {
     encoding: type === "file" && withContent ? "base64" : null,
     content,
     target,
-    url: self,
+    url: self2,
     html_url: html,
     git_url: gitUrl,
     download_url: type === "file" ? c3.conv.repoHtml(repo, `/raw/branch/${ref}/${enc}`) : null,
     submodule_git_url: null,
-    _links: { self, git: gitUrl, html }
+    _links: { self: self2, git: gitUrl, html }
   };
 }
 async function readContents(c3, path10) {
@@ -54086,15 +54091,15 @@ async function startSandboxForge(opts = {}) {
   };
 }
 function listen(server, port, host) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     server.once("error", reject), server.listen(port, host, () => {
-      server.off("error", reject), resolve11();
+      server.off("error", reject), resolve12();
     });
   });
 }
 function close(server) {
-  return new Promise((resolve11) => {
-    server.close(() => resolve11()), server.closeAllConnections();
+  return new Promise((resolve12) => {
+    server.close(() => resolve12()), server.closeAllConnections();
   });
 }
 var import_node_http, import_promises26, import_node_os9, import_node_path21, init_forge3 = __esm({
@@ -54840,7 +54845,7 @@ var init_plan = __esm({
 
 // src/sandbox/ci/process.ts
 function runProcess(opts) {
-  return new Promise((resolve11) => {
+  return new Promise((resolve12) => {
     let killed, settled = !1, child = (0, import_node_child_process9.spawn)(opts.command, [...opts.args], {
       cwd: opts.cwd,
       env: opts.env,
@@ -54862,7 +54867,7 @@ function runProcess(opts) {
     let onAbort = () => kill("canceled");
     opts.signal?.aborted && queueMicrotask(onAbort), opts.signal?.addEventListener("abort", onAbort, { once: !0 }), child.stdout.setEncoding("utf8"), child.stderr.setEncoding("utf8"), child.stdout.on("data", (t) => opts.onOutput("stdout", t)), child.stderr.on("data", (t) => opts.onOutput("stderr", t));
     let finish2 = (r3) => {
-      settled || (settled = !0, clearTimeout(deadlineTimer), clearTimeout(graceTimer), opts.signal?.removeEventListener("abort", onAbort), resolve11(r3));
+      settled || (settled = !0, clearTimeout(deadlineTimer), clearTimeout(graceTimer), opts.signal?.removeEventListener("abort", onAbort), resolve12(r3));
     };
     child.on("error", (err) => finish2({ exitCode: 127, spawnError: err.message })), child.on("exit", (code, sig) => {
       killGroup("SIGKILL");
@@ -55067,7 +55072,7 @@ var import_promises28, import_node_path23, DEFAULT_WORKFLOW_TIMEOUT_MS, Executor
       }
       async slot() {
         let max = Math.max(1, this.opts.maxConcurrentPipelines ?? 2);
-        return this.running >= max ? await new Promise((resolve11) => this.waiting.push(resolve11)) : (this.running++, await Promise.resolve()), () => {
+        return this.running >= max ? await new Promise((resolve12) => this.waiting.push(resolve12)) : (this.running++, await Promise.resolve()), () => {
           let next = this.waiting.shift();
           next ? next() : this.running--;
         };
@@ -56139,12 +56144,12 @@ var require_directives = __commonJS({
           case "%YAML": {
             if (this.yaml.explicit = !0, parts.length !== 1)
               return onError(0, "%YAML directive should contain exactly one part"), !1;
-            let [version2] = parts;
-            if (version2 === "1.1" || version2 === "1.2")
-              return this.yaml.version = version2, !0;
+            let [version3] = parts;
+            if (version3 === "1.1" || version3 === "1.2")
+              return this.yaml.version = version3, !0;
             {
-              let isValid = /^\d+\.\d+$/.test(version2);
-              return onError(6, `Unsupported YAML version ${version2}`, isValid), !1;
+              let isValid = /^\d+\.\d+$/.test(version3);
+              return onError(6, `Unsupported YAML version ${version3}`, isValid), !1;
             }
           }
           default:
@@ -56648,14 +56653,14 @@ var require_Collection = __commonJS({
 var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
-    var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
+    var stringifyComment = (str4) => str4.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
       return /^\n+$/.test(comment) ? comment.substring(1) : indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
     }
-    var lineComment = (str3, indent, comment) => str3.endsWith(`
+    var lineComment = (str4, indent, comment) => str4.endsWith(`
 `) ? indentComment(comment, indent) : comment.includes(`
 `) ? `
-` + indentComment(comment, indent) : (str3.endsWith(" ") ? "" : " ") + comment;
+` + indentComment(comment, indent) : (str4.endsWith(" ") ? "" : " ") + comment;
     exports.indentComment = indentComment;
     exports.lineComment = lineComment;
     exports.stringifyComment = stringifyComment;
@@ -56761,15 +56766,15 @@ var require_stringifyString = __commonJS({
       indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
       lineWidth: ctx.options.lineWidth,
       minContentWidth: ctx.options.minContentWidth
-    }), containsDocumentMarker = (str3) => /^(%|---|\.\.\.)/m.test(str3);
-    function lineLengthOverLimit(str3, lineWidth, indentLength) {
+    }), containsDocumentMarker = (str4) => /^(%|---|\.\.\.)/m.test(str4);
+    function lineLengthOverLimit(str4, lineWidth, indentLength) {
       if (!lineWidth || lineWidth < 0)
         return !1;
-      let limit = lineWidth - indentLength, strLen = str3.length;
+      let limit = lineWidth - indentLength, strLen = str4.length;
       if (strLen <= limit)
         return !1;
       for (let i2 = 0, start = 0; i2 < strLen; ++i2)
-        if (str3[i2] === `
+        if (str4[i2] === `
 `) {
           if (i2 - start > limit)
             return !0;
@@ -56782,41 +56787,41 @@ var require_stringifyString = __commonJS({
       let json4 = JSON.stringify(value);
       if (ctx.options.doubleQuotedAsJSON)
         return json4;
-      let { implicitKey } = ctx, minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength, indent = ctx.indent || (containsDocumentMarker(value) ? "  " : ""), str3 = "", start = 0;
+      let { implicitKey } = ctx, minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength, indent = ctx.indent || (containsDocumentMarker(value) ? "  " : ""), str4 = "", start = 0;
       for (let i2 = 0, ch = json4[i2]; ch; ch = json4[++i2])
-        if (ch === " " && json4[i2 + 1] === "\\" && json4[i2 + 2] === "n" && (str3 += json4.slice(start, i2) + "\\ ", i2 += 1, start = i2, ch = "\\"), ch === "\\")
+        if (ch === " " && json4[i2 + 1] === "\\" && json4[i2 + 2] === "n" && (str4 += json4.slice(start, i2) + "\\ ", i2 += 1, start = i2, ch = "\\"), ch === "\\")
           switch (json4[i2 + 1]) {
             case "u":
               {
-                str3 += json4.slice(start, i2);
+                str4 += json4.slice(start, i2);
                 let code = json4.substr(i2 + 2, 4);
                 switch (code) {
                   case "0000":
-                    str3 += "\\0";
+                    str4 += "\\0";
                     break;
                   case "0007":
-                    str3 += "\\a";
+                    str4 += "\\a";
                     break;
                   case "000b":
-                    str3 += "\\v";
+                    str4 += "\\v";
                     break;
                   case "001b":
-                    str3 += "\\e";
+                    str4 += "\\e";
                     break;
                   case "0085":
-                    str3 += "\\N";
+                    str4 += "\\N";
                     break;
                   case "00a0":
-                    str3 += "\\_";
+                    str4 += "\\_";
                     break;
                   case "2028":
-                    str3 += "\\L";
+                    str4 += "\\L";
                     break;
                   case "2029":
-                    str3 += "\\P";
+                    str4 += "\\P";
                     break;
                   default:
-                    code.substr(0, 2) === "00" ? str3 += "\\x" + code.substr(2) : str3 += json4.substr(i2, 6);
+                    code.substr(0, 2) === "00" ? str4 += "\\x" + code.substr(2) : str4 += json4.substr(i2, 6);
                 }
                 i2 += 5, start = i2 + 1;
               }
@@ -56825,18 +56830,18 @@ var require_stringifyString = __commonJS({
               if (implicitKey || json4[i2 + 2] === '"' || json4.length < minMultiLineLength)
                 i2 += 1;
               else {
-                for (str3 += json4.slice(start, i2) + `
+                for (str4 += json4.slice(start, i2) + `
 
 `; json4[i2 + 2] === "\\" && json4[i2 + 3] === "n" && json4[i2 + 4] !== '"'; )
-                  str3 += `
+                  str4 += `
 `, i2 += 2;
-                str3 += indent, json4[i2 + 2] === " " && (str3 += "\\"), i2 += 1, start = i2 + 1;
+                str4 += indent, json4[i2 + 2] === " " && (str4 += "\\"), i2 += 1, start = i2 + 1;
               }
               break;
             default:
               i2 += 1;
           }
-      return str3 = start ? str3 + json4.slice(start) : json4, implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, !1));
+      return str4 = start ? str4 + json4.slice(start) : json4, implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, !1));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === !1 || ctx.implicitKey && value.includes(`
@@ -56930,14 +56935,14 @@ ${indent}${start}${value}${end}`;
         if (implicitKey && indent === indentStep)
           return quotedString(value, ctx);
       }
-      let str3 = value.replace(/\n+/g, `$&
+      let str4 = value.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
-        let test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3), { compat, tags } = ctx.doc.schema;
+        let test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str4), { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, !1));
+      return implicitKey ? str4 : foldFlowLines.foldFlowLines(str4, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, !1));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       let { implicitKey, inFlow } = ctx, ss = typeof item.value == "string" ? item : Object.assign({}, item, { value: String(item.value) }), { type } = item;
@@ -57059,9 +57064,9 @@ var require_stringify = __commonJS({
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       let props = stringifyProps(node2, tagObj, ctx);
       props.length > 0 && (ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1);
-      let str3 = typeof tagObj.stringify == "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity3.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
-      return props ? identity3.isScalar(node2) || str3[0] === "{" || str3[0] === "[" ? `${props} ${str3}` : `${props}
-${ctx.indent}${str3}` : str3;
+      let str4 = typeof tagObj.stringify == "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity3.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      return props ? identity3.isScalar(node2) || str4[0] === "{" || str4[0] === "[" ? `${props} ${str4}` : `${props}
+${ctx.indent}${str4}` : str4;
     }
     exports.createStringifyContext = createStringifyContext;
     exports.stringify = stringify3;
@@ -57089,21 +57094,21 @@ var require_stringifyPair = __commonJS({
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
         indent: indent + indentStep
       });
-      let keyCommentDone = !1, chompKeep = !1, str3 = stringify3.stringify(key2, ctx, () => keyCommentDone = !0, () => chompKeep = !0);
-      if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
+      let keyCommentDone = !1, chompKeep = !1, str4 = stringify3.stringify(key2, ctx, () => keyCommentDone = !0, () => chompKeep = !0);
+      if (!explicitKey && !ctx.inFlow && str4.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
         explicitKey = !0;
       }
       if (ctx.inFlow) {
         if (allNullValues || value == null)
-          return keyCommentDone && onComment && onComment(), str3 === "" ? "?" : explicitKey ? `? ${str3}` : str3;
+          return keyCommentDone && onComment && onComment(), str4 === "" ? "?" : explicitKey ? `? ${str4}` : str4;
       } else if (allNullValues && !simpleKeys || value == null && explicitKey)
-        return str3 = `? ${str3}`, keyComment && !keyCommentDone ? str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment)) : chompKeep && onChompKeep && onChompKeep(), str3;
-      keyCommentDone && (keyComment = null), explicitKey ? (keyComment && (str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment))), str3 = `? ${str3}
-${indent}:`) : (str3 = `${str3}:`, keyComment && (str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment))));
+        return str4 = `? ${str4}`, keyComment && !keyCommentDone ? str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment)) : chompKeep && onChompKeep && onChompKeep(), str4;
+      keyCommentDone && (keyComment = null), explicitKey ? (keyComment && (str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment))), str4 = `? ${str4}
+${indent}:`) : (str4 = `${str4}:`, keyComment && (str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(keyComment))));
       let vsb, vcb, valueComment;
-      identity3.isNode(value) ? (vsb = !!value.spaceBefore, vcb = value.commentBefore, valueComment = value.comment) : (vsb = !1, vcb = null, valueComment = null, value && typeof value == "object" && (value = doc.createNode(value))), ctx.implicitKey = !1, !explicitKey && !keyComment && identity3.isScalar(value) && (ctx.indentAtStart = str3.length + 1), chompKeep = !1, !indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity3.isSeq(value) && !value.flow && !value.tag && !value.anchor && (ctx.indent = ctx.indent.substring(2));
+      identity3.isNode(value) ? (vsb = !!value.spaceBefore, vcb = value.commentBefore, valueComment = value.comment) : (vsb = !1, vcb = null, valueComment = null, value && typeof value == "object" && (value = doc.createNode(value))), ctx.implicitKey = !1, !explicitKey && !keyComment && identity3.isScalar(value) && (ctx.indentAtStart = str4.length + 1), chompKeep = !1, !indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity3.isSeq(value) && !value.flow && !value.tag && !value.anchor && (ctx.indent = ctx.indent.substring(2));
       let valueCommentDone = !1, valueStr = stringify3.stringify(value, ctx, () => valueCommentDone = !0, () => chompKeep = !0), ws = " ";
       if (keyComment || vsb || vcb) {
         if (ws = vsb ? `
@@ -57131,7 +57136,7 @@ ${ctx.indent}`);
         }
       } else (valueStr === "" || valueStr[0] === `
 `) && (ws = "");
-      return str3 += ws + valueStr, ctx.inFlow ? valueCommentDone && onComment && onComment() : valueComment && !valueCommentDone ? str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(valueComment)) : chompKeep && onChompKeep && onChompKeep(), str3;
+      return str4 += ws + valueStr, ctx.inFlow ? valueCommentDone && onComment && onComment() : valueComment && !valueCommentDone ? str4 += stringifyComment.lineComment(str4, ctx.indent, commentString(valueComment)) : chompKeep && onChompKeep && onChompKeep(), str4;
     }
     exports.stringifyPair = stringifyPair;
   }
@@ -57302,23 +57307,23 @@ var require_stringifyCollection = __commonJS({
           ik && (!chompKeep && ik.spaceBefore && lines.push(""), addCommentBefore(ctx, lines, ik.commentBefore, chompKeep));
         }
         chompKeep = !1;
-        let str4 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = !0);
-        comment2 && (str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2))), chompKeep && comment2 && (chompKeep = !1), lines.push(blockItemPrefix + str4);
+        let str5 = stringify3.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = !0);
+        comment2 && (str5 += stringifyComment.lineComment(str5, itemIndent, commentString(comment2))), chompKeep && comment2 && (chompKeep = !1), lines.push(blockItemPrefix + str5);
       }
-      let str3;
+      let str4;
       if (lines.length === 0)
-        str3 = flowChars.start + flowChars.end;
+        str4 = flowChars.start + flowChars.end;
       else {
-        str3 = lines[0];
+        str4 = lines[0];
         for (let i2 = 1; i2 < lines.length; ++i2) {
           let line = lines[i2];
-          str3 += line ? `
+          str4 += line ? `
 ${indent}${line}` : `
 `;
         }
       }
-      return comment ? (str3 += `
-` + stringifyComment.indentComment(commentString(comment), indent), onComment && onComment()) : chompKeep && onChompKeep && onChompKeep(), str3;
+      return comment ? (str4 += `
+` + stringifyComment.indentComment(commentString(comment), indent), onComment && onComment()) : chompKeep && onChompKeep && onChompKeep(), str4;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
       let { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
@@ -57339,9 +57344,9 @@ ${indent}${line}` : `
           iv ? (iv.comment && (comment = iv.comment), iv.commentBefore && (reqNewline = !0)) : item.value == null && ik?.comment && (comment = ik.comment);
         }
         comment && (reqNewline = !0);
-        let str3 = stringify3.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes(`
-`)), i2 < items.length - 1 ? str3 += "," : ctx.options.trailingComma && (ctx.options.lineWidth > 0 && (reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str3.length + 2) > ctx.options.lineWidth)), reqNewline && (str3 += ",")), comment && (str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment))), lines.push(str3), linesAtValue = lines.length;
+        let str4 = stringify3.stringify(item, itemCtx, () => comment = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str4.includes(`
+`)), i2 < items.length - 1 ? str4 += "," : ctx.options.trailingComma && (ctx.options.lineWidth > 0 && (reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str4.length + 2) > ctx.options.lineWidth)), reqNewline && (str4 += ",")), comment && (str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment))), lines.push(str4), linesAtValue = lines.length;
       }
       let { start, end } = flowChars;
       if (lines.length === 0)
@@ -57351,12 +57356,12 @@ ${indent}${line}` : `
         reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
       }
       if (reqNewline) {
-        let str3 = start;
+        let str4 = start;
         for (let line of lines)
-          str3 += line ? `
+          str4 += line ? `
 ${indentStep}${indent}${line}` : `
 `;
-        return `${str3}
+        return `${str4}
 ${indent}${end}`;
       } else
         return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
@@ -57616,7 +57621,7 @@ var require_string = __commonJS({
       identify: (value) => typeof value == "string",
       default: !0,
       tag: "tag:yaml.org,2002:str",
-      resolve: (str3) => str3,
+      resolve: (str4) => str4,
       stringify(item, ctx, onComment, onChompKeep) {
         return ctx = Object.assign({ actualString: !0 }, ctx), stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
@@ -57651,7 +57656,7 @@ var require_bool = __commonJS({
       default: !0,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str3) => new Scalar.Scalar(str3[0] === "t" || str3[0] === "T"),
+      resolve: (str4) => new Scalar.Scalar(str4[0] === "t" || str4[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           let sv = source[0] === "t" || source[0] === "T";
@@ -57698,7 +57703,7 @@ var require_float = __commonJS({
       default: !0,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     }, floatExp = {
       identify: (value) => typeof value == "number",
@@ -57706,7 +57711,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3),
+      resolve: (str4) => parseFloat(str4),
       stringify(node2) {
         let num4 = Number(node2.value);
         return isFinite(num4) ? num4.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -57716,9 +57721,9 @@ var require_float = __commonJS({
       default: !0,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-      resolve(str3) {
-        let node2 = new Scalar.Scalar(parseFloat(str3)), dot = str3.indexOf(".");
-        return dot !== -1 && str3[str3.length - 1] === "0" && (node2.minFractionDigits = str3.length - dot - 1), node2;
+      resolve(str4) {
+        let node2 = new Scalar.Scalar(parseFloat(str4)), dot = str4.indexOf(".");
+        return dot !== -1 && str4[str4.length - 1] === "0" && (node2.minFractionDigits = str4.length - dot - 1), node2;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -57732,7 +57737,7 @@ var require_float = __commonJS({
 var require_int = __commonJS({
   "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
-    var stringifyNumber = require_stringifyNumber(), intIdentify = (value) => typeof value == "bigint" || Number.isInteger(value), intResolve = (str3, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3.substring(offset), radix);
+    var stringifyNumber = require_stringifyNumber(), intIdentify = (value) => typeof value == "bigint" || Number.isInteger(value), intResolve = (str4, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4.substring(offset), radix);
     function intStringify(node2, radix, prefix) {
       let { value } = node2;
       return intIdentify(value) && value >= 0 ? prefix + value.toString(radix) : stringifyNumber.stringifyNumber(node2);
@@ -57743,14 +57748,14 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^0o[0-7]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0o")
     }, int2 = {
       identify: intIdentify,
       default: !0,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     }, intHex = {
       identify: (value) => intIdentify(value) && value >= 0,
@@ -57758,7 +57763,7 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -57801,7 +57806,7 @@ var require_schema2 = __commonJS({
         identify: (value) => typeof value == "string",
         default: !0,
         tag: "tag:yaml.org,2002:str",
-        resolve: (str3) => str3,
+        resolve: (str4) => str4,
         stringify: stringifyJSON
       },
       {
@@ -57818,7 +57823,7 @@ var require_schema2 = __commonJS({
         default: !0,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
-        resolve: (str3) => str3 === "true",
+        resolve: (str4) => str4 === "true",
         stringify: stringifyJSON
       },
       {
@@ -57826,7 +57831,7 @@ var require_schema2 = __commonJS({
         default: !0,
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
-        resolve: (str3, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3, 10),
+        resolve: (str4, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str4) : parseInt(str4, 10),
         stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
       },
       {
@@ -57834,15 +57839,15 @@ var require_schema2 = __commonJS({
         default: !0,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
-        resolve: (str3) => parseFloat(str3),
+        resolve: (str4) => parseFloat(str4),
         stringify: stringifyJSON
       }
     ], jsonError = {
       default: !0,
       tag: "",
       test: /^/,
-      resolve(str3, onError) {
-        return onError(`Unresolved plain scalar ${JSON.stringify(str3)}`), str3;
+      resolve(str4, onError) {
+        return onError(`Unresolved plain scalar ${JSON.stringify(str4)}`), str4;
       }
     }, schema = [map2.map, seq.seq].concat(jsonScalars, jsonError);
     exports.schema = schema;
@@ -57870,9 +57875,9 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer == "function")
           return node_buffer.Buffer.from(src, "base64");
         if (typeof atob == "function") {
-          let str3 = atob(src.replace(/[\n\r]/g, "")), buffer = new Uint8Array(str3.length);
-          for (let i2 = 0; i2 < str3.length; ++i2)
-            buffer[i2] = str3.charCodeAt(i2);
+          let str4 = atob(src.replace(/[\n\r]/g, "")), buffer = new Uint8Array(str4.length);
+          for (let i2 = 0; i2 < str4.length; ++i2)
+            buffer[i2] = str4.charCodeAt(i2);
           return buffer;
         } else
           return onError("This environment does not support reading binary tags; either Buffer or atob is required"), src;
@@ -57880,24 +57885,24 @@ var require_binary = __commonJS({
       stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
         if (!value)
           return "";
-        let buf = value, str3;
+        let buf = value, str4;
         if (typeof node_buffer.Buffer == "function")
-          str3 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+          str4 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         else if (typeof btoa == "function") {
           let s = "";
           for (let i2 = 0; i2 < buf.length; ++i2)
             s += String.fromCharCode(buf[i2]);
-          str3 = btoa(s);
+          str4 = btoa(s);
         } else
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         if (type ?? (type = Scalar.Scalar.BLOCK_LITERAL), type !== Scalar.Scalar.QUOTE_DOUBLE) {
-          let lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth), n2 = Math.ceil(str3.length / lineWidth), lines = new Array(n2);
+          let lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth), n2 = Math.ceil(str4.length / lineWidth), lines = new Array(n2);
           for (let i2 = 0, o2 = 0; i2 < n2; ++i2, o2 += lineWidth)
-            lines[i2] = str3.substr(o2, lineWidth);
-          str3 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? `
+            lines[i2] = str4.substr(o2, lineWidth);
+          str4 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? `
 ` : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str3 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str4 }, ctx, onComment, onChompKeep);
       }
     };
     exports.binary = binary;
@@ -58057,7 +58062,7 @@ var require_float2 = __commonJS({
       default: !0,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str4) => str4.slice(-3).toLowerCase() === "nan" ? NaN : str4[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     }, floatExp = {
       identify: (value) => typeof value == "number",
@@ -58065,7 +58070,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
-      resolve: (str3) => parseFloat(str3.replace(/_/g, "")),
+      resolve: (str4) => parseFloat(str4.replace(/_/g, "")),
       stringify(node2) {
         let num4 = Number(node2.value);
         return isFinite(num4) ? num4.toExponential() : stringifyNumber.stringifyNumber(node2);
@@ -58075,10 +58080,10 @@ var require_float2 = __commonJS({
       default: !0,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
-      resolve(str3) {
-        let node2 = new Scalar.Scalar(parseFloat(str3.replace(/_/g, ""))), dot = str3.indexOf(".");
+      resolve(str4) {
+        let node2 = new Scalar.Scalar(parseFloat(str4.replace(/_/g, ""))), dot = str4.indexOf(".");
         if (dot !== -1) {
-          let f = str3.substring(dot + 1).replace(/_/g, "");
+          let f = str4.substring(dot + 1).replace(/_/g, "");
           f[f.length - 1] === "0" && (node2.minFractionDigits = f.length);
         }
         return node2;
@@ -58096,31 +58101,31 @@ var require_int2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber(), intIdentify = (value) => typeof value == "bigint" || Number.isInteger(value);
-    function intResolve(str3, offset, radix, { intAsBigInt }) {
-      let sign = str3[0];
-      if ((sign === "-" || sign === "+") && (offset += 1), str3 = str3.substring(offset).replace(/_/g, ""), intAsBigInt) {
+    function intResolve(str4, offset, radix, { intAsBigInt }) {
+      let sign = str4[0];
+      if ((sign === "-" || sign === "+") && (offset += 1), str4 = str4.substring(offset).replace(/_/g, ""), intAsBigInt) {
         switch (radix) {
           case 2:
-            str3 = `0b${str3}`;
+            str4 = `0b${str4}`;
             break;
           case 8:
-            str3 = `0o${str3}`;
+            str4 = `0o${str4}`;
             break;
           case 16:
-            str3 = `0x${str3}`;
+            str4 = `0x${str4}`;
             break;
         }
-        let n3 = BigInt(str3);
+        let n3 = BigInt(str4);
         return sign === "-" ? BigInt(-1) * n3 : n3;
       }
-      let n2 = parseInt(str3, radix);
+      let n2 = parseInt(str4, radix);
       return sign === "-" ? -1 * n2 : n2;
     }
     function intStringify(node2, radix, prefix) {
       let { value } = node2;
       if (intIdentify(value)) {
-        let str3 = value.toString(radix);
-        return value < 0 ? "-" + prefix + str3.substr(1) : prefix + str3;
+        let str4 = value.toString(radix);
+        return value < 0 ? "-" + prefix + str4.substr(1) : prefix + str4;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -58130,7 +58135,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 2, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 2, opt),
       stringify: (node2) => intStringify(node2, 2, "0b")
     }, intOct = {
       identify: intIdentify,
@@ -58138,14 +58143,14 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 1, 8, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 1, 8, opt),
       stringify: (node2) => intStringify(node2, 8, "0")
     }, int2 = {
       identify: intIdentify,
       default: !0,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9][0-9_]*$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     }, intHex = {
       identify: intIdentify,
@@ -58153,7 +58158,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
-      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
+      resolve: (str4, _onError, opt) => intResolve(str4, 2, 16, opt),
       stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int2;
@@ -58235,8 +58240,8 @@ var require_timestamp = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    function parseSexagesimal(str3, asBigInt) {
-      let sign = str3[0], parts = sign === "-" || sign === "+" ? str3.substring(1) : str3, num4 = (n2) => asBigInt ? BigInt(n2) : Number(n2), res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num4(60) + num4(p), num4(0));
+    function parseSexagesimal(str4, asBigInt) {
+      let sign = str4[0], parts = sign === "-" || sign === "+" ? str4.substring(1) : str4, num4 = (n2) => asBigInt ? BigInt(n2) : Number(n2), res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num4(60) + num4(p), num4(0));
       return sign === "-" ? num4(-1) * res : res;
     }
     function stringifySexagesimal(node2) {
@@ -58256,7 +58261,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
-      resolve: (str3, _onError, { intAsBigInt }) => parseSexagesimal(str3, intAsBigInt),
+      resolve: (str4, _onError, { intAsBigInt }) => parseSexagesimal(str4, intAsBigInt),
       stringify: stringifySexagesimal
     }, floatTime = {
       identify: (value) => typeof value == "number",
@@ -58264,7 +58269,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-      resolve: (str3) => parseSexagesimal(str3, !1),
+      resolve: (str4) => parseSexagesimal(str4, !1),
       stringify: stringifySexagesimal
     }, timestamp = {
       identify: (value) => value instanceof Date,
@@ -58274,8 +58279,8 @@ var require_timestamp = __commonJS({
       // may be omitted altogether, resulting in a date format. In such a case, the time part is
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
-      resolve(str3) {
-        let match = str3.match(timestamp.test);
+      resolve(str4) {
+        let match = str4.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         let [, year, month, day2, hour, minute, second] = match.map(Number), millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0, date6 = Date.UTC(year, month - 1, day2, hour || 0, minute || 0, second || 0, millisec), tz = match[8];
@@ -58478,8 +58483,8 @@ var require_Document = __commonJS({
           version: "1.2"
         }, options);
         this.options = opt;
-        let { version: version2 } = opt;
-        options?._directives ? (this.directives = options._directives.atDocument(), this.directives.yaml.explicit && (version2 = this.directives.yaml.version)) : this.directives = new directives.Directives({ version: version2 }), this.setSchema(version2, options), this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
+        let { version: version3 } = opt;
+        options?._directives ? (this.directives = options._directives.atDocument(), this.directives.yaml.explicit && (version3 = this.directives.yaml.version)) : this.directives = new directives.Directives({ version: version3 }), this.setSchema(version3, options), this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
       }
       /**
        * Create a deep copy of this Document and its contents.
@@ -58611,22 +58616,22 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version2, options = {}) {
-        typeof version2 == "number" && (version2 = String(version2));
+      setSchema(version3, options = {}) {
+        typeof version3 == "number" && (version3 = String(version3));
         let opt;
-        switch (version2) {
+        switch (version3) {
           case "1.1":
             this.directives ? this.directives.yaml.version = "1.1" : this.directives = new directives.Directives({ version: "1.1" }), opt = { resolveKnownTags: !1, schema: "yaml-1.1" };
             break;
           case "1.2":
           case "next":
-            this.directives ? this.directives.yaml.version = version2 : this.directives = new directives.Directives({ version: version2 }), opt = { resolveKnownTags: !0, schema: "core" };
+            this.directives ? this.directives.yaml.version = version3 : this.directives = new directives.Directives({ version: version3 }), opt = { resolveKnownTags: !0, schema: "core" };
             break;
           case null:
             this.directives && delete this.directives, opt = null;
             break;
           default: {
-            let sv = JSON.stringify(version2);
+            let sv = JSON.stringify(version3);
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
@@ -62236,9 +62241,9 @@ async function startCiServer(opts) {
     }
   }
   let host = opts.host ?? "127.0.0.1";
-  await new Promise((resolve11, reject) => {
+  await new Promise((resolve12, reject) => {
     server.once("error", reject), server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject), resolve11();
+      server.off("error", reject), resolve12();
     });
   });
   let url2 = `http://${host.includes(":") ? `[${host}]` : host}:${server.address().port}`, svc = new CiService({
@@ -62288,8 +62293,8 @@ async function startCiServer(opts) {
     },
     routes: () => api.list(),
     async stop() {
-      stopped || (stopped = !0, await scheduler3.stop(), await svc.stop(), await new Promise((resolve11) => {
-        server.close(() => resolve11()), server.closeAllConnections();
+      stopped || (stopped = !0, await scheduler3.stop(), await svc.stop(), await new Promise((resolve12) => {
+        server.close(() => resolve12()), server.closeAllConnections();
       }), await store.flush(), await (0, import_promises30.rm)(workRoot, { recursive: !0, force: !0 }));
     }
   };
@@ -62470,32 +62475,6 @@ Stops cleanly (exit 0) on SIGTERM or SIGINT; running pipelines are killed first.
         }), await sandbox.stop(), write(io.stderr, "sandbox stopped"), 0;
       }
     };
-  }
-});
-
-// src/init/agents.ts
-function pluginAgent(name) {
-  return PLUGIN_AGENTS.find((a2) => a2.name === name);
-}
-function disintoName(agent) {
-  return `disinto-${agent}`;
-}
-var PLUGIN_AGENTS, init_agents = __esm({
-  "src/init/agents.ts"() {
-    "use strict";
-    PLUGIN_AGENTS = [
-      {
-        name: "dev",
-        summary: "Takes backlog issues to merged pull requests: implements, pushes, walks CI and review, merges.",
-        events: ["cron", "manual"]
-      },
-      {
-        name: "review",
-        summary: "Reviews open pull requests once their CI is green: a formal approval or a request for changes, follow-up issues for pre-existing problems.",
-        // Pull requests start it right after the project's CI; the cron catches what events miss.
-        events: ["cron", "manual", "pull_request"]
-      }
-    ];
   }
 });
 
@@ -63156,8 +63135,8 @@ function isOwnContext(context) {
   let m = /^ci\/woodpecker\/[^/]+\/disinto-([a-z]+)(?:\/|$)/.exec(context);
   return m !== null && ROLES.includes(m[1] ?? "");
 }
-function commitCiFromStatuses(combined, sha, requiredContexts) {
-  let latest = latestPerContext2(combined.statuses), required3 = [...new Set(requiredContexts)], resultSha = combined.sha || sha;
+function commitCiFromStatuses(combined, sha, requiredContexts2) {
+  let latest = latestPerContext2(combined.statuses), required3 = [...new Set(requiredContexts2)], resultSha = combined.sha || sha;
   if (required3.length > 0) {
     let contexts2 = required3.flatMap((c3) => {
       let s = latest.get(c3);
@@ -63259,6 +63238,172 @@ var init_ci2 = __esm({
     init_woodpecker();
     init_commit();
     init_infra();
+  }
+});
+
+// src/demo/claude.ts
+function version2(bin, env) {
+  return new Promise((resolve12) => {
+    (0, import_node_child_process10.execFile)(bin, ["--version"], { env: { PATH: env.PATH ?? "", HOME: env.HOME ?? "" }, timeout: 15e3 }, (err, stdout) => {
+      if (err === null) return resolve12({ ok: !0, version: stdout.trim().split(`
+`)[0] ?? "" });
+      let code = err.code;
+      resolve12({ ok: !1, reason: code === "ENOENT" ? `\`${bin}\` was not found on PATH` : `\`${bin} --version\` failed: ${err.message.split(`
+`)[0] ?? ""}` });
+    });
+  });
+}
+async function checkClaude(env, bin = "claude") {
+  let problems = [], v = await version2(bin, env);
+  if (v.ok || problems.push(`${v.reason}: install Claude Code (npm install -g @anthropic-ai/claude-code)`), CLAUDE_LOGIN_NAMES.some((n2) => envValue(env, n2) !== void 0) || problems.push("no credential in the environment: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (`claude setup-token` makes one)"), problems.length > 0 || !v.ok)
+    throw new UsageError(`demo --backend claude needs the Claude Code CLI and a credential:
+${problems.map((p) => `  - ${p}`).join(`
+`)}
+The default scripted backend needs neither: run \`disinto demo\` without --backend.`);
+  return v.version;
+}
+var import_node_child_process10, CLAUDE_LOGIN_NAMES, init_claude = __esm({
+  "src/demo/claude.ts"() {
+    "use strict";
+    import_node_child_process10 = __toESM(require_node_child_process(), 1);
+    init_env();
+    init_errors();
+    CLAUDE_LOGIN_NAMES = ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN"];
+  }
+});
+
+// src/agents/dev/text.ts
+function markerOf(kind, key2) {
+  return MARKER(kind, key2.replace(/--+/g, "-"));
+}
+function utc(at) {
+  return at.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+function fence(text5) {
+  let longest = Math.max(2, ...[...text5.matchAll(/`+/g)].map((m) => m[0].length)), f = "`".repeat(longest + 1);
+  return `${f}
+${text5}
+${f}`;
+}
+function blockedComment(input2) {
+  let lines = [
+    `### Blocked — issue #${input2.issue}`,
+    "",
+    "| Field | Value |",
+    "| --- | --- |",
+    `| Exit reason | \`${input2.reason}\` |`,
+    `| Timestamp | ${utc(input2.at)} |`
+  ];
+  return input2.details?.trim() && lines.push("", "<details><summary>Details</summary>", "", fence(input2.details.trim()), "", "</details>"), lines.push("", "The dev agent stopped working on this issue. Remove the `blocked` label (and put it back in the backlog) to let it try again.", "", markerOf("blocked", input2.key)), lines.join(`
+`);
+}
+function refusalComment(input2) {
+  let { emoji: emoji3, title } = REFUSAL_TITLE[input2.kind];
+  return [`${emoji3} **Dev-agent: ${title}**`, "", input2.body.trim(), "", "---", `*Automated assessment by dev-agent · ${utc(input2.at)}*`, "", markerOf(input2.kind, input2.key)].join(`
+`);
+}
+function pausedComment(input2) {
+  return [
+    "⏸️ **Dev-agent: Paused**",
+    "",
+    `Work on #${input2.issue} is paused: ${input2.reason}.`,
+    "It resumes by itself once the budget allows (a new day, or a raised cap in the project config).",
+    "",
+    `*dev-agent · ${utc(input2.at)}*`,
+    "",
+    markerOf("paused", input2.key)
+  ].join(`
+`);
+}
+function orphanComment(input2) {
+  return [
+    "### Stale in-progress issue released",
+    "",
+    "| Field | Value |",
+    "| --- | --- |",
+    "| Reason | `no_assignee_no_open_pr_no_lease` |",
+    `| Timestamp | ${utc(input2.at)} |`,
+    "",
+    `Labelled in-progress for more than ${input2.graceSeconds} s with no assignee, no open PR and no dev agent working on it: back to the backlog.`,
+    "",
+    markerOf("orphan", input2.key)
+  ].join(`
+`);
+}
+function prTitle(issueTitle, issue2) {
+  return `fix: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2})`;
+}
+function prBody(issue2, summary) {
+  let s = summary.trim();
+  return `Fixes #${issue2}
+
+## Changes
+
+${s === "" ? "(no summary)" : s}
+`;
+}
+function commitMessage(kind, issueTitle, issue2, summary = "") {
+  let subject = kind === "implement" ? prTitle(issueTitle, issue2) : kind === "ci_fix" ? `fix: make CI pass (#${issue2})` : kind === "review_fix" ? `fix: address review (#${issue2})` : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2}) [work in progress]`, body = summary.trim();
+  return body === "" ? subject : `${subject}
+
+${body}`;
+}
+function isWipSubject(subject) {
+  return /^wip:/i.test(subject.trim());
+}
+function branchName(issue2, attempt) {
+  return attempt === 0 ? `fix/issue-${issue2}` : `fix/issue-${issue2}-${attempt}`;
+}
+function issueOfBranch(branch) {
+  let m = /^fix\/issue-(\d+)(?:-\d+)?$/.exec(branch);
+  return m ? Number(m[1]) : void 0;
+}
+function issueOfPull(pr) {
+  let fromBranch = issueOfBranch(pr.head.ref);
+  if (fromBranch !== void 0) return fromBranch;
+  let inTitle = [...pr.title.matchAll(/#(\d+)/g)].at(-1);
+  if (inTitle) return Number(inTitle[1]);
+  let inBody = /\b(?:closes|fixes|resolves)\s+#(\d+)/i.exec(pr.body);
+  return inBody ? Number(inBody[1]) : void 0;
+}
+function pullIsFor(pr, issue2) {
+  return issueOfBranch(pr.head.ref) === issue2 || new RegExp(`\\b(?:closes|fixes|resolves)\\s+#${issue2}\\b`, "i").test(pr.body);
+}
+var MARKER, REFUSAL_TITLE, init_text2 = __esm({
+  "src/agents/dev/text.ts"() {
+    "use strict";
+    MARKER = (kind, key2) => `<!-- disinto-dev: ${kind} ${key2} -->`;
+    REFUSAL_TITLE = {
+      unmet_dependency: { emoji: "🚧", title: "Unmet dependency" },
+      too_large: { emoji: "📏", title: "Too large for single session" },
+      already_done: { emoji: "✅", title: "Already implemented" }
+    };
+  }
+});
+
+// src/init/agents.ts
+function pluginAgent(name) {
+  return PLUGIN_AGENTS.find((a2) => a2.name === name);
+}
+function disintoName(agent) {
+  return `disinto-${agent}`;
+}
+var PLUGIN_AGENTS, init_agents = __esm({
+  "src/init/agents.ts"() {
+    "use strict";
+    PLUGIN_AGENTS = [
+      {
+        name: "dev",
+        summary: "Takes backlog issues to merged pull requests: implements, pushes, walks CI and review, merges.",
+        events: ["cron", "manual"]
+      },
+      {
+        name: "review",
+        summary: "Reviews open pull requests once their CI is green: a formal approval or a request for changes, follow-up issues for pre-existing problems.",
+        // Pull requests start it right after the project's CI; the cron catches what events miss.
+        events: ["cron", "manual", "pull_request"]
+      }
+    ];
   }
 });
 
@@ -63757,7 +63902,7 @@ var INIT_BRANCH, AGENT_CI_TOKEN_ENV, CLAUDE_LOGINS, PAST, slug, same2, trimUrl, 
       }
       async collaboratorSteps(repo, owner, me2, identities, steps, fresh) {
         for (let id of identities)
-          same2(id.login, owner) || same2(id.login, me2.login) || !fresh && await repo.collaborators.isCollaborator(id.login) || steps.push({
+          same2(id.login, owner) || same2(id.login, me2.login) || !fresh && ["write", "admin", "owner"].includes(await repo.collaborators.permission(id.login)) || steps.push({
             verb: "add",
             object: `${id.login} (${id.agent.name}) as a collaborator with write access to ${slug(repo.ref)}`,
             run: () => repo.collaborators.add(id.login, "write")
@@ -63878,6 +64023,727 @@ var INIT_BRANCH, AGENT_CI_TOKEN_ENV, CLAUDE_LOGINS, PAST, slug, same2, trimUrl, 
   }
 });
 
+// src/demo/setup.ts
+function demoConfigToml(input2) {
+  let backendName = input2.backend.kind, lines = [
+    "# The disinto demo's project config, written by `disinto demo` through `disinto init`.",
+    `name = ${str3(DEMO_PROJECT)}`,
+    `forge_url = ${str3(input2.forgeUrl)}`,
+    `repo = ${str3(`${DEMO_REPO.owner}/${DEMO_REPO.name}`)}`,
+    `ops_repo = ${str3(`${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}`)}`,
+    'primary_branch = "main"',
+    'test_command = "node --test"',
+    "",
+    "[ci]",
+    `woodpecker_url = ${str3(input2.ciUrl)}`,
+    `woodpecker_repo_id = ${input2.ciRepoId}`,
+    `required_contexts = [${input2.requiredContexts.map(str3).join(", ")}]`,
+    "",
+    "[identities.dev]",
+    `login = ${str3(DEV_LOGIN)}`,
+    `token_secret = ${str3(DEV_TOKEN_SECRET)}`,
+    `backend = ${str3(backendName)}`,
+    "",
+    "[identities.review]",
+    `login = ${str3(REVIEW_LOGIN)}`,
+    `token_secret = ${str3(REVIEW_TOKEN_SECRET)}`,
+    `backend = ${str3(backendName)}`,
+    "",
+    `[backends.${backendName}]`
+  ];
+  return input2.backend.kind === "scripted" ? lines.push("# Canned answers, not a model: the demo runs the real agents and pipelines around them.", 'type = "scripted"', `script = ${str3(input2.backend.script)}`) : lines.push('type = "claude-cli"'), `${lines.join(`
+`)}
+`;
+}
+async function requiredContexts(repo) {
+  let texts = {};
+  for (let e of await repo.contents.list(".woodpecker")) {
+    if (e.type !== "file") continue;
+    let doc = await repo.contents.get(e.path);
+    doc !== void 0 && (texts[e.name] = doc.text);
+  }
+  return pullRequestContexts(texts);
+}
+async function setUpFactory(input2) {
+  let forge = new ForgejoForge({ url: input2.forgeUrl, token: input2.adminToken, redactor: input2.redactor }), ci = new WoodpeckerCi({ url: input2.ciUrl, token: input2.adminCiToken, redactor: input2.redactor }), full = `${DEMO_REPO.owner}/${DEMO_REPO.name}`, init;
+  try {
+    let ciRepo = await ci.lookupRepo(full);
+    if (ciRepo === void 0 || !ciRepo.active) throw new Error(`the sandbox CI does not follow ${full}: the demo seed activates it`);
+    let contexts = await requiredContexts(forge.repo(DEMO_REPO)), text5 = demoConfigToml({ forgeUrl: input2.forgeUrl, ciUrl: input2.ciUrl, ciRepoId: ciRepo.id, requiredContexts: contexts, backend: input2.backend }), file2 = `${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}:projects/${DEMO_PROJECT}.toml`, config3 = parseProjectConfig(text5, file2);
+    init = new Init({
+      repo: full,
+      forgeUrl: input2.forgeUrl,
+      forgeToken: input2.adminToken,
+      ciUrl: input2.ciUrl,
+      ciToken: input2.adminCiToken,
+      config: { text: text5, file: "the demo's project config" },
+      env: { ...input2.credentials, [DEV_TOKEN_SECRET]: input2.devToken, [REVIEW_TOKEN_SECRET]: input2.reviewToken },
+      redactor: input2.redactor
+    });
+    let plan = await init.plan();
+    if (plan.problems.length > 0) throw new Error(`disinto init cannot set the demo up:
+${plan.problems.map((p) => `  - ${p}`).join(`
+`)}`);
+    await init.apply(plan, (step) => input2.say(`  ${describeStep(step, !0)}`));
+    for (let n2 of plan.notes) input2.say(`  note: ${n2}`);
+    let initPr = init.pullRequest();
+    if (initPr === void 0) throw new Error("disinto init opened no pull request with the pipelines");
+    return { config: config3, ciRepoId: ciRepo.id, initPr };
+  } finally {
+    await Promise.all([init?.close(), forge.close(), ci.close()]);
+  }
+}
+async function mergeInitPr(input2, pr) {
+  let forge = new ForgejoForge({ url: input2.forgeUrl, token: input2.adminToken, redactor: input2.redactor });
+  try {
+    let repo = forge.repo(DEMO_REPO), now4 = await repo.pulls.get(pr.number);
+    if (now4 === void 0) throw new Error(`pull request #${pr.number} is gone`);
+    if (now4.merged) return;
+    await repo.pulls.merge(pr.number, { style: "merge", headCommitId: now4.head.sha, deleteBranchAfterMerge: !0 });
+  } finally {
+    await forge.close();
+  }
+}
+var DEMO_REPO, DEMO_OPS_REPO, DEMO_PROJECT, DEV_LOGIN, REVIEW_LOGIN, DEV_TOKEN_SECRET, REVIEW_TOKEN_SECRET, str3, init_setup2 = __esm({
+  "src/demo/setup.ts"() {
+    "use strict";
+    init_ci2();
+    init_load();
+    init_forge2();
+    init_init();
+    init_templates();
+    DEMO_REPO = { owner: "demo", name: "calc" }, DEMO_OPS_REPO = { owner: "demo", name: "calc-ops" }, DEMO_PROJECT = "calc", DEV_LOGIN = "dev-bot", REVIEW_LOGIN = "review-bot", DEV_TOKEN_SECRET = "FORGE_DEV_TOKEN", REVIEW_TOKEN_SECRET = "FORGE_REVIEW_TOKEN", str3 = (s) => JSON.stringify(s);
+  }
+});
+
+// src/demo/observe.ts
+var DONE, OUTCOME, mark, short, Observer, init_observe = __esm({
+  "src/demo/observe.ts"() {
+    "use strict";
+    init_errors();
+    init_text2();
+    init_state();
+    init_setup2();
+    DONE = /* @__PURE__ */ new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]), OUTCOME = /^(dev|review): .+/, mark = (state2) => state2 === "success" ? "✓" : state2 === "skipped" ? "–" : "✗", short = (sha) => sha.slice(0, 7), Observer = class {
+      repo;
+      input;
+      pipelinesSeen = /* @__PURE__ */ new Set();
+      pullsSeen = /* @__PURE__ */ new Map();
+      reviewsSeen = /* @__PURE__ */ new Set();
+      closedSeen = /* @__PURE__ */ new Set();
+      constructor(input2) {
+        this.input = input2, this.repo = input2.forge.repo(DEMO_REPO);
+      }
+      pipelineUrl(n2) {
+        return `${this.input.ciUrl.replace(/\/+$/, "")}/repos/${this.input.ciRepoId}/pipeline/${n2}`;
+      }
+      /** Lines about everything that happened since the last call, in causal order. */
+      async news() {
+        let out = [], pipelines = await this.finishedPipelines(), pulls = await this.repo.pulls.list({ state: "all", sort: "oldest" });
+        for (let p of pipelines.filter((x) => x.event === "cron")) out.push(...await this.describePipeline(p));
+        for (let pr of pulls)
+          this.pullsSeen.has(pr.number) || (this.pullsSeen.set(pr.number, { merged: !1 }), out.push(`${pr.author} opened PR #${pr.number} "${pr.title}" — ${pr.htmlUrl}`));
+        for (let pr of pulls) {
+          let seen = this.pullsSeen.get(pr.number);
+          if (seen === void 0 || seen.merged || !pr.merged) continue;
+          seen.merged = !0;
+          let by = await this.mergedBy(pr.number);
+          out.push(`${by ?? "someone"} merged PR #${pr.number} into ${pr.base.ref}${pr.mergeCommitSha ? ` (${short(pr.mergeCommitSha)})` : ""}`);
+        }
+        for (let n2 of this.input.issues) {
+          if (this.closedSeen.has(n2)) continue;
+          let issue2 = await this.repo.issues.get(n2);
+          issue2?.state === "closed" && (this.closedSeen.add(n2), out.push(`issue #${n2} "${issue2.title}" closed — ${issue2.htmlUrl}`));
+        }
+        for (let p of pipelines.filter((x) => x.event !== "cron")) out.push(...await this.describePipeline(p));
+        for (let pr of pulls)
+          for (let r3 of await this.repo.reviews.list(pr.number))
+            this.reviewsSeen.has(r3.id) || r3.state !== "APPROVED" && r3.state !== "REQUEST_CHANGES" || (this.reviewsSeen.add(r3.id), out.push(`${r3.author} ${r3.state === "APPROVED" ? "approved" : "requested changes on"} PR #${pr.number} at ${short(r3.commitId)}`));
+        return out;
+      }
+      async pipelineStatus(n2) {
+        return (await this.input.ci.repo(this.input.ciRepoId).pipelines.get(n2))?.status;
+      }
+      async finishedPipelines() {
+        let fresh = (await this.input.ci.repo(this.input.ciRepoId).pipelines.list()).filter((p) => !this.pipelinesSeen.has(p.number) && DONE.has(p.status)).sort((a2, b) => a2.number - b.number), out = [];
+        for (let p of fresh)
+          this.pipelinesSeen.add(p.number), out.push(await this.input.ci.repo(this.input.ciRepoId).pipelines.get(p.number) ?? p);
+        return out;
+      }
+      async describePipeline(p) {
+        let pr = /^refs\/pull\/(\d+)\//.exec(p.ref)?.[1], what = p.event === "cron" ? `cron ${p.message || "?"}` : p.event === "pull_request" ? `pull_request, PR #${pr ?? "?"}` : p.event === "push" ? `push to ${p.branch}` : p.event, workflows = p.workflows.map((w) => `${w.name} ${mark(w.state)} ${w.state}`).join(", "), lines = [`CI pipeline #${p.number} (${what}): ${workflows || p.status} — ${this.pipelineUrl(p.number)}`];
+        for (let w of p.workflows)
+          for (let s of w.steps) {
+            if (s.type !== "plugin") continue;
+            let said = await this.outcomeLine(p.number, s.id);
+            said !== void 0 && lines.push(`    ${said}`);
+          }
+        return lines;
+      }
+      /** The agent's outcome line from a plugin step's log. */
+      async outcomeLine(pipeline, stepId) {
+        try {
+          return [...await this.input.ci.repo(this.input.ciRepoId).pipelines.logLines(pipeline, stepId)].reverse().find((l) => OUTCOME.test(l));
+        } catch (err) {
+          return `(log unavailable: ${errorMessage(err)})`;
+        }
+      }
+      /** Who merged a pull request: the actor of its `merge_pull` timeline event. */
+      async mergedBy(pr) {
+        return (await this.repo.issues.timeline(pr)).filter((e) => e.type === "merge_pull").at(-1)?.actor;
+      }
+      /** Whether every demo issue is closed by a merged pull request of the dev agent. */
+      async allMerged() {
+        return (await this.issueFacts()).every((i2) => i2.state === "closed" && i2.merged_by !== null);
+      }
+      async issueFacts() {
+        let pulls = await this.repo.pulls.list({ state: "all", sort: "oldest" }), out = [];
+        for (let n2 of this.input.issues) {
+          let issue2 = await this.repo.issues.get(n2), mine = pulls.filter((p) => p.author.toLowerCase() === this.input.devLogin.toLowerCase() && pullIsFor(p, n2)), pr = mine.filter((p) => p.merged).at(-1) ?? mine.at(-1), mergedBy = null, approvedBy = null;
+          pr !== void 0 && (pr.merged && (mergedBy = await this.mergedBy(pr.number) ?? null), approvedBy = (await this.repo.reviews.list(pr.number)).filter((r3) => r3.state === "APPROVED" && !r3.dismissed && r3.commitId === pr.head.sha).at(-1)?.author ?? null), out.push({
+            number: n2,
+            title: issue2?.title ?? "",
+            state: issue2?.state === "closed" ? "closed" : "open",
+            pr: pr?.number ?? null,
+            pr_url: pr?.htmlUrl ?? null,
+            merged_by: mergedBy,
+            approved_by: approvedBy
+          });
+        }
+        return out;
+      }
+      /** The summary's counts, read from the forge, Woodpecker and the ops repo's ledger. */
+      async totals() {
+        let pulls = await this.repo.pulls.list({ state: "all" }), approved = 0, changes = 0;
+        for (let pr of pulls)
+          for (let r3 of await this.repo.reviews.list(pr.number))
+            r3.state === "APPROVED" ? approved++ : r3.state === "REQUEST_CHANGES" && changes++;
+        let pipelines = await this.input.ci.repo(this.input.ciRepoId).pipelines.list(), byEvent = {};
+        for (let p of pipelines) byEvent[p.event] = (byEvent[p.event] ?? 0) + 1;
+        let store = new StateStore({ contents: this.input.forge.repo(DEMO_OPS_REPO).contents, author: { agent: "demo" } }), ledger = new Ledger(store), runs = 0, tokens2 = 0, cost = 0;
+        for (let e of await store.list("ledger")) {
+          let day2 = /^(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(e.name)?.[1];
+          if (!(e.type !== "file" || day2 === void 0))
+            for (let entry of await ledger.entries(day2))
+              runs++, tokens2 += entry.input_tokens + entry.output_tokens, cost += entry.cost_usd;
+        }
+        return {
+          prs: { opened: pulls.length, merged: pulls.filter((p) => p.merged).length },
+          reviews: { total: approved + changes, approved, changes_requested: changes },
+          pipelines: { total: pipelines.length, by_event: byEvent, failed: pipelines.filter((p) => DONE.has(p.status) && p.status !== "success").length },
+          llm_runs: runs,
+          tokens: tokens2,
+          cost_usd: Math.round(cost * 1e6) / 1e6
+        };
+      }
+    };
+  }
+});
+
+// src/demo/plugins.ts
+function sourceEntrypoints() {
+  let here = (0, import_node_url5.fileURLToPath)(import.meta.url);
+  if (!here.endsWith(".ts")) return;
+  let dir = (0, import_node_path28.join)((0, import_node_path28.dirname)(here), "..", "entrypoints");
+  return DEMO_AGENTS.every((a2) => (0, import_node_fs11.existsSync)((0, import_node_path28.join)(dir, `${a2}.ts`))) ? dir : void 0;
+}
+async function pluginDir(shimDir) {
+  let src = sourceEntrypoints();
+  if (src !== void 0) {
+    await (0, import_promises31.mkdir)(shimDir, { recursive: !0 });
+    for (let agent of DEMO_AGENTS) {
+      let entry = (0, import_node_url5.pathToFileURL)((0, import_node_path28.join)(src, `${agent}.ts`)).href;
+      await (0, import_promises31.writeFile)((0, import_node_path28.join)(shimDir, `${agent}.mjs`), `// disinto demo: runs the ${agent} agent from source.
+await import(${JSON.stringify(entry)});
+`);
+    }
+    return { dir: shimDir, kind: "source" };
+  }
+  let bundles = defaultBundlesDir(), missing = DEMO_AGENTS.filter((a2) => !(0, import_node_fs11.existsSync)((0, import_node_path28.join)(bundles, `${a2}.mjs`)));
+  if (missing.length > 0)
+    throw new Error(`the agent bundle${missing.length === 1 ? "" : "s"} ${missing.map((a2) => `${a2}.mjs`).join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${bundles}: build them (npm run build)`);
+  return { dir: bundles, kind: "bundles" };
+}
+var import_node_fs11, import_promises31, import_node_path28, import_node_url5, DEMO_AGENTS, init_plugins = __esm({
+  "src/demo/plugins.ts"() {
+    "use strict";
+    import_node_fs11 = __toESM(require_node_fs(), 1), import_promises31 = __toESM(require_promises(), 1), import_node_path28 = __toESM(require_node_path(), 1), import_node_url5 = __toESM(require_node_url(), 1);
+    init_sandbox();
+    DEMO_AGENTS = ["dev", "review"];
+  }
+});
+
+// src/demo/report.ts
+function formatDuration2(ms) {
+  let s = Math.round(ms / 1e3);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+function formatTokens2(n2) {
+  return n2 < 1e3 ? String(n2) : `${(n2 / 1e3).toFixed(1)}k`;
+}
+function renderReport(r3) {
+  let merged = r3.issues.filter((i2) => i2.merged_by !== null && i2.state === "closed").length, why = {
+    done: "every demo issue is merged",
+    rounds: "stopped: the round limit was reached",
+    time: "stopped: the time limit was reached",
+    failing: "stopped: an agent failed 3 rounds in a row",
+    interrupted: "interrupted"
+  }[r3.stopped], lines = [`Summary (${r3.backend} backend) — ${why}`, `  issues merged: ${merged} of ${r3.issues.length}`];
+  for (let i2 of r3.issues) {
+    let pr = i2.pr === null ? "no pull request" : `PR #${i2.pr}${i2.merged_by !== null ? ` merged by ${i2.merged_by}` : " not merged"}${i2.approved_by !== null ? `, approved by ${i2.approved_by}` : ", not approved"}`;
+    lines.push(`    #${i2.number} ${i2.title} (${i2.state}) → ${pr}`);
+  }
+  lines.push(`  pull requests: ${r3.prs.opened} opened, ${r3.prs.merged} merged (the init pull request included)`), lines.push(`  reviews: ${r3.reviews.total} (${r3.reviews.approved} approved, ${r3.reviews.changes_requested} changes requested)`);
+  let events = Object.entries(r3.pipelines.by_event).sort(([a2], [b]) => a2.localeCompare(b)).map(([e, n2]) => `${e} ${n2}`).join(", ");
+  lines.push(`  CI runs: ${plural3(r3.pipelines.total, "pipeline")}${events ? ` (${events})` : ""}, ${r3.pipelines.failed} not successful`);
+  let llm = `${plural3(r3.llm_runs, "LLM run")}, ${formatTokens2(r3.tokens)} tokens, $${r3.cost_usd.toFixed(2)}`;
+  return lines.push(`  tokens and cost: ${llm} (from the ops repo's ledger)${r3.backend === "scripted" ? " — the scripted backend calls no model" : ""}`), lines.push(`  time: ${formatDuration2(r3.duration_ms)} in ${plural3(r3.rounds, "round")}`), lines.join(`
+`);
+}
+var demoIssueSchema, counts, demoReportSchema, plural3, init_report = __esm({
+  "src/demo/report.ts"() {
+    "use strict";
+    init_zod();
+    demoIssueSchema = external_exports.object({
+      number: external_exports.number().int().positive(),
+      title: external_exports.string(),
+      state: external_exports.enum(["open", "closed"]),
+      /** The dev agent's pull request for the issue (the merged one, else the newest), or null. */
+      pr: external_exports.number().int().positive().nullable(),
+      pr_url: external_exports.string().nullable(),
+      /** Who merged that pull request; null while it is not merged. */
+      merged_by: external_exports.string().nullable(),
+      /** Who approved its merged (or current) head, not dismissed; null when nobody did. */
+      approved_by: external_exports.string().nullable()
+    }), counts = external_exports.record(external_exports.string(), external_exports.number().int().nonnegative()), demoReportSchema = external_exports.object({
+      /** Every demo issue was closed by a merged pull request. */
+      ok: external_exports.boolean(),
+      backend: external_exports.enum(["scripted", "claude"]),
+      /** Why the loop stopped: all merged, the bound that was hit (rounds, time, agents failing 3 rounds in a row), or SIGINT/SIGTERM. */
+      stopped: external_exports.enum(["done", "rounds", "time", "failing", "interrupted"]),
+      /** Rounds of the loop (one dev cron and one review cron each). */
+      rounds: external_exports.number().int().nonnegative(),
+      issues: external_exports.array(demoIssueSchema),
+      /** Pull requests of demo/calc, the one `disinto init` opened included. */
+      prs: external_exports.object({ opened: external_exports.number().int().nonnegative(), merged: external_exports.number().int().nonnegative() }),
+      /** Formal reviews on demo/calc's pull requests. */
+      reviews: external_exports.object({ total: external_exports.number().int().nonnegative(), approved: external_exports.number().int().nonnegative(), changes_requested: external_exports.number().int().nonnegative() }),
+      /** CI pipelines of demo/calc: how many, per event, and how many did not succeed. */
+      pipelines: external_exports.object({ total: external_exports.number().int().nonnegative(), by_event: counts, failed: external_exports.number().int().nonnegative() }),
+      /** LLM runs in the ops repo's ledger, their tokens (input + output) and cost. */
+      llm_runs: external_exports.number().int().nonnegative(),
+      tokens: external_exports.number().int().nonnegative(),
+      cost_usd: external_exports.number().nonnegative(),
+      duration_ms: external_exports.number().int().nonnegative(),
+      /** Where the sandbox runs (with --keep) or where its state was kept (--data). */
+      sandbox: external_exports.object({
+        forge_url: external_exports.string(),
+        ci_url: external_exports.string(),
+        data_dir: external_exports.string().optional(),
+        /** With --keep: sandbox accounts' API tokens, to inspect the running sandbox. */
+        users: external_exports.record(external_exports.string(), external_exports.object({ token: external_exports.string(), ci_token: external_exports.string() })).optional()
+      }).optional()
+    });
+    plural3 = (n2, one, many = `${one}s`) => `${n2} ${n2 === 1 ? one : many}`;
+  }
+});
+
+// src/demo/script.ts
+function approve(reason, markdown) {
+  return { text: "Reviewed.", status: "ok", structured: { verdict: "APPROVE", reason, findings: [], review_markdown: markdown } };
+}
+function demoScript() {
+  let review = String.raw`^# Task: (?:re-)?review(?: \(round \d+\))? of pull request`, tasks = [
+    {
+      name: "review the init pull request",
+      match: String.raw`${review}[\s\S]*\n- Title: ${escape(INIT_PR_TITLE)}\n`,
+      result: approve(
+        "adds the disinto dev and review pipelines written by disinto init; CI is green",
+        `### Summary
+
+Adds \`.woodpecker/disinto-dev.yml\` and \`.woodpecker/disinto-review.yml\`: one plugin step each, tokens from secrets, selected by their crons (and pull requests for review).
+
+### Findings
+
+None.`
+      )
+    },
+    ...DEMO_CHANGES.map((c3) => ({
+      name: `review: ${c3.title}`,
+      match: String.raw`${review}[\s\S]*\n## Linked issue #\d+: ${escape(c3.title)}`,
+      result: approve(c3.review.reason, c3.review.markdown)
+    })),
+    ...DEMO_CHANGES.map((c3) => ({
+      name: `implement: ${c3.title}`,
+      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+: ${escape(c3.title)}`,
+      actions: [{ read: { path: "src/calc.js" } }, { edit: { path: "src/calc.js", old: c3.edit.old, new: c3.edit.new } }, { write: { path: c3.test.path, content: c3.test.content } }],
+      result: { text: "Implemented.", status: "ok", structured: { status: "implemented", summary: c3.summary } }
+    }))
+  ];
+  return parseScript({ tasks }, "the demo script");
+}
+var INIT_PR_TITLE, SUBTRACT, ADD, testFile, DEMO_CHANGES, escape, init_script3 = __esm({
+  "src/demo/script.ts"() {
+    "use strict";
+    init_script2();
+    INIT_PR_TITLE = "Add disinto's agent pipelines", SUBTRACT = `export function subtract(a, b) {
+  return a - b;
+}
+`, ADD = `export function add(a, b) {
+  return a + b;
+}
+`, testFile = (name, body) => `import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ${name} } from "../src/calc.js";
+
+${body}`, DEMO_CHANGES = [
+      {
+        title: "Add multiply(a, b)",
+        edit: { old: SUBTRACT, new: `${SUBTRACT}
+export function multiply(a, b) {
+  return a * b;
+}
+` },
+        test: {
+          path: "test/multiply.test.js",
+          content: testFile("multiply", `test("multiply", () => {
+  assert.equal(multiply(3, 4), 12);
+  assert.equal(multiply(-2, 5), -10);
+});
+`)
+        },
+        summary: "Adds `multiply(a, b)` to `src/calc.js`, with tests for `multiply(3, 4)` and `multiply(-2, 5)` in `test/multiply.test.js`.",
+        review: { reason: "multiply() returns the product and both acceptance cases are tested", markdown: "### Summary\n\nAdds `multiply(a, b)`; `test/multiply.test.js` covers `3 × 4` and `-2 × 5`. CI is green.\n\n### Findings\n\nNone." }
+      },
+      {
+        title: "Add divide(a, b)",
+        edit: {
+          old: SUBTRACT,
+          new: `${SUBTRACT}
+export function divide(a, b) {
+  if (b === 0) throw new RangeError("divide: division by zero");
+  return a / b;
+}
+`
+        },
+        test: {
+          path: "test/divide.test.js",
+          content: testFile(
+            "divide",
+            `test("divide", () => {
+  assert.equal(divide(6, 3), 2);
+  assert.equal(divide(1, 4), 0.25);
+});
+
+test("divide by zero throws a RangeError", () => {
+  assert.throws(() => divide(1, 0), RangeError);
+});
+`
+          )
+        },
+        summary: "Adds `divide(a, b)`, which throws a `RangeError` on division by zero instead of returning `Infinity`; `test/divide.test.js` covers both cases.",
+        review: { reason: "divide() rejects division by zero with a RangeError, as asked, and both cases are tested", markdown: "### Summary\n\nAdds `divide(a, b)` with a `RangeError` for `b === 0`; both paths are tested. CI is green.\n\n### Findings\n\nNone." }
+      },
+      {
+        title: "add() should reject non-number arguments",
+        edit: {
+          old: ADD,
+          new: `export function add(a, b) {
+  if (typeof a !== "number" || typeof b !== "number") throw new TypeError("add: both arguments must be numbers");
+  return a + b;
+}
+`
+        },
+        test: {
+          path: "test/add-types.test.js",
+          content: testFile("add", `test("add still adds numbers", () => {
+  assert.equal(add(2, 3), 5);
+});
+
+test("add rejects non-numbers with a TypeError", () => {
+  assert.throws(() => add("2", 3), TypeError);
+  assert.throws(() => add(2, null), TypeError);
+});
+`)
+        },
+        summary: 'Makes `add` throw a `TypeError` when an argument is not a number (`add("2", 3)` returned `"23"`); `test/add-types.test.js` covers it and that `add(2, 3)` is still 5.',
+        review: { reason: "add() now rejects non-numbers with a TypeError and keeps adding numbers; tested", markdown: "### Summary\n\n`add` checks both argument types before adding; the new tests cover the `TypeError` and the unchanged `add(2, 3)`. CI is green.\n\n### Findings\n\nNone." }
+      }
+    ], escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+});
+
+// src/demo/demo.ts
+async function prepareDataDir(dir) {
+  if (dir === void 0) return { dir: await (0, import_promises32.mkdtemp)((0, import_node_path29.join)((0, import_node_os12.tmpdir)(), TEMP_PREFIX)), temporary: !0 };
+  if ((0, import_node_fs12.existsSync)(dir) && (await (0, import_promises32.readdir)(dir)).length > 0)
+    throw new UsageError(`demo: --data ${dir} is not empty; the demo starts from a fresh sandbox (remove it, or name a new directory)`);
+  return await (0, import_promises32.mkdir)(dir, { recursive: !0 }), { dir, temporary: !1 };
+}
+async function runDemo(opts) {
+  let now4 = opts.now ?? Date.now, started = now4(), bounds = { rounds: opts.maxRounds ?? DEFAULT_BOUNDS[opts.backend].rounds, minutes: opts.maxMinutes ?? DEFAULT_BOUNDS[opts.backend].minutes }, deadline = started + bounds.minutes * 6e4, redactor = new Redactor(), say = (line) => opts.say(redactor.redact(line));
+  if (opts.backend === "claude") {
+    let v = await checkClaude(opts.env);
+    say(`disinto demo · claude backend: the agents run Claude Code (${v}); this spends tokens`);
+  } else
+    say("disinto demo · scripted backend (the default): canned answers stand in for the model; everything around them is real. --backend claude runs Claude Code instead.");
+  let data2 = await prepareDataDir(opts.dataDir), sandbox, stopped = !1, stop = async () => {
+    stopped || (stopped = !0, await sandbox?.stop(), data2.temporary && await (0, import_promises32.rm)(data2.dir, { recursive: !0, force: !0 }));
+  };
+  try {
+    let plugins = await pluginDir((0, import_node_path29.join)(data2.dir, "demo", "plugins")), backend = { kind: "claude" };
+    if (opts.backend === "scripted") {
+      let script = (0, import_node_path29.join)(data2.dir, "demo", "script.json");
+      await (0, import_promises32.mkdir)((0, import_node_path29.dirname)(script), { recursive: !0 }), await (0, import_promises32.writeFile)(script, `${JSON.stringify(demoScript(), null, 2)}
+`), backend = { kind: "scripted", script };
+    }
+    sandbox = await startSandbox({ seed: "demo", scheduler: !1, dataDir: data2.dir, bundlesDir: plugins.dir, log: (line) => say(`  (${line})`) });
+    let sb = sandbox, users = sb.forge.users, token = (login) => {
+      let t = users[login]?.token;
+      if (t === void 0) throw new Error(`the sandbox has no user ${login}`);
+      return t;
+    };
+    for (let u2 of Object.values(users))
+      redactor.add(u2.token), redactor.add(u2.password);
+    for (let login of Object.keys(users)) redactor.add(sb.ci.token(login));
+    say(`sandbox: forge ${sb.forge.url} · CI ${sb.ci.url} · agents from ${plugins.kind === "source" ? "the source tree" : "the bundles"} (${plugins.dir})`);
+    let forge = new ForgejoForge({ url: sb.forge.url, token: token("admin"), redactor }), ci = new WoodpeckerCi({ url: sb.ci.url, token: sb.ci.token("admin"), redactor });
+    try {
+      let calc = `${DEMO_REPO.owner}/${DEMO_REPO.name}`, issues = (await forge.repo(DEMO_REPO).issues.list({ state: "open", type: "issues", sort: "oldest" })).map((i2) => i2.number);
+      say(`${calc} has ${issues.length} backlog issues: ${issues.map((n2) => `#${n2}`).join(", ")}`), say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN} and ${REVIEW_LOGIN}, ${opts.backend} backend):`);
+      let factory = await setUpFactory({
+        forgeUrl: sb.forge.url,
+        ciUrl: sb.ci.url,
+        adminToken: token("admin"),
+        adminCiToken: sb.ci.token("admin"),
+        devToken: token(DEV_LOGIN),
+        reviewToken: token(REVIEW_LOGIN),
+        backend,
+        // Only the CLI's credentials: nothing else of the user's environment reaches the sandbox.
+        credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n2) => [n2, envValue(opts.env, n2)])) : {},
+        redactor,
+        say
+      }), observer = new Observer({ forge, ci, ciUrl: sb.ci.url, ciRepoId: factory.ciRepoId, issues, devLogin: DEV_LOGIN, reviewLogin: REVIEW_LOGIN }), idle = async () => {
+        let left = deadline - now4(), timer, onAbort, late = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Stop("time")), Math.max(0, left)), onAbort = () => reject(new Stop("interrupted")), opts.signal?.aborted === !0 ? onAbort() : opts.signal?.addEventListener("abort", onAbort, { once: !0 });
+        });
+        try {
+          await Promise.race([sb.ci.waitIdle(), late]);
+        } finally {
+          clearTimeout(timer), onAbort !== void 0 && opts.signal?.removeEventListener("abort", onAbort);
+        }
+        for (let line of await observer.news()) say(line);
+      }, stoppedBy = "rounds", rounds = 0;
+      try {
+        await idle(), await mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr), await idle(), say("the pipelines are on main; crons disinto-dev and disinto-review are registered (the demo fires them itself instead of waiting for their schedule)");
+        let fire = async (cron2) => {
+          let p = await sb.ci.fireCron(calc, cron2), n2 = typeof p?.number == "number" ? p.number : void 0;
+          return say(n2 !== void 0 ? `cron ${cron2} fired → pipeline #${n2}` : `cron ${cron2} fired, but no workflow ran`), await idle(), n2 !== void 0 && await observer.pipelineStatus(n2) === "success";
+        }, failedRounds = 0;
+        for (; ; ) {
+          if (await observer.allMerged()) {
+            stoppedBy = "done";
+            break;
+          }
+          if (rounds >= bounds.rounds) {
+            stoppedBy = "rounds";
+            break;
+          }
+          if (opts.signal?.aborted === !0) throw new Stop("interrupted");
+          if (now4() >= deadline) throw new Stop("time");
+          rounds++, say(`── round ${rounds} (${formatDuration2(now4() - started)}) ──`);
+          let ok3 = await fire("disinto-dev");
+          if (!await observer.allMerged() && (ok3 = await fire("disinto-review") && ok3, failedRounds = ok3 ? 0 : failedRounds + 1, failedRounds >= FAILING_ROUNDS)) {
+            stoppedBy = "failing", say(`an agent failed ${FAILING_ROUNDS} rounds in a row: stopping (its pipeline log above says why)`);
+            break;
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof Stop)) throw err;
+        stoppedBy = err.why, say(err.why === "time" ? `the time limit (${bounds.minutes} min) is reached` : "interrupted");
+      }
+      stoppedBy === "rounds" && say(`the round limit (${bounds.rounds}) is reached`);
+      let facts2 = await observer.issueFacts(), totals = await observer.totals(), ok2 = facts2.every((i2) => i2.state === "closed" && i2.merged_by !== null);
+      return { report: demoReportSchema.parse({
+        ok: ok2,
+        backend: opts.backend,
+        stopped: ok2 ? "done" : stoppedBy,
+        rounds,
+        issues: facts2,
+        ...totals,
+        duration_ms: Math.max(0, Math.round(now4() - started)),
+        ...opts.keep || !data2.temporary ? {
+          sandbox: {
+            forge_url: sb.forge.url,
+            ci_url: sb.ci.url,
+            ...data2.temporary ? {} : { data_dir: data2.dir },
+            ...opts.keep ? { users: Object.fromEntries(Object.entries(users).map(([login, u2]) => [login, { token: u2.token, ci_token: sb.ci.token(login) }])) } : {}
+          }
+        } : {}
+      }), sandbox: opts.keep ? sb : void 0, stop };
+    } finally {
+      await Promise.all([forge.close(), ci.close()]);
+    }
+  } catch (err) {
+    throw await stop(), err;
+  } finally {
+    opts.keep || await stop();
+  }
+}
+var import_node_fs12, import_promises32, import_node_os12, import_node_path29, DEFAULT_BOUNDS, FAILING_ROUNDS, TEMP_PREFIX, Stop, init_demo = __esm({
+  "src/demo/demo.ts"() {
+    "use strict";
+    import_node_fs12 = __toESM(require_node_fs(), 1), import_promises32 = __toESM(require_promises(), 1), import_node_os12 = __toESM(require_node_os(), 1), import_node_path29 = __toESM(require_node_path(), 1);
+    init_ci2();
+    init_forge2();
+    init_env();
+    init_args();
+    init_errors();
+    init_redact();
+    init_sandbox();
+    init_claude();
+    init_observe();
+    init_plugins();
+    init_report();
+    init_script3();
+    init_setup2();
+    DEFAULT_BOUNDS = {
+      scripted: { rounds: 15, minutes: 10 },
+      claude: { rounds: 40, minutes: 60 }
+    }, FAILING_ROUNDS = 3, TEMP_PREFIX = "disinto-demo-";
+    Stop = class extends Error {
+      why;
+      constructor(why) {
+        super(why), this.why = why;
+      }
+    };
+  }
+});
+
+// src/cli/commands/demo.ts
+var demo_exports = {};
+__export(demo_exports, {
+  demoCommand: () => demoCommand
+});
+function positive(flags, name) {
+  let v = flags[name];
+  if (v === void 0) return;
+  let n2 = Number(v);
+  if (typeof v != "string" || !/^\d+$/.test(v) || !Number.isSafeInteger(n2) || n2 < 1) throw new UsageError(`demo: --${name} must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+  return n2;
+}
+function self(io) {
+  let script = process.argv[1] ?? "";
+  if (/(?:^|[\\/])(?:cli\.mjs|cli\.ts)$/.test(script)) {
+    let rel = (0, import_node_path30.relative)(io.cwd, script);
+    return `node ${rel.startsWith("..") ? script : rel}`;
+  }
+  return "disinto";
+}
+function inspectHelp(report, io) {
+  let sb = report.sandbox, admin = sb?.users?.admin;
+  if (sb === void 0 || admin === void 0) return [];
+  let ops = `${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}`;
+  return [
+    "",
+    "The sandbox keeps running; Ctrl-C (SIGINT) or SIGTERM stops it.",
+    `  forge  ${sb.forge_url}   API ${sb.forge_url}/api/v1 — repos ${DEMO_REPO.owner}/${DEMO_REPO.name} and ${ops}`,
+    `  CI     ${sb.ci_url}   API ${sb.ci_url}/api — pipeline pages at ${sb.ci_url}/repos/<id>/pipeline/<n>`,
+    `  admin tokens: forge ${admin.token} · CI ${admin.ci_token}`,
+    ...Object.entries(sb.users ?? {}).filter(([login]) => login !== "admin").map(([login, u2]) => `  ${login}: forge ${u2.token} · CI ${u2.ci_token}`),
+    "What the factory sees now:",
+    `  DISINTO_FORGE_TOKEN=${admin.token} DISINTO_CI_TOKEN=${admin.ci_token} \\`,
+    `    ${self(io)} status --forge-url ${sb.forge_url} --ops-repo ${ops} --ci-url ${sb.ci_url} --project ${DEMO_PROJECT}`,
+    "The pull requests, reviews and comments:",
+    `  curl -s -H "Authorization: token ${admin.token}" "${sb.forge_url}/api/v1/repos/${DEMO_REPO.owner}/${DEMO_REPO.name}/pulls?state=all"`,
+    ...sb.data_dir !== void 0 ? [`State is kept in ${sb.data_dir}: \`${self(io)} sandbox --data ${sb.data_dir}\` serves it again.`] : []
+  ];
+}
+function signals2(onSignal) {
+  let int2 = () => onSignal("SIGINT"), term = () => onSignal("SIGTERM");
+  return process.on("SIGINT", int2), process.on("SIGTERM", term), () => {
+    process.off("SIGINT", int2), process.off("SIGTERM", term);
+  };
+}
+var import_node_path30, demoCommand, init_demo2 = __esm({
+  "src/cli/commands/demo.ts"() {
+    "use strict";
+    import_node_path30 = __toESM(require_node_path(), 1);
+    init_demo();
+    init_report();
+    init_setup2();
+    init_errors();
+    init_command();
+    demoCommand = {
+      name: ["demo"],
+      usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
+      summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
+      description: `
+Starts the sandbox (a local Forgejo-compatible forge and Woodpecker-compatible CI) with the
+demo project demo/calc and its three backlog issues, sets the factory up with \`disinto init\`
+(labels, ops repo, project config, crons, secrets, and a pull request adding the pipelines,
+which is reviewed and then merged as its admin would), and runs the loop the CI's scheduler
+would: fire the disinto-dev cron, let every pipeline finish — pull requests run the project's
+tests and then the review agent — and fire disinto-review as a sweep. It stops when every demo
+issue is closed by a merged pull request, or at a bound (--max-rounds, --max-minutes, an agent
+pipeline failing three rounds in a row); SIGINT/SIGTERM stop it early, with the summary.
+
+Each step is narrated with links: crons fired, pipelines with their workflows and what the
+agent steps said, pull requests opened and merged, reviews, issues closed. The summary counts
+issues merged, pull requests, reviews, CI runs by event, the ledger's tokens and cost, and time.
+
+--backend scripted (the default) answers the agents' prompts from a script: no model, no
+credentials, the same result every time — everything around the answers (agents, pipelines,
+forge, git, statuses, reviews) is real. --backend claude runs Claude Code: it needs \`claude\`
+on PATH and ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, and spends tokens.
+
+--json prints one JSON object on stdout at the end, narration on stderr: { ok, backend, stopped,
+rounds, issues: [{ number, title, state, pr, pr_url, merged_by, approved_by }], prs, reviews,
+pipelines, llm_runs, tokens, cost_usd, duration_ms, sandbox? } (zod: demoReportSchema in
+src/demo/report.ts). --keep adds sandbox.users with the accounts' tokens.
+
+Exit 0 when every demo issue was merged, 1 when a bound was hit, 2 on bad input (for example
+--backend claude without the CLI or a credential).`,
+      options: {
+        backend: { type: "string", value: "scripted|claude", description: "Who answers the agents: the script (default) or Claude Code." },
+        keep: { type: "boolean", description: "Leave the sandbox running after the summary, and print how to inspect it; SIGINT/SIGTERM stops it." },
+        json: { type: "boolean", description: "Print the summary as one JSON object on stdout; narration goes to stderr." },
+        data: { type: "string", value: "DIR", description: "Keep the sandbox's state in DIR (new or empty) after the demo; default a temporary directory." },
+        "max-rounds": { type: "string", value: "N", description: `Stop after N rounds (a dev and a review cron each). Default ${DEFAULT_BOUNDS.scripted.rounds} (claude: ${DEFAULT_BOUNDS.claude.rounds}).` },
+        "max-minutes": { type: "string", value: "N", description: `Stop after N minutes. Default ${DEFAULT_BOUNDS.scripted.minutes} (claude: ${DEFAULT_BOUNDS.claude.minutes}).` }
+      },
+      args: { min: 0, max: 0 },
+      async run({ flags, io }) {
+        let backend = flags.backend ?? "scripted";
+        if (backend !== "scripted" && backend !== "claude") throw new UsageError(`demo: --backend must be scripted or claude, got ${JSON.stringify(backend)}`);
+        let json4 = flags.json === !0, keep = flags.keep === !0, maxRounds = positive(flags, "max-rounds"), maxMinutes = positive(flags, "max-minutes"), narration = json4 ? io.stderr : io.stdout, say = (line) => write(narration, line), abort = new AbortController(), release = signals2((sig) => {
+          abort.signal.aborted || (say(`${sig}: stopping`), abort.abort());
+        }), run;
+        try {
+          run = await runDemo({
+            backend,
+            keep,
+            dataDir: typeof flags.data == "string" ? (0, import_node_path30.resolve)(io.cwd, flags.data) : void 0,
+            maxRounds,
+            maxMinutes,
+            env: io.env,
+            say,
+            signal: abort.signal
+          });
+          let { report } = run;
+          if (say(""), json4 ? write(io.stdout, JSON.stringify(report)) : say(renderReport(report)), json4 && say(report.ok ? "every demo issue is merged" : `stopped (${report.stopped}) before every demo issue was merged`), keep && run.sandbox !== void 0 && !abort.signal.aborted) {
+            for (let line of inspectHelp(report, io)) say(line);
+            await new Promise((done) => abort.signal.addEventListener("abort", done, { once: !0 }));
+          }
+          return report.ok ? 0 : 1;
+        } finally {
+          await run?.stop(), release();
+        }
+      }
+    };
+  }
+});
+
 // src/cli/commands/init.ts
 var init_exports2 = {};
 __export(init_exports2, {
@@ -63894,10 +64760,10 @@ function tokenSecrets(raw) {
   }
   return out;
 }
-var import_promises31, settingsSchema2, AGENTS, initCommand, init_init2 = __esm({
+var import_promises33, settingsSchema2, AGENTS, initCommand, init_init2 = __esm({
   "src/cli/commands/init.ts"() {
     "use strict";
-    import_promises31 = __toESM(require_promises(), 1);
+    import_promises33 = __toESM(require_promises(), 1);
     init_settings();
     init_agents();
     init_init();
@@ -63960,7 +64826,7 @@ Exit 2 when something is missing (each problem is named; nothing is changed).`,
         let config3;
         if (typeof flags.config == "string") {
           let file2 = flags.config;
-          config3 = { text: await (0, import_promises31.readFile)(file2, "utf8").catch((err) => {
+          config3 = { text: await (0, import_promises33.readFile)(file2, "utf8").catch((err) => {
             throw new ConfigError([{ file: file2, path: "", message: `cannot read: ${err.code === "ENOENT" ? "no such file" : err.message}` }]);
           }), file: file2 };
         }
@@ -64116,115 +64982,6 @@ var init_pick = __esm({
     "use strict";
     init_deps();
     init_labels4();
-  }
-});
-
-// src/agents/dev/text.ts
-function markerOf(kind, key2) {
-  return MARKER(kind, key2.replace(/--+/g, "-"));
-}
-function utc(at) {
-  return at.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-function fence(text5) {
-  let longest = Math.max(2, ...[...text5.matchAll(/`+/g)].map((m) => m[0].length)), f = "`".repeat(longest + 1);
-  return `${f}
-${text5}
-${f}`;
-}
-function blockedComment(input2) {
-  let lines = [
-    `### Blocked — issue #${input2.issue}`,
-    "",
-    "| Field | Value |",
-    "| --- | --- |",
-    `| Exit reason | \`${input2.reason}\` |`,
-    `| Timestamp | ${utc(input2.at)} |`
-  ];
-  return input2.details?.trim() && lines.push("", "<details><summary>Details</summary>", "", fence(input2.details.trim()), "", "</details>"), lines.push("", "The dev agent stopped working on this issue. Remove the `blocked` label (and put it back in the backlog) to let it try again.", "", markerOf("blocked", input2.key)), lines.join(`
-`);
-}
-function refusalComment(input2) {
-  let { emoji: emoji3, title } = REFUSAL_TITLE[input2.kind];
-  return [`${emoji3} **Dev-agent: ${title}**`, "", input2.body.trim(), "", "---", `*Automated assessment by dev-agent · ${utc(input2.at)}*`, "", markerOf(input2.kind, input2.key)].join(`
-`);
-}
-function pausedComment(input2) {
-  return [
-    "⏸️ **Dev-agent: Paused**",
-    "",
-    `Work on #${input2.issue} is paused: ${input2.reason}.`,
-    "It resumes by itself once the budget allows (a new day, or a raised cap in the project config).",
-    "",
-    `*dev-agent · ${utc(input2.at)}*`,
-    "",
-    markerOf("paused", input2.key)
-  ].join(`
-`);
-}
-function orphanComment(input2) {
-  return [
-    "### Stale in-progress issue released",
-    "",
-    "| Field | Value |",
-    "| --- | --- |",
-    "| Reason | `no_assignee_no_open_pr_no_lease` |",
-    `| Timestamp | ${utc(input2.at)} |`,
-    "",
-    `Labelled in-progress for more than ${input2.graceSeconds} s with no assignee, no open PR and no dev agent working on it: back to the backlog.`,
-    "",
-    markerOf("orphan", input2.key)
-  ].join(`
-`);
-}
-function prTitle(issueTitle, issue2) {
-  return `fix: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2})`;
-}
-function prBody(issue2, summary) {
-  let s = summary.trim();
-  return `Fixes #${issue2}
-
-## Changes
-
-${s === "" ? "(no summary)" : s}
-`;
-}
-function commitMessage(kind, issueTitle, issue2, summary = "") {
-  let subject = kind === "implement" ? prTitle(issueTitle, issue2) : kind === "ci_fix" ? `fix: make CI pass (#${issue2})` : kind === "review_fix" ? `fix: address review (#${issue2})` : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2}) [work in progress]`, body = summary.trim();
-  return body === "" ? subject : `${subject}
-
-${body}`;
-}
-function isWipSubject(subject) {
-  return /^wip:/i.test(subject.trim());
-}
-function branchName(issue2, attempt) {
-  return attempt === 0 ? `fix/issue-${issue2}` : `fix/issue-${issue2}-${attempt}`;
-}
-function issueOfBranch(branch) {
-  let m = /^fix\/issue-(\d+)(?:-\d+)?$/.exec(branch);
-  return m ? Number(m[1]) : void 0;
-}
-function issueOfPull(pr) {
-  let fromBranch = issueOfBranch(pr.head.ref);
-  if (fromBranch !== void 0) return fromBranch;
-  let inTitle = [...pr.title.matchAll(/#(\d+)/g)].at(-1);
-  if (inTitle) return Number(inTitle[1]);
-  let inBody = /\b(?:closes|fixes|resolves)\s+#(\d+)/i.exec(pr.body);
-  return inBody ? Number(inBody[1]) : void 0;
-}
-function pullIsFor(pr, issue2) {
-  return issueOfBranch(pr.head.ref) === issue2 || new RegExp(`\\b(?:closes|fixes|resolves)\\s+#${issue2}\\b`, "i").test(pr.body);
-}
-var MARKER, REFUSAL_TITLE, init_text2 = __esm({
-  "src/agents/dev/text.ts"() {
-    "use strict";
-    MARKER = (kind, key2) => `<!-- disinto-dev: ${kind} ${key2} -->`;
-    REFUSAL_TITLE = {
-      unmet_dependency: { emoji: "🚧", title: "Unmet dependency" },
-      too_large: { emoji: "📏", title: "Too large for single session" },
-      already_done: { emoji: "✅", title: "Already implemented" }
-    };
   }
 });
 
@@ -64850,15 +65607,15 @@ function exitCodeFor(kind) {
 }
 function formatOutcome(r3) {
   let head = r3.outcome === "done" ? r3.summary : r3.summary ? `${r3.outcome}: ${r3.summary}` : r3.outcome, parts = [`${r3.agent}: ${head}${r3.dry_run ? " (dry run)" : ""}`];
-  return r3.llm.turns > 0 && parts.push(`${r3.llm.turns} turn${r3.llm.turns === 1 ? "" : "s"}`), r3.llm.tokens > 0 && parts.push(`${formatTokens2(r3.llm.tokens)} tok`), r3.llm.cost_usd > 0 && parts.push(formatCost(r3.llm.cost_usd)), parts.push(formatDuration2(r3.duration_ms)), parts.join(" · ");
+  return r3.llm.turns > 0 && parts.push(`${r3.llm.turns} turn${r3.llm.turns === 1 ? "" : "s"}`), r3.llm.tokens > 0 && parts.push(`${formatTokens3(r3.llm.tokens)} tok`), r3.llm.cost_usd > 0 && parts.push(formatCost(r3.llm.cost_usd)), parts.push(formatDuration3(r3.duration_ms)), parts.join(" · ");
 }
-function formatTokens2(n2) {
+function formatTokens3(n2) {
   return n2 < 1e3 ? String(Math.round(n2)) : n2 < 999500 ? `${trim(n2 / 1e3, n2 < 1e5 ? 1 : 0)}k` : `${trim(n2 / 1e6, 2)}M`;
 }
 function formatCost(usd) {
   return usd >= 0.01 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(1)}`;
 }
-function formatDuration2(ms) {
+function formatDuration3(ms) {
   let s = Math.max(0, ms) / 1e3;
   if (s < 10) return `${s.toFixed(1)}s`;
   if (s < 60) return `${Math.floor(s)}s`;
@@ -64937,7 +65694,7 @@ function createRunContext(input2) {
     warnings.push(m);
   };
   registerEnvSecrets(redactor, env);
-  let settings = loadSettings(schema, { env, flags, redactor, onWarning: warn }), { host, platform: platform2 } = detectHost(env), metadata = host === "woodpecker" ? woodpeckerMetadata(env) : host === "actions" ? actionsMetadata({ env, platform: platform2, readFile: input2.readFile ?? ((p) => (0, import_node_fs11.readFileSync)(p, "utf8")), onWarning: warn }) : localMetadata(), timeout = settings.timeout_minutes ?? DEFAULT_TIMEOUT_MINUTES2;
+  let settings = loadSettings(schema, { env, flags, redactor, onWarning: warn }), { host, platform: platform2 } = detectHost(env), metadata = host === "woodpecker" ? woodpeckerMetadata(env) : host === "actions" ? actionsMetadata({ env, platform: platform2, readFile: input2.readFile ?? ((p) => (0, import_node_fs13.readFileSync)(p, "utf8")), onWarning: warn }) : localMetadata(), timeout = settings.timeout_minutes ?? DEFAULT_TIMEOUT_MINUTES2;
   return {
     host,
     platform: platform2,
@@ -64950,10 +65707,10 @@ function createRunContext(input2) {
     warnings
   };
 }
-var import_node_fs11, DEFAULT_TIMEOUT_MINUTES2, init_context3 = __esm({
+var import_node_fs13, DEFAULT_TIMEOUT_MINUTES2, init_context3 = __esm({
   "src/host/context.ts"() {
     "use strict";
-    import_node_fs11 = __toESM(require_node_fs(), 1);
+    import_node_fs13 = __toESM(require_node_fs(), 1);
     init_redact();
     init_actions();
     init_detect();
@@ -65033,7 +65790,7 @@ function writeActionsOutputs(f, r3) {
     turns: String(r3.llm.turns)
   };
   try {
-    (f.appendFile ?? import_node_fs12.appendFileSync)(path10, outputBlock(values));
+    (f.appendFile ?? import_node_fs14.appendFileSync)(path10, outputBlock(values));
   } catch (err) {
     f.log.warn(`cannot write the step outputs to ${path10}: ${errorMessage(err)}`);
   }
@@ -65042,10 +65799,10 @@ function oneOf(value, allowed) {
   let v = value?.trim().toLowerCase();
   return allowed.find((a2) => a2 === v);
 }
-var import_node_fs12, init_run = __esm({
+var import_node_fs14, init_run = __esm({
   "src/host/run.ts"() {
     "use strict";
-    import_node_fs12 = __toESM(require_node_fs(), 1);
+    import_node_fs14 = __toESM(require_node_fs(), 1);
     init_errors();
     init_redact();
     init_actions();
@@ -65133,7 +65890,7 @@ async function createRuntime(ctx, log, role, opts) {
         identity: { name: identity3.login, email: `${identity3.login}@users.noreply.disinto` }
       },
       async workDir() {
-        let dir = await (0, import_promises32.mkdtemp)((0, import_node_path28.join)(s.work_dir ?? (0, import_node_os12.tmpdir)(), `disinto-${role}-`));
+        let dir = await (0, import_promises34.mkdtemp)((0, import_node_path31.join)(s.work_dir ?? (0, import_node_os13.tmpdir)(), `disinto-${role}-`));
         return dirs.push(dir), dir;
       },
       now: () => Date.now(),
@@ -65142,7 +65899,7 @@ async function createRuntime(ctx, log, role, opts) {
         return s.crash_at === name && (log.warn(`crash_at=${name}: killing this process for a fault-injection test`), (opts.kill ?? (() => process.kill(process.pid, "SIGKILL")))()), Promise.resolve();
       },
       async close() {
-        closed || (closed = !0, ctx.meter.request("forge", forge.requestStats().total), ci && ctx.meter.request("ci", ci.requestStats().total), await Promise.all(dirs.map((d) => (0, import_promises32.rm)(d, { recursive: !0, force: !0 }))), await Promise.all([forge.close(), ci?.close()]));
+        closed || (closed = !0, ctx.meter.request("forge", forge.requestStats().total), ci && ctx.meter.request("ci", ci.requestStats().total), await Promise.all(dirs.map((d) => (0, import_promises34.rm)(d, { recursive: !0, force: !0 }))), await Promise.all([forge.close(), ci?.close()]));
       }
     };
     return rt;
@@ -65180,10 +65937,10 @@ async function runAgent(role, body, opts) {
     }
   );
 }
-var import_promises32, import_node_os12, import_node_path28, agentSettingsSchema, FINISHED, init_runtime = __esm({
+var import_promises34, import_node_os13, import_node_path31, agentSettingsSchema, FINISHED, init_runtime = __esm({
   "src/agents/runtime.ts"() {
     "use strict";
-    import_promises32 = __toESM(require_promises(), 1), import_node_os12 = __toESM(require_node_os(), 1), import_node_path28 = __toESM(require_node_path(), 1);
+    import_promises34 = __toESM(require_promises(), 1), import_node_os13 = __toESM(require_node_os(), 1), import_node_path31 = __toESM(require_node_path(), 1);
     init_zod();
     init_load();
     init_forge2();
@@ -65278,25 +66035,25 @@ var init_ci_state = __esm({
 });
 
 // src/agents/dev/formula.ts
-function shippedPath(from = (0, import_node_url5.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path29.dirname)(from);
+function shippedPath(from = (0, import_node_url6.fileURLToPath)(import.meta.url)) {
+  let dir = (0, import_node_path32.dirname)(from);
   for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path29.join)(dir, FILE);
-    if ((0, import_node_fs13.existsSync)(candidate)) return candidate;
-    let up = (0, import_node_path29.dirname)(dir);
+    let candidate = (0, import_node_path32.join)(dir, FILE);
+    if ((0, import_node_fs15.existsSync)(candidate)) return candidate;
+    let up = (0, import_node_path32.dirname)(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new Error(`the shipped ${FILE} was not found above ${(0, import_node_path29.dirname)(from)}: the package is incomplete`);
+  throw new Error(`the shipped ${FILE} was not found above ${(0, import_node_path32.dirname)(from)}: the package is incomplete`);
 }
 async function loadDevFormula(ops) {
   let override = await ops.contents.get(FILE);
   return override !== void 0 ? parseFormula(override.text, `${ops.ref.owner}/${ops.ref.name}:${FILE}`) : loadFormula(shippedPath());
 }
-var import_node_fs13, import_node_path29, import_node_url5, FILE, init_formula2 = __esm({
+var import_node_fs15, import_node_path32, import_node_url6, FILE, init_formula2 = __esm({
   "src/agents/dev/formula.ts"() {
     "use strict";
-    import_node_fs13 = __toESM(require_node_fs(), 1), import_node_path29 = __toESM(require_node_path(), 1), import_node_url5 = __toESM(require_node_url(), 1);
+    import_node_fs15 = __toESM(require_node_fs(), 1), import_node_path32 = __toESM(require_node_path(), 1), import_node_url6 = __toESM(require_node_url(), 1);
     init_load();
     FILE = "formulas/dev.toml";
   }
@@ -65746,10 +66503,10 @@ async function spawnGit(args, opts) {
     stripFinalNewline: !1,
     maxBuffer: 268435456,
     ...opts.input !== void 0 ? { input: opts.input } : { stdin: "ignore" }
-  }), exited = new Promise((resolve11) => {
-    child.nodeChildProcess.once("exit", () => resolve11()), child.nodeChildProcess.once("error", () => resolve11());
-  }), timer, timeout = new Promise((resolve11) => {
-    timer = setTimeout(() => resolve11("timeout"), Math.max(1, opts.timeoutMs));
+  }), exited = new Promise((resolve12) => {
+    child.nodeChildProcess.once("exit", () => resolve12()), child.nodeChildProcess.once("error", () => resolve12());
+  }), timer, timeout = new Promise((resolve12) => {
+    timer = setTimeout(() => resolve12("timeout"), Math.max(1, opts.timeoutMs));
   }), timedOut = await Promise.race([exited.then(() => "exited"), timeout]) === "timeout";
   clearTimeout(timer), timedOut && await terminateGroup(child.pid, exited, KILL_GRACE_MS);
   let res = await child, text5 = (v) => typeof v == "string" ? v : "";
@@ -65825,7 +66582,7 @@ function checkCommon(opts) {
 async function assertEmptyDir(dir) {
   let entries;
   try {
-    entries = await (0, import_promises33.readdir)(dir);
+    entries = await (0, import_promises35.readdir)(dir);
   } catch (err) {
     let code = err.code;
     if (code === "ENOENT") return;
@@ -65834,7 +66591,7 @@ async function assertEmptyDir(dir) {
   if (entries.length > 0) throw new GitError2(`git clone: target ${dir} exists and is not empty`, detailsOf("clone"));
 }
 async function makeHome() {
-  return (0, import_promises33.mkdtemp)((0, import_node_path30.join)((0, import_node_os13.tmpdir)(), "disinto-git-home-"));
+  return (0, import_promises35.mkdtemp)((0, import_node_path33.join)((0, import_node_os14.tmpdir)(), "disinto-git-home-"));
 }
 function subcommandOf(args) {
   for (let i2 = 0; i2 < args.length; i2++) {
@@ -65853,10 +66610,10 @@ function tail(text5) {
 `);
   return out.length > STDERR_TAIL_CHARS && (out = `…${out.slice(-STDERR_TAIL_CHARS)}`), out;
 }
-var import_promises33, import_node_os13, import_node_path30, DEFAULT_TIMEOUT_MS, DEFAULT_FETCH_REFSPEC, STDERR_TAIL_LINES, STDERR_TAIL_CHARS, AUTH_FAILURE, BRANCH_NOT_FOUND, NON_FAST_FORWARD, Git, init_git2 = __esm({
+var import_promises35, import_node_os14, import_node_path33, DEFAULT_TIMEOUT_MS, DEFAULT_FETCH_REFSPEC, STDERR_TAIL_LINES, STDERR_TAIL_CHARS, AUTH_FAILURE, BRANCH_NOT_FOUND, NON_FAST_FORWARD, Git, init_git2 = __esm({
   "src/git/git.ts"() {
     "use strict";
-    import_promises33 = __toESM(require_promises(), 1), import_node_os13 = __toESM(require_node_os(), 1), import_node_path30 = __toESM(require_node_path(), 1);
+    import_promises35 = __toESM(require_promises(), 1), import_node_os14 = __toESM(require_node_os(), 1), import_node_path33 = __toESM(require_node_path(), 1);
     init_redact();
     init_env4();
     init_errors8();
@@ -65887,16 +66644,16 @@ var import_promises33, import_node_os13, import_node_path30, DEFAULT_TIMEOUT_MS,
         if (opts.depth !== void 0 && (!Number.isInteger(opts.depth) || opts.depth < 1))
           throw new GitError2(`git clone: depth must be a positive integer, got ${opts.depth}`, detailsOf("clone"));
         opts.branch !== void 0 && checkRef(opts.branch, "branch", "clone");
-        let dir = (0, import_node_path30.resolve)(opts.dir);
-        await assertEmptyDir(dir), await (0, import_promises33.mkdir)((0, import_node_path30.dirname)(dir), { recursive: !0 });
+        let dir = (0, import_node_path33.resolve)(opts.dir);
+        await assertEmptyDir(dir), await (0, import_promises35.mkdir)((0, import_node_path33.dirname)(dir), { recursive: !0 });
         let home = await makeHome(), git = new _Git({ dir, home, remote, opts });
         try {
           let args = ["clone", "--quiet"];
           opts.branch !== void 0 && args.push("--branch", opts.branch), opts.depth !== void 0 && args.push("--depth", String(opts.depth)), args.push("--", remote.href, dir);
-          let initBranch = ["-c", `init.defaultBranch=${opts.branch ?? "main"}`], res = await git.exec([...initBranch, ...args], { cwd: (0, import_node_path30.dirname)(dir), network: !0, allowFail: !0 });
+          let initBranch = ["-c", `init.defaultBranch=${opts.branch ?? "main"}`], res = await git.exec([...initBranch, ...args], { cwd: (0, import_node_path33.dirname)(dir), network: !0, allowFail: !0 });
           if (res.code !== 0 && opts.branch !== void 0 && BRANCH_NOT_FOUND.test(res.stderr)) {
             if (!await git.remoteIsEmpty()) throw new BranchNotFoundError(opts.branch, git.details("clone", res));
-            await assertEmptyDir(dir), res = await git.exec([...initBranch, "clone", "--quiet", "--", remote.href, dir], { cwd: (0, import_node_path30.dirname)(dir), network: !0, allowFail: !0 });
+            await assertEmptyDir(dir), res = await git.exec([...initBranch, "clone", "--quiet", "--", remote.href, dir], { cwd: (0, import_node_path33.dirname)(dir), network: !0, allowFail: !0 });
           }
           if (res.code !== 0) throw git.failure("clone", res);
           return await git.revParse("HEAD") === void 0 && await git.exec(["symbolic-ref", "HEAD", `refs/heads/${opts.branch ?? "main"}`]), git;
@@ -65907,10 +66664,10 @@ var import_promises33, import_node_os13, import_node_path30, DEFAULT_TIMEOUT_MS,
       /** An existing working tree (e.g. one cloned earlier in the same run). */
       static async open(dir, opts) {
         checkCommon(opts);
-        let abs = (0, import_node_path30.resolve)(dir), home = await makeHome(), probe = new _Git({ dir: abs, home, remote: void 0, opts });
+        let abs = (0, import_node_path33.resolve)(dir), home = await makeHome(), probe = new _Git({ dir: abs, home, remote: void 0, opts });
         try {
           let top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFail: !0 });
-          if (top.code !== 0 || await (0, import_promises33.realpath)(top.stdout.trim()) !== await (0, import_promises33.realpath)(abs))
+          if (top.code !== 0 || await (0, import_promises35.realpath)(top.stdout.trim()) !== await (0, import_promises35.realpath)(abs))
             throw new GitError2(`git open: ${abs} is not the top of a git working tree`, probe.details("rev-parse", top));
           let url2 = opts.url;
           if (url2 === void 0) {
@@ -65924,7 +66681,7 @@ var import_promises33, import_node_os13, import_node_path30, DEFAULT_TIMEOUT_MS,
       }
       /** Remove the private HOME. The working tree stays. */
       async dispose() {
-        await (0, import_promises33.rm)(this.home, { recursive: !0, force: !0 });
+        await (0, import_promises35.rm)(this.home, { recursive: !0, force: !0 });
       }
       /** From origin; default: all branches into refs/remotes/origin/* (pruning gone ones). */
       async fetch(refspecs) {
@@ -66022,12 +66779,12 @@ ${res.stderr}`, reason = "rejected";
       }
       // ── internals ──────────────────────────────────────────────────────────────────────
       async remoteIsEmpty() {
-        let res = await this.exec(["ls-remote", "--heads", "--", this.remoteUrl("ls-remote")], { cwd: (0, import_node_path30.dirname)(this.dir), network: !0 });
+        let res = await this.exec(["ls-remote", "--heads", "--", this.remoteUrl("ls-remote")], { cwd: (0, import_node_path33.dirname)(this.dir), network: !0 });
         return parseLsRemote(res.stdout).size === 0;
       }
       async exec(args, opts = {}) {
         let sub = subcommandOf(args), env = gitEnv3(this.home);
-        env.GIT_CEILING_DIRECTORIES = (0, import_node_path30.dirname)(this.dir);
+        env.GIT_CEILING_DIRECTORIES = (0, import_node_path33.dirname)(this.dir);
         let pre = baseConfig(this.identity);
         opts.network && this.remote && (pre.push(...credentialConfig(this.remote.origin, this.remote.href)), this.auth && (env[USERNAME_VAR] = this.auth.username, env[SECRET_VAR] = this.auth.secret));
         let started = Date.now(), res = await spawnGit([...pre, ...args], {
@@ -66070,8 +66827,8 @@ ${res.stderr}`, reason = "rejected";
 
 // src/agents/dev/workspace.ts
 function runTestCommand(rt, dir, command, timeoutMs) {
-  return new Promise((resolve11) => {
-    let child = (0, import_node_child_process10.spawn)("sh", ["-c", command], { cwd: dir, env: llmEnv(), detached: !0, stdio: ["ignore", "pipe", "pipe"] }), out = "", keep = (b) => {
+  return new Promise((resolve12) => {
+    let child = (0, import_node_child_process11.spawn)("sh", ["-c", command], { cwd: dir, env: llmEnv(), detached: !0, stdio: ["ignore", "pipe", "pipe"] }), out = "", keep = (b) => {
       out += b.toString("utf8"), out.length > 256e3 && (out = out.slice(-128e3));
     };
     child.stdout.on("data", keep), child.stderr.on("data", keep);
@@ -66082,7 +66839,7 @@ function runTestCommand(rt, dir, command, timeoutMs) {
       let tail2 = rt.ctx.redactor.redact(out.split(`
 `).slice(-TEST_TAIL_LINES).join(`
 `));
-      resolve11({ ok: !timedOut && code === 0, exitCode: timedOut ? void 0 : code ?? void 0, tail: tail2 });
+      resolve12({ ok: !timedOut && code === 0, exitCode: timedOut ? void 0 : code ?? void 0, tail: tail2 });
     };
     child.on("error", (err) => {
       out += `
@@ -66090,10 +66847,10 @@ ${err.message}`, done(127);
     }), child.on("close", (code) => done(code));
   });
 }
-var import_node_child_process10, import_node_path31, Workspace, TEST_TAIL_LINES, init_workspace = __esm({
+var import_node_child_process11, import_node_path34, Workspace, TEST_TAIL_LINES, init_workspace = __esm({
   "src/agents/dev/workspace.ts"() {
     "use strict";
-    import_node_child_process10 = __toESM(require_node_child_process(), 1), import_node_path31 = __toESM(require_node_path(), 1);
+    import_node_child_process11 = __toESM(require_node_child_process(), 1), import_node_path34 = __toESM(require_node_path(), 1);
     init_git2();
     init_env2();
     init_process_group();
@@ -66110,7 +66867,7 @@ var import_node_child_process10, import_node_path31, Workspace, TEST_TAIL_LINES,
         return this.git.dir;
       }
       static async open(rt, branch) {
-        let dir = (0, import_node_path31.join)(await rt.workDir(), "repo"), primary = rt.config.primary_branch, git = await Git.clone({
+        let dir = (0, import_node_path34.join)(await rt.workDir(), "repo"), primary = rt.config.primary_branch, git = await Git.clone({
           url: rt.git.url,
           dir,
           auth: rt.git.auth,
@@ -66812,7 +67569,7 @@ var reviewedMarker, errorMarker, REVIEWED2, ERROR, VERDICT_LINE2, MAX_ERRORS_PER
 
 // src/agents/review/checkout.ts
 async function checkoutPr(rt, pr) {
-  let primary = rt.config.primary_branch, dir = (0, import_node_path32.join)(await rt.workDir(), `pr-${pr.number}`), git = await Git.clone({
+  let primary = rt.config.primary_branch, dir = (0, import_node_path35.join)(await rt.workDir(), `pr-${pr.number}`), git = await Git.clone({
     url: rt.git.url,
     dir,
     auth: rt.git.auth,
@@ -66829,16 +67586,16 @@ async function checkoutPr(rt, pr) {
     await git.checkout(sha);
     let baseSha = await git.revParse(`origin/${primary}`);
     if (baseSha === void 0) throw new Error(`the primary branch ${primary} is not in the clone of ${rt.config.repo}`);
-    let mergeBase = await git.mergeBase(sha, baseSha) ?? baseSha, root = (0, import_node_path32.resolve)(dir);
+    let mergeBase = await git.mergeBase(sha, baseSha) ?? baseSha, root = (0, import_node_path35.resolve)(dir);
     return {
       dir,
       git,
       baseSha,
       mergeBase,
       async headText(path10) {
-        let abs = (0, import_node_path32.resolve)(root, path10);
-        if (abs.startsWith(root + import_node_path32.sep))
-          return (0, import_promises34.readFile)(abs, "utf8").catch(() => {
+        let abs = (0, import_node_path35.resolve)(root, path10);
+        if (abs.startsWith(root + import_node_path35.sep))
+          return (0, import_promises36.readFile)(abs, "utf8").catch(() => {
           });
       },
       async hasCommit(c3) {
@@ -66850,10 +67607,10 @@ async function checkoutPr(rt, pr) {
     throw await git.dispose(), err;
   }
 }
-var import_promises34, import_node_path32, HeadMovedError, init_checkout2 = __esm({
+var import_promises36, import_node_path35, HeadMovedError, init_checkout2 = __esm({
   "src/agents/review/checkout.ts"() {
     "use strict";
-    import_promises34 = __toESM(require_promises(), 1), import_node_path32 = __toESM(require_node_path(), 1);
+    import_promises36 = __toESM(require_promises(), 1), import_node_path35 = __toESM(require_node_path(), 1);
     init_git2();
     HeadMovedError = class extends Error {
       constructor(pr, sha) {
@@ -66971,16 +67728,16 @@ var TECH_DEBT_COLOR, MAX_TITLE, key, init_followups = __esm({
 });
 
 // src/agents/review/formula.ts
-function shippedFormulaPath(from = (0, import_node_url6.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path33.dirname)(from);
+function shippedFormulaPath(from = (0, import_node_url7.fileURLToPath)(import.meta.url)) {
+  let dir = (0, import_node_path36.dirname)(from);
   for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path33.join)(dir, FILE2);
-    if ((0, import_node_fs14.existsSync)(candidate)) return candidate;
-    let up = (0, import_node_path33.dirname)(dir);
+    let candidate = (0, import_node_path36.join)(dir, FILE2);
+    if ((0, import_node_fs16.existsSync)(candidate)) return candidate;
+    let up = (0, import_node_path36.dirname)(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new Error(`the shipped ${FILE2} was not found above ${(0, import_node_path33.dirname)(from)}: the package is incomplete`);
+  throw new Error(`the shipped ${FILE2} was not found above ${(0, import_node_path36.dirname)(from)}: the package is incomplete`);
 }
 async function loadReviewFormula(ops) {
   let override = await ops.contents.get(FILE2);
@@ -66991,10 +67748,10 @@ async function loadReviewFormula(ops) {
   let path10 = shippedFormulaPath();
   return { formula: await loadFormula(path10), source: `disinto ${FILE2}` };
 }
-var import_node_fs14, import_node_path33, import_node_url6, FORMULA_NAME, FILE2, init_formula3 = __esm({
+var import_node_fs16, import_node_path36, import_node_url7, FORMULA_NAME, FILE2, init_formula3 = __esm({
   "src/agents/review/formula.ts"() {
     "use strict";
-    import_node_fs14 = __toESM(require_node_fs(), 1), import_node_path33 = __toESM(require_node_path(), 1), import_node_url6 = __toESM(require_node_url(), 1);
+    import_node_fs16 = __toESM(require_node_fs(), 1), import_node_path36 = __toESM(require_node_path(), 1), import_node_url7 = __toESM(require_node_url(), 1);
     init_load();
     FORMULA_NAME = "review-pr", FILE2 = `formulas/${FORMULA_NAME}.toml`;
   }
@@ -67010,8 +67767,8 @@ function neutralise(markdown) {
 function renderComment(p) {
   let lines = [heading(p.round), reviewedMarker(p.sha), "", neutralise(p.markdown.trim()), ""];
   p.followUps.length > 0 && lines.push("### Follow-ups filed", "", ...p.followUps.map((i2) => `- #${i2.number} ${i2.title}`), ""), lines.push("### Verdict", "", `**${p.verdict}** — ${p.reason}`, "", "---");
-  let prev = p.previousSha ? `Previous: \`${short(p.previousSha)}\`` : "Previous: none";
-  return lines.push(`*Reviewed at \`${short(p.sha)}\` | ${prev} | Base: ${p.baseRef} at \`${short(p.baseSha)}\` | [AGENTS.md](AGENTS.md)*`, ""), lines.join(`
+  let prev = p.previousSha ? `Previous: \`${short2(p.previousSha)}\`` : "Previous: none";
+  return lines.push(`*Reviewed at \`${short2(p.sha)}\` | ${prev} | Base: ${p.baseRef} at \`${short2(p.baseSha)}\` | [AGENTS.md](AGENTS.md)*`, ""), lines.join(`
 `);
 }
 function renderReviewBody(round, verdict, reason) {
@@ -67023,7 +67780,7 @@ function renderErrorComment(sha, attempt, reason) {
     "## AI Review — Error",
     errorMarker(sha),
     "",
-    `The review of \`${short(sha)}\` failed (attempt ${attempt} of ${MAX_ERRORS_PER_SHA}): the reviewer returned no valid verdict.`,
+    `The review of \`${short2(sha)}\` failed (attempt ${attempt} of ${MAX_ERRORS_PER_SHA}): the reviewer returned no valid verdict.`,
     "",
     "```text",
     reason.replace(/```/g, "'''").trim() || "(no reason given)",
@@ -67042,7 +67799,7 @@ async function setStatus(repo, sha, state2, description, log, targetUrl) {
     await repo.statuses.create(sha, { state: state2, context: STATUS_CONTEXT, description, ...targetUrl ? { targetUrl } : {} });
   } catch (err) {
     if (!hasStatus(err, 403, 404)) throw err;
-    log.warn(`cannot set the ${STATUS_CONTEXT} status on ${short(sha)} (${err.status}): give the review identity write access to show the verdict as a status`);
+    log.warn(`cannot set the ${STATUS_CONTEXT} status on ${short2(sha)} (${err.status}): give the review identity write access to show the verdict as a status`);
   }
 }
 async function dismissRejections(repo, pr, reviews, login, log) {
@@ -67060,13 +67817,13 @@ async function postFormalReview(repo, opts) {
   let dismissed = 0;
   return opts.verdict === "APPROVE" && (dismissed = await dismissRejections(repo, opts.pr, await repo.reviews.list(opts.pr), opts.login, opts.log)), { review: await repo.reviews.create(opts.pr, { event: reviewEventOf(opts.verdict), body: renderReviewBody(opts.round, opts.verdict, opts.reason), commitId: opts.sha }), dismissed };
 }
-var STATUS_CONTEXT, short, init_post = __esm({
+var STATUS_CONTEXT, short2, init_post = __esm({
   "src/agents/review/post.ts"() {
     "use strict";
     init_errors4();
     init_markers();
     init_verdict();
-    STATUS_CONTEXT = "disinto/review", short = (sha) => sha.slice(0, 7);
+    STATUS_CONTEXT = "disinto/review", short2 = (sha) => sha.slice(0, 7);
   }
 });
 
@@ -67599,6 +68356,12 @@ var commands = [
     usage: "sandbox [--port N] [--ci-port N] [--data DIR] [--seed demo|empty] [--faults SPEC] [--bundles DIR] [--no-scheduler]",
     summary: "Run a local Forgejo-compatible forge and Woodpecker-compatible CI (for demos and tests)",
     load: async () => (await Promise.resolve().then(() => (init_sandbox2(), sandbox_exports))).sandboxCommand
+  },
+  {
+    name: ["demo"],
+    usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
+    summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
+    load: async () => (await Promise.resolve().then(() => (init_demo2(), demo_exports))).demoCommand
   },
   {
     name: ["init"],

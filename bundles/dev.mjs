@@ -39261,6 +39261,7 @@ var r = (method, path10) => ({ method, path: path10 }), REPO = "/repos/{owner}/{
   orgGet: r("GET", "/orgs/{org}"),
   collaboratorAdd: r("PUT", `${REPO}/collaborators/{collaborator}`),
   collaboratorCheck: r("GET", `${REPO}/collaborators/{collaborator}`),
+  collaboratorPermission: r("GET", `${REPO}/collaborators/{collaborator}/permission`),
   issuesList: r("GET", `${REPO}/issues`),
   issueGet: r("GET", `${REPO}/issues/{index}`),
   issueCreate: r("POST", `${REPO}/issues`),
@@ -40171,13 +40172,16 @@ async function createOrg(ctx, org) {
     throw hasStatus(err, 409) ? new ConflictError(`org ${org.name}`, "exists", err) : err;
   }
 }
-var ForgejoCollaborators = class {
+var permissionSchema = external_exports.object({ permission: external_exports.string() }).transform((p) => ["read", "write", "admin", "owner"].includes(p.permission) ? p.permission : "none"), ForgejoCollaborators = class {
   ctx;
   constructor(ctx) {
     this.ctx = ctx;
   }
   async add(login, permission) {
     await this.ctx.http.send(ROUTES.collaboratorAdd, { params: { ...this.ctx.params, collaborator: login }, body: { permission } });
+  }
+  async permission(login) {
+    return (await unlessNotFound(this.ctx.http.json(ROUTES.collaboratorPermission, permissionSchema, { params: { ...this.ctx.params, collaborator: login } })))?.data ?? "none";
   }
   async isCollaborator(login) {
     try {

@@ -55,6 +55,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./commands/sandbox.ts")).sandboxCommand,
   },
   {
+    name: ["demo"],
+    usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
+    summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
+    load: async () => (await import("./commands/demo.ts")).demoCommand,
+  },
+  {
     name: ["init"],
     usage: "init <owner/repo> --forge-url URL --ci-url URL [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",

@@ -1,0 +1,255 @@
+// `disinto demo`: the whole factory on one machine. It starts the sandbox forge and CI with
+// the demo project, sets the factory up with `disinto init` (and merges init's pull request,
+// as its admin would), then drives the loop the CI's scheduler would run — fire the dev cron,
+// let every pipeline finish (pull requests run the project's tests and then the review agent),
+// fire the review cron as a sweep — until every demo issue is closed by a merged pull request
+// or a bound is hit. The agents are the real ones, in real pipelines, talking to the forge
+// over HTTP; only the crons are fired by hand, so nobody waits five minutes per tick.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { WoodpeckerCi } from "../ci/index.ts";
+import { ForgejoForge } from "../forge/index.ts";
+import { envValue, type Env } from "../host/env.ts";
+import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
+import { UsageError } from "../lib/errors.ts";
+import { Redactor } from "../lib/redact.ts";
+import { startSandbox, type Sandbox } from "../sandbox/index.ts";
+import { checkClaude } from "./claude.ts";
+import { Observer } from "./observe.ts";
+import { pluginDir } from "./plugins.ts";
+import { demoReportSchema, formatDuration, type DemoReport } from "./report.ts";
+import { demoScript } from "./script.ts";
+import { DEMO_OPS_REPO, DEMO_REPO, DEV_LOGIN, REVIEW_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
+
+export type BackendChoice = "scripted" | "claude";
+
+/** Bounds per backend: the scripted loop needs about 6 rounds; a model may need review rounds. */
+export const DEFAULT_BOUNDS: Record<BackendChoice, { rounds: number; minutes: number }> = {
+  scripted: { rounds: 15, minutes: 10 },
+  claude: { rounds: 40, minutes: 60 },
+};
+
+export interface DemoOptions {
+  backend: BackendChoice;
+  /** Leave the sandbox running: the caller stops it with `DemoRun.stop()`. */
+  keep: boolean;
+  /** Keep the sandbox's state here (must not hold a sandbox yet); default a temporary directory. */
+  dataDir?: string | undefined;
+  maxRounds?: number | undefined;
+  maxMinutes?: number | undefined;
+  /** The environment the claude backend's CLI and credentials come from. */
+  env: Env;
+  /** Narration, one line at a time. */
+  say: (line: string) => void;
+  /** Aborted (SIGINT/SIGTERM): the loop stops where it is and the summary tells what was done. */
+  signal?: AbortSignal | undefined;
+  now?: () => number;
+}
+
+export interface DemoRun {
+  report: DemoReport;
+  /** The running sandbox with --keep, else undefined (already stopped). */
+  sandbox: Sandbox | undefined;
+  /** Stops the sandbox (with --keep) and removes a temporary data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Rounds in a row with a failed agent pipeline after which the demo gives up. */
+const FAILING_ROUNDS = 3;
+
+const TEMP_PREFIX = "disinto-demo-";
+
+async function prepareDataDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
+  if (dir === undefined) return { dir: await mkdtemp(join(tmpdir(), TEMP_PREFIX)), temporary: true };
+  if (existsSync(dir) && (await readdir(dir)).length > 0) {
+    throw new UsageError(`demo: --data ${dir} is not empty; the demo starts from a fresh sandbox (remove it, or name a new directory)`);
+  }
+  await mkdir(dir, { recursive: true });
+  return { dir, temporary: false };
+}
+
+/** A bound or an interruption ended the loop. */
+class Stop extends Error {
+  readonly why: "time" | "interrupted";
+  constructor(why: "time" | "interrupted") {
+    super(why);
+    this.why = why;
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const bounds = { rounds: opts.maxRounds ?? DEFAULT_BOUNDS[opts.backend].rounds, minutes: opts.maxMinutes ?? DEFAULT_BOUNDS[opts.backend].minutes };
+  const deadline = started + bounds.minutes * 60_000;
+  const redactor = new Redactor();
+  const say = (line: string): void => opts.say(redactor.redact(line));
+
+  if (opts.backend === "claude") {
+    const v = await checkClaude(opts.env);
+    say(`disinto demo · claude backend: the agents run Claude Code (${v}); this spends tokens`);
+  } else {
+    say("disinto demo · scripted backend (the default): canned answers stand in for the model; everything around them is real. --backend claude runs Claude Code instead.");
+  }
+
+  const data = await prepareDataDir(opts.dataDir);
+  let sandbox: Sandbox | undefined;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await sandbox?.stop();
+    if (data.temporary) await rm(data.dir, { recursive: true, force: true });
+  };
+
+  try {
+    const plugins = await pluginDir(join(data.dir, "demo", "plugins"));
+    let backend: DemoBackend = { kind: "claude" };
+    if (opts.backend === "scripted") {
+      const script = join(data.dir, "demo", "script.json");
+      await mkdir(dirname(script), { recursive: true });
+      await writeFile(script, `${JSON.stringify(demoScript(), null, 2)}\n`);
+      backend = { kind: "scripted", script };
+    }
+    sandbox = await startSandbox({ seed: "demo", scheduler: false, dataDir: data.dir, bundlesDir: plugins.dir, log: (line) => say(`  (${line})`) });
+    const sb = sandbox;
+    const users = sb.forge.users;
+    const token = (login: string): string => {
+      const t = users[login]?.token;
+      if (t === undefined) throw new Error(`the sandbox has no user ${login}`);
+      return t;
+    };
+    for (const u of Object.values(users)) {
+      redactor.add(u.token);
+      redactor.add(u.password);
+    }
+    for (const login of Object.keys(users)) redactor.add(sb.ci.token(login));
+    say(`sandbox: forge ${sb.forge.url} · CI ${sb.ci.url} · agents from ${plugins.kind === "source" ? "the source tree" : "the bundles"} (${plugins.dir})`);
+
+    const forge = new ForgejoForge({ url: sb.forge.url, token: token("admin"), redactor });
+    const ci = new WoodpeckerCi({ url: sb.ci.url, token: sb.ci.token("admin"), redactor });
+    try {
+      const calc = `${DEMO_REPO.owner}/${DEMO_REPO.name}`;
+      const issues = (await forge.repo(DEMO_REPO).issues.list({ state: "open", type: "issues", sort: "oldest" })).map((i) => i.number);
+      say(`${calc} has ${issues.length} backlog issues: ${issues.map((n) => `#${n}`).join(", ")}`);
+
+      // ── set up: disinto init, its pull request through CI and review, merged ──────────────
+      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN} and ${REVIEW_LOGIN}, ${opts.backend} backend):`);
+      const factory = await setUpFactory({
+        forgeUrl: sb.forge.url,
+        ciUrl: sb.ci.url,
+        adminToken: token("admin"),
+        adminCiToken: sb.ci.token("admin"),
+        devToken: token(DEV_LOGIN),
+        reviewToken: token(REVIEW_LOGIN),
+        backend,
+        // Only the CLI's credentials: nothing else of the user's environment reaches the sandbox.
+        credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : {},
+        redactor,
+        say,
+      });
+      const observer = new Observer({ forge, ci, ciUrl: sb.ci.url, ciRepoId: factory.ciRepoId, issues, devLogin: DEV_LOGIN, reviewLogin: REVIEW_LOGIN });
+      const idle = async (): Promise<void> => {
+        const left = deadline - now();
+        let timer: NodeJS.Timeout | undefined;
+        let onAbort: (() => void) | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Stop("time")), Math.max(0, left));
+          onAbort = () => reject(new Stop("interrupted"));
+          if (opts.signal?.aborted === true) onAbort();
+          else opts.signal?.addEventListener("abort", onAbort, { once: true });
+        });
+        try {
+          await Promise.race([sb.ci.waitIdle(), late]);
+        } finally {
+          clearTimeout(timer);
+          if (onAbort !== undefined) opts.signal?.removeEventListener("abort", onAbort);
+        }
+        for (const line of await observer.news()) say(line);
+      };
+
+      let stoppedBy: DemoReport["stopped"] = "rounds";
+      let rounds = 0;
+      try {
+        await idle();
+        await mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr);
+        await idle();
+        say(`the pipelines are on main; crons disinto-dev and disinto-review are registered (the demo fires them itself instead of waiting for their schedule)`);
+
+        // ── the loop the CI's scheduler runs ─────────────────────────────────────────────────
+        /** Fires a cron and lets every pipeline finish; true when its pipeline succeeded. */
+        const fire = async (cron: string): Promise<boolean> => {
+          const p = await sb.ci.fireCron(calc, cron);
+          const n = typeof p?.number === "number" ? p.number : undefined;
+          say(n !== undefined ? `cron ${cron} fired → pipeline #${n}` : `cron ${cron} fired, but no workflow ran`);
+          await idle();
+          return n !== undefined && (await observer.pipelineStatus(n)) === "success";
+        };
+        let failedRounds = 0;
+        for (;;) {
+          if (await observer.allMerged()) {
+            stoppedBy = "done";
+            break;
+          }
+          if (rounds >= bounds.rounds) {
+            stoppedBy = "rounds";
+            break;
+          }
+          if (opts.signal?.aborted === true) throw new Stop("interrupted");
+          if (now() >= deadline) throw new Stop("time");
+          rounds++;
+          say(`── round ${rounds} (${formatDuration(now() - started)}) ──`);
+          let ok = await fire("disinto-dev");
+          if (await observer.allMerged()) continue;
+          ok = (await fire("disinto-review")) && ok;
+          failedRounds = ok ? 0 : failedRounds + 1;
+          if (failedRounds >= FAILING_ROUNDS) {
+            stoppedBy = "failing";
+            say(`an agent failed ${FAILING_ROUNDS} rounds in a row: stopping (its pipeline log above says why)`);
+            break;
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof Stop)) throw err;
+        stoppedBy = err.why;
+        say(err.why === "time" ? `the time limit (${bounds.minutes} min) is reached` : "interrupted");
+        // The summary reads what the pipelines left so far; stopping the sandbox kills the rest.
+      }
+      if (stoppedBy === "rounds") say(`the round limit (${bounds.rounds}) is reached`);
+
+      const facts = await observer.issueFacts();
+      const totals = await observer.totals();
+      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null);
+      const report = demoReportSchema.parse({
+        ok,
+        backend: opts.backend,
+        stopped: ok ? "done" : stoppedBy,
+        rounds,
+        issues: facts,
+        ...totals,
+        duration_ms: Math.max(0, Math.round(now() - started)),
+        ...(opts.keep || !data.temporary
+          ? {
+              sandbox: {
+                forge_url: sb.forge.url,
+                ci_url: sb.ci.url,
+                ...(!data.temporary ? { data_dir: data.dir } : {}),
+                ...(opts.keep ? { users: Object.fromEntries(Object.entries(users).map(([login, u]) => [login, { token: u.token, ci_token: sb.ci.token(login) }])) } : {}),
+              },
+            }
+          : {}),
+      } satisfies DemoReport);
+      return { report, sandbox: opts.keep ? sb : undefined, stop };
+    } finally {
+      await Promise.all([forge.close(), ci.close()]);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    if (!opts.keep) await stop();
+  }
+}
+

@@ -1,0 +1,90 @@
+// What `disinto demo` ends with: the summary as data (`--json` prints it as one object, this
+// schema documents and checks it) and as text.
+import { z } from "zod";
+
+export const demoIssueSchema = z.object({
+  number: z.number().int().positive(),
+  title: z.string(),
+  state: z.enum(["open", "closed"]),
+  /** The dev agent's pull request for the issue (the merged one, else the newest), or null. */
+  pr: z.number().int().positive().nullable(),
+  pr_url: z.string().nullable(),
+  /** Who merged that pull request; null while it is not merged. */
+  merged_by: z.string().nullable(),
+  /** Who approved its merged (or current) head, not dismissed; null when nobody did. */
+  approved_by: z.string().nullable(),
+});
+export type DemoIssue = z.infer<typeof demoIssueSchema>;
+
+const counts = z.record(z.string(), z.number().int().nonnegative());
+
+export const demoReportSchema = z.object({
+  /** Every demo issue was closed by a merged pull request. */
+  ok: z.boolean(),
+  backend: z.enum(["scripted", "claude"]),
+  /** Why the loop stopped: all merged, the bound that was hit (rounds, time, agents failing 3 rounds in a row), or SIGINT/SIGTERM. */
+  stopped: z.enum(["done", "rounds", "time", "failing", "interrupted"]),
+  /** Rounds of the loop (one dev cron and one review cron each). */
+  rounds: z.number().int().nonnegative(),
+  issues: z.array(demoIssueSchema),
+  /** Pull requests of demo/calc, the one `disinto init` opened included. */
+  prs: z.object({ opened: z.number().int().nonnegative(), merged: z.number().int().nonnegative() }),
+  /** Formal reviews on demo/calc's pull requests. */
+  reviews: z.object({ total: z.number().int().nonnegative(), approved: z.number().int().nonnegative(), changes_requested: z.number().int().nonnegative() }),
+  /** CI pipelines of demo/calc: how many, per event, and how many did not succeed. */
+  pipelines: z.object({ total: z.number().int().nonnegative(), by_event: counts, failed: z.number().int().nonnegative() }),
+  /** LLM runs in the ops repo's ledger, their tokens (input + output) and cost. */
+  llm_runs: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  cost_usd: z.number().nonnegative(),
+  duration_ms: z.number().int().nonnegative(),
+  /** Where the sandbox runs (with --keep) or where its state was kept (--data). */
+  sandbox: z
+    .object({
+      forge_url: z.string(),
+      ci_url: z.string(),
+      data_dir: z.string().optional(),
+      /** With --keep: sandbox accounts' API tokens, to inspect the running sandbox. */
+      users: z.record(z.string(), z.object({ token: z.string(), ci_token: z.string() })).optional(),
+    })
+    .optional(),
+});
+export type DemoReport = z.infer<typeof demoReportSchema>;
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+function formatTokens(n: number): string {
+  return n < 1000 ? String(n) : `${(n / 1000).toFixed(1)}k`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+export function renderReport(r: DemoReport): string {
+  const merged = r.issues.filter((i) => i.merged_by !== null && i.state === "closed").length;
+  const why = {
+    done: "every demo issue is merged",
+    rounds: "stopped: the round limit was reached",
+    time: "stopped: the time limit was reached",
+    failing: "stopped: an agent failed 3 rounds in a row",
+    interrupted: "interrupted",
+  }[r.stopped];
+  const lines = [`Summary (${r.backend} backend) — ${why}`, `  issues merged: ${merged} of ${r.issues.length}`];
+  for (const i of r.issues) {
+    const pr = i.pr === null ? "no pull request" : `PR #${i.pr}${i.merged_by !== null ? ` merged by ${i.merged_by}` : " not merged"}${i.approved_by !== null ? `, approved by ${i.approved_by}` : ", not approved"}`;
+    lines.push(`    #${i.number} ${i.title} (${i.state}) → ${pr}`);
+  }
+  lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);
+  lines.push(`  reviews: ${r.reviews.total} (${r.reviews.approved} approved, ${r.reviews.changes_requested} changes requested)`);
+  const events = Object.entries(r.pipelines.by_event)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([e, n]) => `${e} ${n}`)
+    .join(", ");
+  lines.push(`  CI runs: ${plural(r.pipelines.total, "pipeline")}${events ? ` (${events})` : ""}, ${r.pipelines.failed} not successful`);
+  const llm = `${plural(r.llm_runs, "LLM run")}, ${formatTokens(r.tokens)} tokens, $${r.cost_usd.toFixed(2)}`;
+  lines.push(`  tokens and cost: ${llm} (from the ops repo's ledger)${r.backend === "scripted" ? " — the scripted backend calls no model" : ""}`);
+  lines.push(`  time: ${formatDuration(r.duration_ms)} in ${plural(r.rounds, "round")}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,150 @@
+// Setting the factory up on the demo project the way a user would: `disinto init` with a
+// project config naming dev-bot and review-bot and the demo's backend, then merging the pull
+// request init opens (as the admin, the person who ran init), so the pipelines land on main.
+import { WoodpeckerCi } from "../ci/index.ts";
+import type { ProjectConfig } from "../config/project.ts";
+import { parseProjectConfig } from "../config/load.ts";
+import { ForgejoForge } from "../forge/index.ts";
+import type { PullRequest, RepoForge } from "../forge/types.ts";
+import type { Env } from "../host/env.ts";
+import { Init, describeStep } from "../init/init.ts";
+import { pullRequestContexts } from "../init/templates.ts";
+import type { Redactor } from "../lib/redact.ts";
+
+/** The demo seed's project (src/sandbox/forge/seed.ts). */
+export const DEMO_REPO = { owner: "demo", name: "calc" } as const;
+export const DEMO_OPS_REPO = { owner: "demo", name: "calc-ops" } as const;
+export const DEMO_PROJECT = "calc";
+export const DEV_LOGIN = "dev-bot";
+export const REVIEW_LOGIN = "review-bot";
+const DEV_TOKEN_SECRET = "FORGE_DEV_TOKEN";
+const REVIEW_TOKEN_SECRET = "FORGE_REVIEW_TOKEN";
+
+export type DemoBackend = { kind: "scripted"; script: string } | { kind: "claude" };
+
+export interface FactoryInput {
+  forgeUrl: string;
+  ciUrl: string;
+  /** The admin's forge and CI tokens: init needs an admin of the project repo. */
+  adminToken: string;
+  adminCiToken: string;
+  devToken: string;
+  reviewToken: string;
+  backend: DemoBackend;
+  /** Where init reads the backend's credentials (claude: ANTHROPIC_API_KEY, …) by name. */
+  credentials: Env;
+  redactor: Redactor;
+  /** One line per change init makes, and per later step. */
+  say: (line: string) => void;
+}
+
+export interface Factory {
+  config: ProjectConfig;
+  /** Woodpecker's id of demo/calc. */
+  ciRepoId: number;
+  /** The pull request init opened. */
+  initPr: PullRequest;
+}
+
+const str = (s: string): string => JSON.stringify(s);
+
+/** The project config the demo installs (TOML); `disinto validate` accepts it. */
+export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoId: number; requiredContexts: readonly string[]; backend: DemoBackend }): string {
+  const backendName = input.backend.kind;
+  const lines = [
+    "# The disinto demo's project config, written by `disinto demo` through `disinto init`.",
+    `name = ${str(DEMO_PROJECT)}`,
+    `forge_url = ${str(input.forgeUrl)}`,
+    `repo = ${str(`${DEMO_REPO.owner}/${DEMO_REPO.name}`)}`,
+    `ops_repo = ${str(`${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}`)}`,
+    'primary_branch = "main"',
+    'test_command = "node --test"',
+    "",
+    "[ci]",
+    `woodpecker_url = ${str(input.ciUrl)}`,
+    `woodpecker_repo_id = ${input.ciRepoId}`,
+    `required_contexts = [${input.requiredContexts.map(str).join(", ")}]`,
+    "",
+    "[identities.dev]",
+    `login = ${str(DEV_LOGIN)}`,
+    `token_secret = ${str(DEV_TOKEN_SECRET)}`,
+    `backend = ${str(backendName)}`,
+    "",
+    "[identities.review]",
+    `login = ${str(REVIEW_LOGIN)}`,
+    `token_secret = ${str(REVIEW_TOKEN_SECRET)}`,
+    `backend = ${str(backendName)}`,
+    "",
+    `[backends.${backendName}]`,
+  ];
+  if (input.backend.kind === "scripted") {
+    lines.push("# Canned answers, not a model: the demo runs the real agents and pipelines around them.", 'type = "scripted"', `script = ${str(input.backend.script)}`);
+  } else {
+    lines.push('type = "claude-cli"');
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The project CI's pull-request contexts, from demo/calc's `.woodpecker/` on main. */
+async function requiredContexts(repo: RepoForge): Promise<string[]> {
+  const texts: Record<string, string> = {};
+  for (const e of await repo.contents.list(".woodpecker")) {
+    if (e.type !== "file") continue;
+    const doc = await repo.contents.get(e.path);
+    if (doc !== undefined) texts[e.name] = doc.text;
+  }
+  return pullRequestContexts(texts);
+}
+
+/**
+ * Runs `disinto init` on demo/calc (labels, ops repo layout, config, crons, secrets, the
+ * pipelines pull request). The pull request is returned open: merge it with `mergeInitPr`
+ * once its CI has run.
+ */
+export async function setUpFactory(input: FactoryInput): Promise<Factory> {
+  const forge = new ForgejoForge({ url: input.forgeUrl, token: input.adminToken, redactor: input.redactor });
+  const ci = new WoodpeckerCi({ url: input.ciUrl, token: input.adminCiToken, redactor: input.redactor });
+  const full = `${DEMO_REPO.owner}/${DEMO_REPO.name}`;
+  let init: Init | undefined;
+  try {
+    const ciRepo = await ci.lookupRepo(full);
+    if (ciRepo === undefined || !ciRepo.active) throw new Error(`the sandbox CI does not follow ${full}: the demo seed activates it`);
+    const contexts = await requiredContexts(forge.repo(DEMO_REPO));
+    const text = demoConfigToml({ forgeUrl: input.forgeUrl, ciUrl: input.ciUrl, ciRepoId: ciRepo.id, requiredContexts: contexts, backend: input.backend });
+    const file = `${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}:projects/${DEMO_PROJECT}.toml`;
+    const config = parseProjectConfig(text, file);
+    init = new Init({
+      repo: full,
+      forgeUrl: input.forgeUrl,
+      forgeToken: input.adminToken,
+      ciUrl: input.ciUrl,
+      ciToken: input.adminCiToken,
+      config: { text, file: "the demo's project config" },
+      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken },
+      redactor: input.redactor,
+    });
+    const plan = await init.plan();
+    if (plan.problems.length > 0) throw new Error(`disinto init cannot set the demo up:\n${plan.problems.map((p) => `  - ${p}`).join("\n")}`);
+    await init.apply(plan, (step) => input.say(`  ${describeStep(step, true)}`));
+    for (const n of plan.notes) input.say(`  note: ${n}`);
+    const initPr = init.pullRequest();
+    if (initPr === undefined) throw new Error("disinto init opened no pull request with the pipelines");
+    return { config, ciRepoId: ciRepo.id, initPr };
+  } finally {
+    await Promise.all([init?.close(), forge.close(), ci.close()]);
+  }
+}
+
+/** Merges init's pull request as the admin (the person who ran init would). */
+export async function mergeInitPr(input: { forgeUrl: string; adminToken: string; redactor: Redactor }, pr: PullRequest): Promise<void> {
+  const forge = new ForgejoForge({ url: input.forgeUrl, token: input.adminToken, redactor: input.redactor });
+  try {
+    const repo = forge.repo(DEMO_REPO);
+    const now = await repo.pulls.get(pr.number);
+    if (now === undefined) throw new Error(`pull request #${pr.number} is gone`);
+    if (now.merged) return;
+    await repo.pulls.merge(pr.number, { style: "merge", headCommitId: now.head.sha, deleteBranchAfterMerge: true });
+  } finally {
+    await forge.close();
+  }
+}
