@@ -30548,7 +30548,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile11, readFile: readFile10, mkdir: mkdir10 } = require_promises(), { dirname: dirname12, resolve: resolve12 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile11, readFile: readFile10, mkdir: mkdir10 } = require_promises(), { dirname: dirname11, resolve: resolve12 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url2, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url2.origin}${url2.pathname}`;
       if (normalizeQuery) {
@@ -30733,7 +30733,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path10)
           throw new InvalidArgumentError("Snapshot path is required");
         let resolvedPath = resolve12(path10);
-        await mkdir10(dirname12(resolvedPath), { recursive: !0 });
+        await mkdir10(dirname11(resolvedPath), { recursive: !0 });
         let data2 = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
@@ -66034,28 +66034,42 @@ var init_ci_state = __esm({
   }
 });
 
-// src/agents/dev/formula.ts
-function shippedPath(from = (0, import_node_url6.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path32.dirname)(from);
+// src/config/formula-source.ts
+function shippedFormulaPath(name, from = (0, import_node_url6.fileURLToPath)(import.meta.url)) {
+  let file2 = `formulas/${name}.toml`, dir = (0, import_node_path32.dirname)(from);
   for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path32.join)(dir, FILE);
+    let candidate = (0, import_node_path32.join)(dir, file2);
     if ((0, import_node_fs15.existsSync)(candidate)) return candidate;
     let up = (0, import_node_path32.dirname)(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new Error(`the shipped ${FILE} was not found above ${(0, import_node_path32.dirname)(from)}: the package is incomplete`);
+  throw new Error(`the shipped ${file2} was not found above ${(0, import_node_path32.dirname)(from)}: the package is incomplete`);
 }
-async function loadDevFormula(ops) {
-  let override = await ops.contents.get(FILE);
-  return override !== void 0 ? parseFormula(override.text, `${ops.ref.owner}/${ops.ref.name}:${FILE}`) : loadFormula(shippedPath());
+async function loadAgentFormula(ops, name) {
+  let file2 = `formulas/${name}.toml`, override = await ops.contents.get(file2);
+  if (override !== void 0) {
+    let source = `${ops.ref.owner}/${ops.ref.name}:${file2}`;
+    return { formula: parseFormula(override.text, source), source };
+  }
+  return { formula: await loadFormula(shippedFormulaPath(name)), source: `disinto ${file2}` };
 }
-var import_node_fs15, import_node_path32, import_node_url6, FILE, init_formula2 = __esm({
-  "src/agents/dev/formula.ts"() {
+var import_node_fs15, import_node_path32, import_node_url6, init_formula_source = __esm({
+  "src/config/formula-source.ts"() {
     "use strict";
     import_node_fs15 = __toESM(require_node_fs(), 1), import_node_path32 = __toESM(require_node_path(), 1), import_node_url6 = __toESM(require_node_url(), 1);
     init_load();
-    FILE = "formulas/dev.toml";
+  }
+});
+
+// src/agents/dev/formula.ts
+async function loadDevFormula(ops) {
+  return (await loadAgentFormula(ops, "dev")).formula;
+}
+var init_formula2 = __esm({
+  "src/agents/dev/formula.ts"() {
+    "use strict";
+    init_formula_source();
   }
 });
 
@@ -67728,32 +67742,14 @@ var TECH_DEBT_COLOR, MAX_TITLE, key, init_followups = __esm({
 });
 
 // src/agents/review/formula.ts
-function shippedFormulaPath(from = (0, import_node_url7.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path36.dirname)(from);
-  for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path36.join)(dir, FILE2);
-    if ((0, import_node_fs16.existsSync)(candidate)) return candidate;
-    let up = (0, import_node_path36.dirname)(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new Error(`the shipped ${FILE2} was not found above ${(0, import_node_path36.dirname)(from)}: the package is incomplete`);
+function loadReviewFormula(ops) {
+  return loadAgentFormula(ops, FORMULA_NAME);
 }
-async function loadReviewFormula(ops) {
-  let override = await ops.contents.get(FILE2);
-  if (override !== void 0) {
-    let source = `${ops.ref.owner}/${ops.ref.name}:${FILE2}`;
-    return { formula: parseFormula(override.text, source), source };
-  }
-  let path10 = shippedFormulaPath();
-  return { formula: await loadFormula(path10), source: `disinto ${FILE2}` };
-}
-var import_node_fs16, import_node_path36, import_node_url7, FORMULA_NAME, FILE2, init_formula3 = __esm({
+var FORMULA_NAME, init_formula3 = __esm({
   "src/agents/review/formula.ts"() {
     "use strict";
-    import_node_fs16 = __toESM(require_node_fs(), 1), import_node_path36 = __toESM(require_node_path(), 1), import_node_url7 = __toESM(require_node_url(), 1);
-    init_load();
-    FORMULA_NAME = "review-pr", FILE2 = `formulas/${FORMULA_NAME}.toml`;
+    init_formula_source();
+    FORMULA_NAME = "review-pr";
   }
 });
 

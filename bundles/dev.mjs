@@ -49627,23 +49627,31 @@ ${f.logTail.slice(-15).join(`
 `);
 }
 
-// src/agents/dev/formula.ts
+// src/config/formula-source.ts
 var import_node_fs12 = __toESM(require_node_fs(), 1), import_node_path16 = __toESM(require_node_path(), 1), import_node_url4 = __toESM(require_node_url(), 1);
-var FILE = "formulas/dev.toml";
-function shippedPath(from = (0, import_node_url4.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path16.dirname)(from);
+function shippedFormulaPath(name, from = (0, import_node_url4.fileURLToPath)(import.meta.url)) {
+  let file2 = `formulas/${name}.toml`, dir = (0, import_node_path16.dirname)(from);
   for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path16.join)(dir, FILE);
+    let candidate = (0, import_node_path16.join)(dir, file2);
     if ((0, import_node_fs12.existsSync)(candidate)) return candidate;
     let up = (0, import_node_path16.dirname)(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new Error(`the shipped ${FILE} was not found above ${(0, import_node_path16.dirname)(from)}: the package is incomplete`);
+  throw new Error(`the shipped ${file2} was not found above ${(0, import_node_path16.dirname)(from)}: the package is incomplete`);
 }
+async function loadAgentFormula(ops, name) {
+  let file2 = `formulas/${name}.toml`, override = await ops.contents.get(file2);
+  if (override !== void 0) {
+    let source = `${ops.ref.owner}/${ops.ref.name}:${file2}`;
+    return { formula: parseFormula(override.text, source), source };
+  }
+  return { formula: await loadFormula(shippedFormulaPath(name)), source: `disinto ${file2}` };
+}
+
+// src/agents/dev/formula.ts
 async function loadDevFormula(ops) {
-  let override = await ops.contents.get(FILE);
-  return override !== void 0 ? parseFormula(override.text, `${ops.ref.owner}/${ops.ref.name}:${FILE}`) : loadFormula(shippedPath());
+  return (await loadAgentFormula(ops, "dev")).formula;
 }
 
 // src/agents/dev/labels.ts

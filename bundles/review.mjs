@@ -50174,28 +50174,32 @@ async function fileFollowUps(repo, opts) {
   return result2;
 }
 
-// src/agents/review/formula.ts
+// src/config/formula-source.ts
 var import_node_fs12 = __toESM(require_node_fs(), 1), import_node_path18 = __toESM(require_node_path(), 1), import_node_url4 = __toESM(require_node_url(), 1);
-var FORMULA_NAME = "review-pr", FILE = `formulas/${FORMULA_NAME}.toml`;
-function shippedFormulaPath(from = (0, import_node_url4.fileURLToPath)(import.meta.url)) {
-  let dir = (0, import_node_path18.dirname)(from);
+function shippedFormulaPath(name, from = (0, import_node_url4.fileURLToPath)(import.meta.url)) {
+  let file2 = `formulas/${name}.toml`, dir = (0, import_node_path18.dirname)(from);
   for (let i2 = 0; i2 < 6; i2++) {
-    let candidate = (0, import_node_path18.join)(dir, FILE);
+    let candidate = (0, import_node_path18.join)(dir, file2);
     if ((0, import_node_fs12.existsSync)(candidate)) return candidate;
     let up = (0, import_node_path18.dirname)(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new Error(`the shipped ${FILE} was not found above ${(0, import_node_path18.dirname)(from)}: the package is incomplete`);
+  throw new Error(`the shipped ${file2} was not found above ${(0, import_node_path18.dirname)(from)}: the package is incomplete`);
 }
-async function loadReviewFormula(ops) {
-  let override = await ops.contents.get(FILE);
+async function loadAgentFormula(ops, name) {
+  let file2 = `formulas/${name}.toml`, override = await ops.contents.get(file2);
   if (override !== void 0) {
-    let source = `${ops.ref.owner}/${ops.ref.name}:${FILE}`;
+    let source = `${ops.ref.owner}/${ops.ref.name}:${file2}`;
     return { formula: parseFormula(override.text, source), source };
   }
-  let path10 = shippedFormulaPath();
-  return { formula: await loadFormula(path10), source: `disinto ${FILE}` };
+  return { formula: await loadFormula(shippedFormulaPath(name)), source: `disinto ${file2}` };
+}
+
+// src/agents/review/formula.ts
+var FORMULA_NAME = "review-pr";
+function loadReviewFormula(ops) {
+  return loadAgentFormula(ops, FORMULA_NAME);
 }
 
 // src/agents/review/post.ts

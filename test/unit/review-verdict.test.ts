@@ -7,7 +7,8 @@ import { loadFormula } from "../../src/config/load.ts";
 import type { Comment, Review } from "../../src/forge/types.ts";
 import { ConfigError } from "../../src/lib/errors.ts";
 import { errorCount, hasFormalReview, openRejections, reviewComments, verdictOfComment } from "../../src/agents/review/markers.ts";
-import { shippedFormulaPath } from "../../src/agents/review/formula.ts";
+import { shippedFormulaPath } from "../../src/config/formula-source.ts";
+import { FORMULA_NAME } from "../../src/agents/review/formula.ts";
 import { followUpFindings, reviewEventOf, verdictSchema } from "../../src/agents/review/verdict.ts";
 
 const SHA = "a".repeat(40);
@@ -149,7 +150,7 @@ type = "claude-cli"
   });
 
   it("the shipped formula is found from the source tree and asks for the result this agent validates", async () => {
-    const path = shippedFormulaPath();
+    const path = shippedFormulaPath(FORMULA_NAME);
     assert.match(path, /formulas\/review-pr\.toml$/);
     const f = await loadFormula(path);
     const text = f.steps.map((s) => s.description).join("\n");
