@@ -1,0 +1,73 @@
+// The model stops before it is done, with work in the tree: the runner keeps that work (a
+// work-in-progress commit, pushed), nudges the model once, and the finished run opens the PR.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Git } from "../../src/git/index.ts";
+import { devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
+
+let w: DevWorld;
+before(async () => {
+  w = await devWorld();
+});
+after(() => w.stop());
+
+const PARTIAL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  // TODO\n}\n";
+const FULL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  return a - b;\n}\n";
+
+describe("dev agent: a model that stops early", () => {
+  it("gets its work committed as work in progress and one nudge; the finished run opens the PR", async () => {
+    const p = await w.project("nudge");
+    await p.setScript([
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: PARTIAL } }], status: "max_turns" },
+      { name: "finish", match: "^## Continue\\n\\nYou stopped before finishing \\(max_turns", actions: [{ write: { path: "src/math.js", content: FULL } }], structured: implemented("Adds `sub()` after a nudge.") },
+    ]);
+    const issue = await p.issue({ title: "Add sub" });
+    const t = await p.tick();
+    assert.equal(t.code, 0, t.out);
+    assert.match(t.out, /the model stopped without a valid result \(max_turns[^)]*\); nudging once/);
+    assert.match(t.out, new RegExp(`dev: #${issue.number} → PR #\\d+ awaiting_ci`));
+    const prs = await p.pulls("open");
+    assert.equal(prs.length, 1);
+    assert.equal((await p.app.contents.get("src/math.js", { ref: prs[0]!.head.ref }))?.text, FULL);
+
+    // The branch's history: the work in progress first, then the finished change on top.
+    const dir = await mkdtemp(join(tmpdir(), "dev-nudge-"));
+    const git = await Git.clone({
+      url: `${w.sb.forge.url}/${p.ref.owner}/${p.ref.name}.git`,
+      dir: join(dir, "repo"),
+      auth: { username: "admin", secret: w.sb.forge.users["admin"]!.token },
+      branch: prs[0]!.head.ref,
+      identity: { name: "t", email: "t@example.invalid" },
+    });
+    try {
+      const subjects = (await git.log(`origin/main..HEAD`)).map((c) => c.subject);
+      assert.deepEqual(subjects.length, 2, subjects.join("\n"));
+      assert.match(subjects[1] ?? "", new RegExp(`^wip: Add sub \\(#${issue.number}\\) \\[work in progress\\]$`));
+      assert.equal(subjects[0], `fix: Add sub (#${issue.number})`);
+    } finally {
+      await git.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is nudged only once: a second early stop escalates with the reason, never silently", async () => {
+    const p = await w.project("nudge-twice");
+    await p.setScript([
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: PARTIAL } }], status: "max_turns" },
+      { name: "again", match: "^## Continue", actions: [], status: "max_turns" },
+    ]);
+    const issue = await p.issue({ title: "Add sub" });
+    const t = await p.tick();
+    assert.equal(t.code, 0, t.out);
+    assert.equal(t.out.match(/nudging once/g)?.length, 1);
+    const now = await p.get(issue.number);
+    assert.ok(now.labels.includes("blocked"), now.labels.join(","));
+    const blocked = (await p.comments(issue.number)).filter((c) => c.body.includes(`### Blocked — issue #${issue.number}`));
+    assert.equal(blocked.length, 1);
+    assert.match(blocked[0]!.body, /max_turns/);
+    assert.equal((await p.phase())?.phase, "escalated");
+  });
+});
