@@ -83,7 +83,8 @@ export function raceSuite(mode: "clean" | "faults"): void {
     it("a holder killed without releasing keeps the lease until it expires, then someone gets it", async () => {
       const repo = await opsRepo();
       const [a, b] = spawnWorkers(2, repo) as [Worker, Worker];
-      const ttlMs = 2_500;
+      // Long enough that the early attempt surely runs before expiry on a loaded machine.
+      const ttlMs = 5_000;
       const got = await a.send<Acquired>({ op: "acquire", name: "review/pr-7", ttlMs });
       assert.equal(got.acquired, true);
       const t0 = Date.now();
