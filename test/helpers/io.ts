@@ -19,3 +19,17 @@ export function captureIo(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Cap
     });
   return { stdout: sink(o), stderr: sink(e), env, cwd, out: () => o.join(""), err: () => e.join("") };
 }
+
+/** A writable stream that keeps what is written, for an agent run's log. */
+export function sink(): { out: Writable; text: () => string } {
+  const chunks: string[] = [];
+  return {
+    out: new Writable({
+      write(c: Buffer | string, _e, cb) {
+        chunks.push(c.toString());
+        cb();
+      },
+    }),
+    text: () => chunks.join(""),
+  };
+}

@@ -1,25 +1,12 @@
 // The agent runtime against the sandbox forge: settings → config from the ops repo → clients.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { startSandboxForge, type SandboxForge } from "../../src/sandbox/forge/index.ts";
 import { ForgejoForge } from "../../src/forge/index.ts";
 import { runAgent } from "../../src/agents/runtime.ts";
 import { lookupSecret } from "../../src/host/secrets.ts";
 import { Redactor } from "../../src/lib/redact.ts";
-
-function sink(): { out: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    out: new Writable({
-      write(c: Buffer | string, _e, cb) {
-        chunks.push(c.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(""),
-  };
-}
+import { sink } from "../helpers/io.ts";
 
 const CONFIG = `name = "shop"
 forge_url = "http://forge.invalid"
