@@ -17294,6 +17294,14 @@ function isSafeToResend(err) {
 function hasStatus(err, ...statuses) {
   return err instanceof HttpError && statuses.includes(err.status);
 }
+async function unlessNotFound(p) {
+  try {
+    return await p;
+  } catch (err) {
+    if (hasStatus(err, 404)) return;
+    throw err;
+  }
+}
 var HttpLayerError, HttpError, NetworkError, TimeoutError, SchemaError, init_errors4 = __esm({
   "src/http/errors.ts"() {
     "use strict";
@@ -40458,14 +40466,6 @@ var text2, flag, count, date5, optionalDate, optionalText, userRef, loginOf, log
 });
 
 // src/forge/forgejo/util.ts
-async function unlessNotFound(p) {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return;
-    throw err;
-  }
-}
 function segments(path10) {
   let parts = path10.split("/").filter((p) => p !== "");
   if (parts.length === 0) throw new Error(`empty path ${JSON.stringify(path10)}`);
@@ -62522,14 +62522,6 @@ async function listPages(http, route, item, opts) {
   }
   return out;
 }
-async function unlessNotFound2(p) {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return;
-    throw err;
-  }
-}
 function startedPipeline(what, repoId, res) {
   if (res.data !== void 0) return res.data;
   let header = res.headers["pipeline-filtered"];
@@ -62539,8 +62531,8 @@ var MAX_PER_PAGE2, MAX_PAGES, init_context2 = __esm({
   "src/ci/woodpecker/context.ts"() {
     "use strict";
     init_zod();
-    init_errors4();
     init_errors7();
+    init_errors4();
     MAX_PER_PAGE2 = 50, MAX_PAGES = 100;
   }
 });
@@ -62802,7 +62794,7 @@ var WoodpeckerCrons, init_crons = __esm({
         return listPages(this.ctx.http, ROUTES2.cronsList, cronSchema, { params: this.ctx.params });
       }
       async get(id) {
-        return (await unlessNotFound2(this.ctx.http.json(ROUTES2.cronGet, cronSchema, { params: this.params(id) })))?.data;
+        return (await unlessNotFound(this.ctx.http.json(ROUTES2.cronGet, cronSchema, { params: this.params(id) })))?.data;
       }
       async create(cron2) {
         if (cron2.name.trim() === "") throw new Error("cron name must not be empty");
@@ -62825,7 +62817,7 @@ var WoodpeckerCrons, init_crons = __esm({
         }
       }
       async delete(id) {
-        return await unlessNotFound2(this.ctx.http.send(ROUTES2.cronDelete, { params: this.params(id) })) !== void 0;
+        return await unlessNotFound(this.ctx.http.send(ROUTES2.cronDelete, { params: this.params(id) })) !== void 0;
       }
       async run(id) {
         let res = await this.ctx.http.json(ROUTES2.cronRun, pipelineSchema.optional(), { params: this.params(id) });
@@ -62876,10 +62868,10 @@ var ACTIVE, RESTART_RESERVED, WoodpeckerPipelines, init_pipelines = __esm({
         });
       }
       async get(number4) {
-        return (await unlessNotFound2(this.ctx.http.json(ROUTES2.pipelineGet, pipelineSchema, { params: { ...this.ctx.params, number: pipelineNumber(number4) } })))?.data;
+        return (await unlessNotFound(this.ctx.http.json(ROUTES2.pipelineGet, pipelineSchema, { params: { ...this.ctx.params, number: pipelineNumber(number4) } })))?.data;
       }
       async latest(branch) {
-        return (await unlessNotFound2(this.ctx.http.json(ROUTES2.pipelineLatest, pipelineSchema, { params: this.ctx.params, query: { branch } })))?.data;
+        return (await unlessNotFound(this.ctx.http.json(ROUTES2.pipelineLatest, pipelineSchema, { params: this.ctx.params, query: { branch } })))?.data;
       }
       async create(opts) {
         if (opts.branch.trim() === "") throw new Error("manual pipeline: branch must not be empty");
@@ -62941,7 +62933,7 @@ var WoodpeckerSecrets, init_secrets3 = __esm({
         return listPages(this.ctx.http, ROUTES2.secretsList, secretSchema, { params: this.ctx.params });
       }
       async get(name) {
-        return (await unlessNotFound2(this.ctx.http.json(ROUTES2.secretGet, secretSchema, { params: this.params(name) })))?.data;
+        return (await unlessNotFound(this.ctx.http.json(ROUTES2.secretGet, secretSchema, { params: this.params(name) })))?.data;
       }
       async set(secret) {
         if (this.ctx.http.redactor.add(secret.value), secret.value === "") throw new Error(`secret ${secret.name}: value must not be empty`);
@@ -62957,7 +62949,7 @@ var WoodpeckerSecrets, init_secrets3 = __esm({
         }
       }
       async delete(name) {
-        return await unlessNotFound2(this.ctx.http.send(ROUTES2.secretDelete, { params: this.params(name) })) !== void 0;
+        return await unlessNotFound(this.ctx.http.send(ROUTES2.secretDelete, { params: this.params(name) })) !== void 0;
       }
       async update(what, body) {
         let name = String(body.name);
@@ -63013,10 +63005,10 @@ var WoodpeckerCi, WoodpeckerRepo, init_ci = __esm({
       async lookupRepo(fullName) {
         let parts = fullName.split("/").filter((p) => p !== ""), name = parts.pop();
         if (name === void 0 || parts.length === 0) throw new Error(`repo full name must be "owner/name", got ${JSON.stringify(fullName)}`);
-        return (await unlessNotFound2(this.http.json(ROUTES2.repoLookup, repoSchema2, { params: { owner: parts, name } })))?.data;
+        return (await unlessNotFound(this.http.json(ROUTES2.repoLookup, repoSchema2, { params: { owner: parts, name } })))?.data;
       }
       async getRepo(repoId) {
-        return (await unlessNotFound2(this.http.json(ROUTES2.repoGet, repoSchema2, { params: repoContext2(this.http, repoId).params })))?.data;
+        return (await unlessNotFound(this.http.json(ROUTES2.repoGet, repoSchema2, { params: repoContext2(this.http, repoId).params })))?.data;
       }
       async activateRepo(repo) {
         let remoteId = String(repo.forgeRemoteId);

@@ -39024,6 +39024,14 @@ function isSafeToResend(err) {
 function hasStatus(err, ...statuses) {
   return err instanceof HttpError && statuses.includes(err.status);
 }
+async function unlessNotFound(p) {
+  try {
+    return await p;
+  } catch (err) {
+    if (hasStatus(err, 404)) return;
+    throw err;
+  }
+}
 
 // src/forge/errors.ts
 var ConflictError = class extends Error {
@@ -39583,14 +39591,6 @@ var text2 = external_exports.string().nullish().transform((v) => v ?? ""), flag 
 ), ignoredBody = external_exports.unknown();
 
 // src/forge/forgejo/util.ts
-async function unlessNotFound(p) {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return;
-    throw err;
-  }
-}
 function segments(path10) {
   let parts = path10.split("/").filter((p) => p !== "");
   if (parts.length === 0) throw new Error(`empty path ${JSON.stringify(path10)}`);
@@ -41056,14 +41056,6 @@ async function listPages(http, route, item, opts) {
   }
   return out;
 }
-async function unlessNotFound2(p) {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return;
-    throw err;
-  }
-}
 function startedPipeline(what, repoId, res) {
   if (res.data !== void 0) return res.data;
   let header = res.headers["pipeline-filtered"];
@@ -41308,7 +41300,7 @@ var WoodpeckerCrons = class {
     return listPages(this.ctx.http, ROUTES2.cronsList, cronSchema, { params: this.ctx.params });
   }
   async get(id) {
-    return (await unlessNotFound2(this.ctx.http.json(ROUTES2.cronGet, cronSchema, { params: this.params(id) })))?.data;
+    return (await unlessNotFound(this.ctx.http.json(ROUTES2.cronGet, cronSchema, { params: this.params(id) })))?.data;
   }
   async create(cron2) {
     if (cron2.name.trim() === "") throw new Error("cron name must not be empty");
@@ -41331,7 +41323,7 @@ var WoodpeckerCrons = class {
     }
   }
   async delete(id) {
-    return await unlessNotFound2(this.ctx.http.send(ROUTES2.cronDelete, { params: this.params(id) })) !== void 0;
+    return await unlessNotFound(this.ctx.http.send(ROUTES2.cronDelete, { params: this.params(id) })) !== void 0;
   }
   async run(id) {
     let res = await this.ctx.http.json(ROUTES2.cronRun, pipelineSchema.optional(), { params: this.params(id) });
@@ -41368,10 +41360,10 @@ var ACTIVE = /* @__PURE__ */ new Set(["pending", "running", "blocked", "created"
     });
   }
   async get(number4) {
-    return (await unlessNotFound2(this.ctx.http.json(ROUTES2.pipelineGet, pipelineSchema, { params: { ...this.ctx.params, number: pipelineNumber(number4) } })))?.data;
+    return (await unlessNotFound(this.ctx.http.json(ROUTES2.pipelineGet, pipelineSchema, { params: { ...this.ctx.params, number: pipelineNumber(number4) } })))?.data;
   }
   async latest(branch) {
-    return (await unlessNotFound2(this.ctx.http.json(ROUTES2.pipelineLatest, pipelineSchema, { params: this.ctx.params, query: { branch } })))?.data;
+    return (await unlessNotFound(this.ctx.http.json(ROUTES2.pipelineLatest, pipelineSchema, { params: this.ctx.params, query: { branch } })))?.data;
   }
   async create(opts) {
     if (opts.branch.trim() === "") throw new Error("manual pipeline: branch must not be empty");
@@ -41427,7 +41419,7 @@ var WoodpeckerSecrets = class {
     return listPages(this.ctx.http, ROUTES2.secretsList, secretSchema, { params: this.ctx.params });
   }
   async get(name) {
-    return (await unlessNotFound2(this.ctx.http.json(ROUTES2.secretGet, secretSchema, { params: this.params(name) })))?.data;
+    return (await unlessNotFound(this.ctx.http.json(ROUTES2.secretGet, secretSchema, { params: this.params(name) })))?.data;
   }
   async set(secret) {
     if (this.ctx.http.redactor.add(secret.value), secret.value === "") throw new Error(`secret ${secret.name}: value must not be empty`);
@@ -41443,7 +41435,7 @@ var WoodpeckerSecrets = class {
     }
   }
   async delete(name) {
-    return await unlessNotFound2(this.ctx.http.send(ROUTES2.secretDelete, { params: this.params(name) })) !== void 0;
+    return await unlessNotFound(this.ctx.http.send(ROUTES2.secretDelete, { params: this.params(name) })) !== void 0;
   }
   async update(what, body) {
     let name = String(body.name);
@@ -41485,10 +41477,10 @@ var WoodpeckerCi = class {
   async lookupRepo(fullName) {
     let parts = fullName.split("/").filter((p) => p !== ""), name = parts.pop();
     if (name === void 0 || parts.length === 0) throw new Error(`repo full name must be "owner/name", got ${JSON.stringify(fullName)}`);
-    return (await unlessNotFound2(this.http.json(ROUTES2.repoLookup, repoSchema2, { params: { owner: parts, name } })))?.data;
+    return (await unlessNotFound(this.http.json(ROUTES2.repoLookup, repoSchema2, { params: { owner: parts, name } })))?.data;
   }
   async getRepo(repoId) {
-    return (await unlessNotFound2(this.http.json(ROUTES2.repoGet, repoSchema2, { params: repoContext2(this.http, repoId).params })))?.data;
+    return (await unlessNotFound(this.http.json(ROUTES2.repoGet, repoSchema2, { params: repoContext2(this.http, repoId).params })))?.data;
   }
   async activateRepo(repo) {
     let remoteId = String(repo.forgeRemoteId);

@@ -96,3 +96,13 @@ export function isSafeToResend(err: unknown): boolean {
 export function hasStatus(err: unknown, ...statuses: number[]): err is HttpError {
   return err instanceof HttpError && statuses.includes(err.status);
 }
+
+/** `get…` semantics: 404 is an answer (absent), everything else is a failure. */
+export async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (hasStatus(err, 404)) return undefined;
+    throw err;
+  }
+}

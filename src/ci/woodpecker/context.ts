@@ -3,7 +3,6 @@
 // header, so a page shorter than asked for is the last one.
 import { z } from "zod";
 import type { HttpClient, HttpResponse, QueryValue, Route } from "../../http/client.ts";
-import { hasStatus } from "../../http/errors.ts";
 import { PipelineFilteredError } from "../errors.ts";
 import type { Pipeline } from "../types.ts";
 
@@ -53,15 +52,7 @@ export async function listPages<S extends z.ZodType>(http: HttpClient, route: Ro
   return out;
 }
 
-/** `get…` semantics: 404 is an answer (absent), everything else is a failure. */
-export async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
+export { unlessNotFound } from "../../http/errors.ts";
 
 /**
  * The pipeline a start request (manual, restart, cron run) created. Woodpecker answers `204`

@@ -1,14 +1,5 @@
-import { hasStatus } from "../../http/errors.ts";
 
-/** `get…` semantics: 404 is an answer (absent), everything else is a failure. */
-export async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (hasStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
+export { unlessNotFound } from "../../http/errors.ts";
 
 /** A file path or branch name as path segments: slashes stay slashes, the rest is encoded. */
 export function segments(path: string): string[] {
