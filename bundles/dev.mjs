@@ -51027,7 +51027,7 @@ var DevTick = class {
       if (pr === void 0 || pr.state !== "open" || issue2 === void 0 || issue2.state !== "open") return inflight;
       let ci = await readHeadCi(rt, pr.head.sha);
       if (rec.phase === "awaiting_ci")
-        return pr.head.sha === rec.head_sha && (ci.state === "pending" || ci.state === "none") ? { kind: "idle", summary: `#${rec.issue} → PR #${pr.number} awaiting_ci (CI ${ci.state})` } : { ...inflight, ci };
+        return pr.head.sha === rec.head_sha && (ci.state === "pending" || ci.state === "none") && !this.ciStale(rec) ? { kind: "idle", summary: `#${rec.issue} → PR #${pr.number} awaiting_ci (CI ${ci.state})` } : { ...inflight, ci };
       if (pr.head.sha !== rec.head_sha || ci.state !== "success") return { ...inflight, ci };
       let verdict = await readVerdict(rt, pr.number, pr.head.sha, pr.author);
       return verdict.kind === "none" ? { kind: "idle", summary: `#${rec.issue} → PR #${pr.number} awaiting_review` } : { ...inflight, ci, verdict };
@@ -51117,7 +51117,13 @@ ${markerOf("moot", `pr-${pr.number}`)}`), await rt.repo.issues.close(pr.number),
   }
   async awaitingCi(rec, issue2, pr, ci) {
     let { rt } = this, n2 = issue2.number;
-    if (pr.head.sha !== rec.head_sha && (rec = await this.write({ head_sha: pr.head.sha }, "", `dev: #${n2} PR head moved`)), ci.state === "pending" || ci.state === "none") return this.idle(`#${n2} → PR #${pr.number} awaiting_ci (CI ${ci.state})`);
+    if (pr.head.sha !== rec.head_sha && (rec = await this.write({ head_sha: pr.head.sha }, "", `dev: #${n2} PR head moved`)), ci.state === "pending" || ci.state === "none") {
+      if (this.ciStale(rec)) {
+        let minutes = rt.config.ci.stale_minutes, missing = ci.missing.length > 0 ? ` Missing: ${ci.missing.join(", ")}.` : "";
+        return this.escalate(rec, "ci_stale", `CI has reported no result on ${pr.head.sha.slice(0, 12)} (PR #${pr.number}) for more than ${minutes} minute${minutes === 1 ? "" : "s"} (ci.stale_minutes); it is ${ci.state}.${missing}`);
+      }
+      return this.idle(`#${n2} → PR #${pr.number} awaiting_ci (CI ${ci.state})`);
+    }
     if (ci.state === "success") {
       let next = await this.write({ phase: "awaiting_review", head_sha: pr.head.sha }, `CI green on ${pr.head.sha.slice(0, 12)}`, `dev: #${n2} CI green`), verdict = await readVerdict(rt, pr.number, pr.head.sha, pr.author);
       return verdict.kind === "none" ? this.did(`#${n2} → PR #${pr.number} awaiting_review`, next) : this.awaitingReview(next, issue2, pr, verdict);
@@ -51131,6 +51137,11 @@ ${markerOf("moot", `pr-${pr.number}`)}`), await rt.repo.issues.close(pr.number),
 ${describeFailures(d)}`);
     let attempt = rec.ci_fix_attempts + 1, working = await this.write({ phase: "implementing", ci_fix_attempts: attempt, head_sha: pr.head.sha }, `CI failed${where ? ` (${where})` : ""}: fix attempt ${attempt}/${max}`, `dev: #${n2} CI fix ${attempt}`), prompt = ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt, max });
     return this.runWork(working, issue2, pr, { kind: "ci_fix", prompt }, pr.head.sha);
+  }
+  /** Whether CI has been waited for longer than ci.stale_minutes since the record entered awaiting_ci. */
+  ciStale(rec) {
+    let entered = rec.history.findLast((t) => t.to === "awaiting_ci");
+    return entered === void 0 ? !1 : this.rt.now() - Date.parse(entered.at) > this.rt.config.ci.stale_minutes * 6e4;
   }
   async awaitingReview(rec, issue2, pr, verdict) {
     let n2 = issue2.number;

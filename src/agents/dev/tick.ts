@@ -108,7 +108,7 @@ class DevTick {
       if (pr === undefined || pr.state !== "open" || issue === undefined || issue.state !== "open") return inflight;
       const ci = await readHeadCi(rt, pr.head.sha);
       if (rec.phase === "awaiting_ci") {
-        if (pr.head.sha === rec.head_sha && (ci.state === "pending" || ci.state === "none")) return { kind: "idle", summary: `#${rec.issue} → PR #${pr.number} awaiting_ci (CI ${ci.state})` };
+        if (pr.head.sha === rec.head_sha && (ci.state === "pending" || ci.state === "none") && !this.ciStale(rec)) return { kind: "idle", summary: `#${rec.issue} → PR #${pr.number} awaiting_ci (CI ${ci.state})` };
         return { ...inflight, ci };
       }
       // awaiting_review
@@ -244,7 +244,16 @@ class DevTick {
     const { rt } = this;
     const n = issue.number;
     if (pr.head.sha !== rec.head_sha) rec = await this.write({ head_sha: pr.head.sha }, "", `dev: #${n} PR head moved`);
-    if (ci.state === "pending" || ci.state === "none") return this.idle(`#${n} → PR #${pr.number} awaiting_ci (CI ${ci.state})`);
+    if (ci.state === "pending" || ci.state === "none") {
+      // CI that never answers (a stuck agent, a workflow file that does not parse) must not
+      // keep the issue in flight for ever: after ci.stale_minutes a person is asked to look.
+      if (this.ciStale(rec)) {
+        const minutes = rt.config.ci.stale_minutes;
+        const missing = ci.missing.length > 0 ? ` Missing: ${ci.missing.join(", ")}.` : "";
+        return this.escalate(rec, "ci_stale", `CI has reported no result on ${pr.head.sha.slice(0, 12)} (PR #${pr.number}) for more than ${minutes} minute${minutes === 1 ? "" : "s"} (ci.stale_minutes); it is ${ci.state}.${missing}`);
+      }
+      return this.idle(`#${n} → PR #${pr.number} awaiting_ci (CI ${ci.state})`);
+    }
     if (ci.state === "success") {
       const next = await this.write({ phase: "awaiting_review", head_sha: pr.head.sha }, `CI green on ${pr.head.sha.slice(0, 12)}`, `dev: #${n} CI green`);
       const verdict = await readVerdict(rt, pr.number, pr.head.sha, pr.author);
@@ -265,6 +274,13 @@ class DevTick {
     const working = await this.write({ phase: "implementing", ci_fix_attempts: attempt, head_sha: pr.head.sha }, `CI failed${where ? ` (${where})` : ""}: fix attempt ${attempt}/${max}`, `dev: #${n} CI fix ${attempt}`);
     const prompt = ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt, max });
     return this.runWork(working, issue, pr, { kind: "ci_fix", prompt }, pr.head.sha);
+  }
+
+  /** Whether CI has been waited for longer than ci.stale_minutes since the record entered awaiting_ci. */
+  private ciStale(rec: PhaseRecord): boolean {
+    const entered = rec.history.findLast((t) => t.to === "awaiting_ci");
+    if (entered === undefined) return false;
+    return this.rt.now() - Date.parse(entered.at) > this.rt.config.ci.stale_minutes * 60_000;
   }
 
   private async awaitingReview(rec: PhaseRecord, issue: Issue, pr: PullRequest, verdict: Verdict): Promise<Outcome> {
