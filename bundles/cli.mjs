@@ -66916,20 +66916,6 @@ var import_node_child_process11, import_node_path34, Workspace, TEST_TAIL_LINES,
 function budgetKey(issue2) {
   return `issue-${issue2}`;
 }
-function accountingOf(rt, backend) {
-  let given = rt.accounting, entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""], slots2 = entry !== void 0 && "slots" in entry ? entry.slots : 1;
-  return { ...given ?? opsRepoHooks(rt.state, {
-    project: rt.config.name,
-    agent: "dev",
-    holder: rt.holder,
-    capacity: { [backend.name]: slots2 },
-    ...rt.ctx.pipeline.url ? { pipelineUrl: rt.ctx.pipeline.url } : {}
-  }), caps: capsOf(rt.config.limits), now: () => new Date(rt.now()) };
-}
-function maxTurnsOf(rt) {
-  let entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
-  return entry !== void 0 && "max_turns" in entry ? entry.max_turns : 60;
-}
 async function issueContext(rt, input2) {
   let { issue: issue2 } = input2, owner = rt.config.repo.split("/")[0] ?? "", trust = /* @__PURE__ */ new Map(), trusted2 = async (login) => {
     if (sameLogin(login, owner)) return !0;
@@ -66970,7 +66956,7 @@ async function pushedEarlier(ws, judgedHead) {
 async function doWork(rt, input2) {
   let llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
   if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: void 0 };
-  let backend = await rt.backend(), acc = accountingOf(rt, backend), ws = await Workspace.open(rt, input2.branch);
+  let backend = await rt.backend(), acc = rt.accounting, ws = await Workspace.open(rt, input2.branch);
   try {
     return await workIn(rt, input2, ws, backend, acc, llmDeadline);
   } finally {
@@ -66995,7 +66981,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
         prompt: text5,
         tools: "edit",
         resultSchema: devResultSchema,
-        limits: { maxTurns: maxTurnsOf(rt), deadline: llmDeadline },
+        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: llmDeadline },
         env: rt.backendEnv(backend),
         log: rt.log,
         redactor: rt.ctx.redactor,
@@ -67072,8 +67058,6 @@ var AFTER_LLM_MARGIN_MS, MIN_LLM_MS, MAX_TEST_ROUNDS, TEST_TIMEOUT_MS, init_work
     "use strict";
     init_protected();
     init_accounting();
-    init_ops_repo();
-    init_project_backend();
     init_types();
     init_lifecycle();
     init_prompt();
@@ -67180,7 +67164,7 @@ var ORPHAN_GRACE_MS, LEASE_MARGIN_MS, MERGE_SCAN_MAX, IN_FLIGHT, DevTick, init_t
       async budgetSpent(issue2) {
         let limits = this.rt.config.limits;
         if (limits.budget_usd_per_issue === void 0 && limits.budget_usd_per_day === void 0) return !1;
-        let { rt } = this, backend = await rt.backend(), { ledger } = accountingOf(rt, backend), now4 = new Date(rt.now()), dayStart = new Date(Date.UTC(now4.getUTCFullYear(), now4.getUTCMonth(), now4.getUTCDate())).toISOString(), [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue2) }), ledger.totals({ backend: backend.name, since: dayStart })]);
+        let { rt } = this, backend = await rt.backend(), { ledger } = rt.accounting, now4 = new Date(rt.now()), dayStart = new Date(Date.UTC(now4.getUTCFullYear(), now4.getUTCMonth(), now4.getUTCDate())).toISOString(), [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue2) }), ledger.totals({ backend: backend.name, since: dayStart })]);
         return limits.budget_usd_per_issue !== void 0 && byKey.costUsd >= limits.budget_usd_per_issue || limits.budget_usd_per_day !== void 0 && byDay.costUsd >= limits.budget_usd_per_day;
       }
       // ── acting (under the lease) ──────────────────────────────────────────────────────────────

@@ -50833,20 +50833,6 @@ var AFTER_LLM_MARGIN_MS = 3 * 6e4, MIN_LLM_MS = 4 * 6e4, MAX_TEST_ROUNDS = 2, TE
 function budgetKey(issue2) {
   return `issue-${issue2}`;
 }
-function accountingOf(rt, backend) {
-  let given = rt.accounting, entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""], slots2 = entry !== void 0 && "slots" in entry ? entry.slots : 1;
-  return { ...given ?? opsRepoHooks(rt.state, {
-    project: rt.config.name,
-    agent: "dev",
-    holder: rt.holder,
-    capacity: { [backend.name]: slots2 },
-    ...rt.ctx.pipeline.url ? { pipelineUrl: rt.ctx.pipeline.url } : {}
-  }), caps: capsOf(rt.config.limits), now: () => new Date(rt.now()) };
-}
-function maxTurnsOf(rt) {
-  let entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
-  return entry !== void 0 && "max_turns" in entry ? entry.max_turns : 60;
-}
 async function issueContext(rt, input2) {
   let { issue: issue2 } = input2, owner = rt.config.repo.split("/")[0] ?? "", trust = /* @__PURE__ */ new Map(), trusted2 = async (login) => {
     if (sameLogin(login, owner)) return !0;
@@ -50887,7 +50873,7 @@ async function pushedEarlier(ws, judgedHead) {
 async function doWork(rt, input2) {
   let llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
   if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: void 0 };
-  let backend = await rt.backend(), acc = accountingOf(rt, backend), ws = await Workspace.open(rt, input2.branch);
+  let backend = await rt.backend(), acc = rt.accounting, ws = await Workspace.open(rt, input2.branch);
   try {
     return await workIn(rt, input2, ws, backend, acc, llmDeadline);
   } finally {
@@ -50912,7 +50898,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
         prompt: text4,
         tools: "edit",
         resultSchema: devResultSchema,
-        limits: { maxTurns: maxTurnsOf(rt), deadline: llmDeadline },
+        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: llmDeadline },
         env: rt.backendEnv(backend),
         log: rt.log,
         redactor: rt.ctx.redactor,
@@ -51054,7 +51040,7 @@ var DevTick = class {
   async budgetSpent(issue2) {
     let limits = this.rt.config.limits;
     if (limits.budget_usd_per_issue === void 0 && limits.budget_usd_per_day === void 0) return !1;
-    let { rt } = this, backend = await rt.backend(), { ledger } = accountingOf(rt, backend), now = new Date(rt.now()), dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString(), [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue2) }), ledger.totals({ backend: backend.name, since: dayStart })]);
+    let { rt } = this, backend = await rt.backend(), { ledger } = rt.accounting, now = new Date(rt.now()), dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString(), [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue2) }), ledger.totals({ backend: backend.name, since: dayStart })]);
     return limits.budget_usd_per_issue !== void 0 && byKey.costUsd >= limits.budget_usd_per_issue || limits.budget_usd_per_day !== void 0 && byDay.costUsd >= limits.budget_usd_per_day;
   }
   // ── acting (under the lease) ──────────────────────────────────────────────────────────────

@@ -29,7 +29,7 @@ import { readVerdict, type Verdict } from "./review-state.ts";
 import { survey, type Survey } from "./survey.ts";
 import { branchName, issueOfPull, markerOf, orphanComment, pausedComment, prBody, prTitle, pullIsFor, refusalComment } from "./text.ts";
 import type { Refusal } from "./result.ts";
-import { accountingOf, budgetKey, doWork, type WorkKind, type WorkResult } from "./work.ts";
+import { budgetKey, doWork, type WorkKind, type WorkResult } from "./work.ts";
 
 /** An in-progress label younger than this is a claim in the making, not an orphan (#471, #565). */
 export const ORPHAN_GRACE_MS = 60_000;
@@ -153,7 +153,7 @@ class DevTick {
     if (limits.budget_usd_per_issue === undefined && limits.budget_usd_per_day === undefined) return false;
     const { rt } = this;
     const backend = await rt.backend();
-    const { ledger } = accountingOf(rt, backend);
+    const { ledger } = rt.accounting;
     const now = new Date(rt.now());
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
     const [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue) }), ledger.totals({ backend: backend.name, since: dayStart })]);

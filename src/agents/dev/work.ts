@@ -8,8 +8,6 @@ import type { Formula } from "../../config/formula.ts";
 import type { Issue } from "../../forge/types.ts";
 import { protectedChanges } from "../../git/protected.ts";
 import { runWithAccounting, type AccountedResult, type Accounting } from "../../llm/accounting.ts";
-import { opsRepoHooks } from "../../llm/ops-repo.ts";
-import { capsOf } from "../../llm/project-backend.ts";
 import { totalTokens, type Backend } from "../../llm/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import type { DevLabels } from "./labels.ts";
@@ -70,28 +68,6 @@ export function sessionKey(branch: string): string {
 
 export function budgetKey(issue: number): string {
   return `issue-${issue}`;
-}
-
-/** The ledger, sessions and slots in the ops repo, and the project's caps. */
-export function accountingOf(rt: AgentRuntime, backend: Backend): Accounting {
-  const given = (rt as { accounting?: Omit<Accounting, "caps"> }).accounting;
-  const entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
-  const slots = entry !== undefined && "slots" in entry ? entry.slots : 1;
-  const hooks =
-    given ??
-    opsRepoHooks(rt.state, {
-      project: rt.config.name,
-      agent: "dev",
-      holder: rt.holder,
-      capacity: { [backend.name]: slots },
-      ...(rt.ctx.pipeline.url ? { pipelineUrl: rt.ctx.pipeline.url } : {}),
-    });
-  return { ...hooks, caps: capsOf(rt.config.limits), now: () => new Date(rt.now()) };
-}
-
-function maxTurnsOf(rt: AgentRuntime): number {
-  const entry = rt.config.backends[rt.config.identities.dev?.backend ?? ""];
-  return entry !== undefined && "max_turns" in entry ? entry.max_turns : 60;
 }
 
 /** Everything the fresh prompt says about the issue: comments (trusted or not), guidance files, prior art. */
@@ -160,7 +136,7 @@ export async function doWork(rt: AgentRuntime, input: WorkInput): Promise<WorkRe
   const llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
   if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: undefined };
   const backend = await rt.backend();
-  const acc = accountingOf(rt, backend);
+  const acc = rt.accounting;
   const ws = await Workspace.open(rt, input.branch);
   try {
     return await workIn(rt, input, ws, backend, acc, llmDeadline);
@@ -201,7 +177,7 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
         prompt: text,
         tools: "edit",
         resultSchema: devResultSchema,
-        limits: { maxTurns: maxTurnsOf(rt), deadline: llmDeadline },
+        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: llmDeadline },
         env: rt.backendEnv(backend),
         log: rt.log,
         redactor: rt.ctx.redactor,
