@@ -52105,22 +52105,22 @@ Examples: "5xx=0.2"   "route=PUT /api/v1/repos/**,cas=0.5;latency=20"`;
   }
 });
 
-// src/sandbox/forge/router.ts
-function compile2(template) {
-  let names2 = [], re = template.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name) => (names2.push(name), NUMERIC.has(name) ? "(\\d+)" : GREEDY.has(name) ? "(.+)" : "([^/]+)"));
-  return { regex: new RegExp(`^${re}$`), names: names2 };
-}
-var GREEDY, NUMERIC, Router, init_router = __esm({
-  "src/sandbox/forge/router.ts"() {
+// src/sandbox/routes.ts
+var Routes, init_routes2 = __esm({
+  "src/sandbox/routes.ts"() {
     "use strict";
-    init_http();
-    GREEDY = /* @__PURE__ */ new Set(["filepath", "branch", "name", "head", "ref"]), NUMERIC = /* @__PURE__ */ new Set(["index", "id"]);
-    Router = class {
+    Routes = class {
       routes = [];
-      add(method, template, handler, opts = {}) {
-        this.routes.push({ method, template, handler, anonymous: opts.anonymous ?? !1, ...compile2(template) });
+      paramPattern;
+      /** `paramPattern` gives the regex of a `{name}` parameter; default: one path segment. */
+      constructor(paramPattern = () => "[^/]+") {
+        this.paramPattern = paramPattern;
       }
-      /** First registered route wins: register literal paths before parameterised ones. */
+      add(method, template, handler) {
+        let names2 = [], re = template.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name) => (names2.push(name), `(${this.paramPattern(name)})`));
+        this.routes.push({ method, template, regex: new RegExp(`^${re}$`), names: names2, handler });
+      }
+      /** undefined: no such path; "method": the path exists with other methods. */
       match(method, path10) {
         let pathMatched = !1;
         for (let r3 of this.routes) {
@@ -52129,12 +52129,36 @@ var GREEDY, NUMERIC, Router, init_router = __esm({
           let params = {};
           return r3.names.forEach((n2, i2) => {
             params[n2] = decodeURIComponent(m[i2 + 1] ?? "");
-          }), { route: r3, params };
+          }), { handler: r3.handler, params, template: r3.template };
         }
-        if (pathMatched) throw new ApiError2(405, "Method Not Allowed");
+        return pathMatched ? "method" : void 0;
       }
       list() {
         return this.routes.map((r3) => ({ method: r3.method, template: r3.template }));
+      }
+    };
+  }
+});
+
+// src/sandbox/forge/router.ts
+var GREEDY, NUMERIC, Router, init_router = __esm({
+  "src/sandbox/forge/router.ts"() {
+    "use strict";
+    init_http();
+    init_routes2();
+    GREEDY = /* @__PURE__ */ new Set(["filepath", "branch", "name", "head", "ref"]), NUMERIC = /* @__PURE__ */ new Set(["index", "id"]), Router = class {
+      routes = new Routes((name) => NUMERIC.has(name) ? "\\d+" : GREEDY.has(name) ? ".+" : "[^/]+");
+      add(method, template, handler, opts = {}) {
+        this.routes.add(method, template, { method, template, handler, anonymous: opts.anonymous ?? !1 });
+      }
+      /** First registered route wins: register literal paths before parameterised ones. */
+      match(method, path10) {
+        let m = this.routes.match(method, path10);
+        if (m === "method") throw new ApiError2(405, "Method Not Allowed");
+        return m === void 0 ? void 0 : { route: m.handler, params: m.params };
+      }
+      list() {
+        return this.routes.list();
       }
     };
   }
@@ -54189,9 +54213,9 @@ var EVENTS, init_metadata = __esm({
 // src/sandbox/ci/glob.ts
 function globMatch2(pattern, value) {
   let re = cache2.get(pattern);
-  return re === void 0 && (re = compile3(pattern), cache2.size > 1e3 && cache2.clear(), cache2.set(pattern, re)), re !== null && re.test(value);
+  return re === void 0 && (re = compile2(pattern), cache2.size > 1e3 && cache2.clear(), cache2.set(pattern, re)), re !== null && re.test(value);
 }
-function compile3(pattern) {
+function compile2(pattern) {
   try {
     return new RegExp(`^${translate(pattern, 0, pattern.length)}$`, "s");
   } catch {
@@ -55416,9 +55440,10 @@ function send(res, reply) {
   let headers = { ...reply.headers }, payload;
   reply.json !== void 0 ? (headers["Content-Type"] = "application/json; charset=utf-8", payload = JSON.stringify(reply.json)) : reply.text !== void 0 && (headers["Content-Type"] = "text/plain; charset=utf-8", payload = reply.text), payload !== void 0 && (headers["Content-Length"] = String(Buffer.byteLength(payload))), res.writeHead(reply.status, headers), res.end(payload);
 }
-var CiApiError, ok, noContent, MAX_BODY2, Routes, init_http2 = __esm({
+var CiApiError, ok, noContent, MAX_BODY2, init_http2 = __esm({
   "src/sandbox/ci/http.ts"() {
     "use strict";
+    init_routes2();
     CiApiError = class extends Error {
       status;
       headers;
@@ -55426,29 +55451,6 @@ var CiApiError, ok, noContent, MAX_BODY2, Routes, init_http2 = __esm({
         super(message), this.name = "CiApiError", this.status = status, this.headers = headers;
       }
     }, ok = (body) => ({ status: 200, json: body }), noContent = (headers) => ({ status: 204, ...headers ? { headers } : {} }), MAX_BODY2 = 4 * 1024 * 1024;
-    Routes = class {
-      routes = [];
-      add(method, template, handler) {
-        let names2 = [], re = template.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name) => (names2.push(name), "([^/]+)"));
-        this.routes.push({ method, template, regex: new RegExp(`^${re}$`), names: names2, handler });
-      }
-      /** undefined: no such path; "method": the path exists with other methods. */
-      match(method, path10) {
-        let pathMatched = !1;
-        for (let r3 of this.routes) {
-          let m = r3.regex.exec(path10);
-          if (!m || (pathMatched = !0, r3.method !== method)) continue;
-          let params = {};
-          return r3.names.forEach((n2, i2) => {
-            params[n2] = decodeURIComponent(m[i2 + 1] ?? "");
-          }), { handler: r3.handler, params, template: r3.template };
-        }
-        return pathMatched ? "method" : void 0;
-      }
-      list() {
-        return this.routes.map((r3) => ({ method: r3.method, template: r3.template }));
-      }
-    };
   }
 });
 
@@ -62538,7 +62540,7 @@ var MAX_PER_PAGE2, MAX_PAGES, init_context2 = __esm({
 });
 
 // src/ci/woodpecker/routes.ts
-var r2, REPO2, ROUTES2, ROUTE_TABLE2, init_routes2 = __esm({
+var r2, REPO2, ROUTES2, ROUTE_TABLE2, init_routes3 = __esm({
   "src/ci/woodpecker/routes.ts"() {
     "use strict";
     r2 = (method, path10) => ({ method, path: path10 }), REPO2 = "/repos/{repo_id}", ROUTES2 = {
@@ -62783,7 +62785,7 @@ var WoodpeckerCrons, init_crons = __esm({
     init_errors4();
     init_errors7();
     init_context2();
-    init_routes2();
+    init_routes3();
     init_schemas4();
     WoodpeckerCrons = class {
       ctx;
@@ -62842,7 +62844,7 @@ var ACTIVE, RESTART_RESERVED, WoodpeckerPipelines, init_pipelines = __esm({
     init_zod();
     init_errors4();
     init_context2();
-    init_routes2();
+    init_routes3();
     init_schemas4();
     ACTIVE = /* @__PURE__ */ new Set(["pending", "running", "blocked", "created"]), RESTART_RESERVED = /* @__PURE__ */ new Set(["event", "deploy_to", "deploy_task", "access_token"]), WoodpeckerPipelines = class {
       ctx;
@@ -62922,7 +62924,7 @@ var WoodpeckerSecrets, init_secrets3 = __esm({
     init_errors4();
     init_errors7();
     init_context2();
-    init_routes2();
+    init_routes3();
     init_schemas4();
     WoodpeckerSecrets = class {
       ctx;
@@ -62981,7 +62983,7 @@ var WoodpeckerCi, WoodpeckerRepo, init_ci = __esm({
     init_context2();
     init_crons();
     init_pipelines();
-    init_routes2();
+    init_routes3();
     init_schemas4();
     init_secrets3();
     WoodpeckerCi = class {
@@ -63062,7 +63064,7 @@ var init_woodpecker = __esm({
   "src/ci/woodpecker/index.ts"() {
     "use strict";
     init_ci();
-    init_routes2();
+    init_routes3();
   }
 });
 
@@ -66290,7 +66292,7 @@ var DEP_GETS_MAX, PAGE, init_survey = __esm({
 });
 
 // src/git/protected.ts
-function compile4(pattern) {
+function compile3(pattern) {
   let hit = cache3.get(pattern);
   if (hit) return hit;
   let p = normalize(pattern).replace(/(?:\/+\*\*)+\/*$/, "").replace(/\/+$/, "") || "**", re = "", depth = 0;
@@ -66316,7 +66318,7 @@ function matchesProtected(path10, patterns) {
   if (p === "") return !1;
   let candidates = [p];
   for (let i2 = p.indexOf("/"); i2 > 0; i2 = p.indexOf("/", i2 + 1)) candidates.push(p.slice(0, i2));
-  return list2.some((pat) => pat.trim() !== "" && candidates.some((c3) => compile4(pat.trim()).test(c3)));
+  return list2.some((pat) => pat.trim() !== "" && candidates.some((c3) => compile3(pat.trim()).test(c3)));
 }
 function protectedChanges(paths, patterns) {
   return patterns.length === 0 ? [] : [...new Set(paths.filter((p) => matchesProtected(p, patterns)))];

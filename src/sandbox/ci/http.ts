@@ -52,43 +52,4 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.end(payload);
 }
 
-export interface RouteMatch<H> {
-  handler: H;
-  params: Record<string, string>;
-  template: string;
-}
-
-/** First registered route wins: register literal segments (`latest`, `lookup`) before parameters. */
-export class Routes<H> {
-  private readonly routes: { method: string; template: string; regex: RegExp; names: string[]; handler: H }[] = [];
-
-  add(method: string, template: string, handler: H): void {
-    const names: string[] = [];
-    const re = template.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name: string) => {
-      names.push(name);
-      return "([^/]+)";
-    });
-    this.routes.push({ method, template, regex: new RegExp(`^${re}$`), names, handler });
-  }
-
-  /** undefined: no such path; "method": the path exists with other methods. */
-  match(method: string, path: string): RouteMatch<H> | "method" | undefined {
-    let pathMatched = false;
-    for (const r of this.routes) {
-      const m = r.regex.exec(path);
-      if (!m) continue;
-      pathMatched = true;
-      if (r.method !== method) continue;
-      const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1] ?? "");
-      });
-      return { handler: r.handler, params, template: r.template };
-    }
-    return pathMatched ? "method" : undefined;
-  }
-
-  list(): { method: string; template: string }[] {
-    return this.routes.map((r) => ({ method: r.method, template: r.template }));
-  }
-}
+export { Routes, type RouteMatch } from "../routes.ts";

@@ -6,6 +6,7 @@ import type { Convert } from "./convert.ts";
 import type { UserRec } from "./store.ts";
 import type { Reply } from "./http.ts";
 import { ApiError } from "./http.ts";
+import { Routes } from "../routes.ts";
 
 export interface Ctx {
   core: ForgeCore;
@@ -31,50 +32,27 @@ export interface Route {
   /** Answers anonymous requests too (everything else needs a signed-in user). */
   anonymous: boolean;
   handler: Handler;
-  regex: RegExp;
-  names: string[];
 }
 
 // Parameters that may contain '/' (file paths, branch names, refs), as in Forgejo's router.
 const GREEDY = new Set(["filepath", "branch", "name", "head", "ref"]);
 const NUMERIC = new Set(["index", "id"]);
 
-function compile(template: string): { regex: RegExp; names: string[] } {
-  const names: string[] = [];
-  const re = template.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, name: string) => {
-    names.push(name);
-    if (NUMERIC.has(name)) return "(\\d+)";
-    return GREEDY.has(name) ? "(.+)" : "([^/]+)";
-  });
-  return { regex: new RegExp(`^${re}$`), names };
-}
-
 export class Router {
-  private readonly routes: Route[] = [];
+  private readonly routes = new Routes<Route>((name) => (NUMERIC.has(name) ? "\\d+" : GREEDY.has(name) ? ".+" : "[^/]+"));
 
   add(method: string, template: string, handler: Handler, opts: { anonymous?: boolean } = {}): void {
-    this.routes.push({ method, template, handler, anonymous: opts.anonymous ?? false, ...compile(template) });
+    this.routes.add(method, template, { method, template, handler, anonymous: opts.anonymous ?? false });
   }
 
   /** First registered route wins: register literal paths before parameterised ones. */
   match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
-    let pathMatched = false;
-    for (const r of this.routes) {
-      const m = r.regex.exec(path);
-      if (!m) continue;
-      pathMatched = true;
-      if (r.method !== method) continue;
-      const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1] ?? "");
-      });
-      return { route: r, params };
-    }
-    if (pathMatched) throw new ApiError(405, "Method Not Allowed");
-    return undefined;
+    const m = this.routes.match(method, path);
+    if (m === "method") throw new ApiError(405, "Method Not Allowed");
+    return m === undefined ? undefined : { route: m.handler, params: m.params };
   }
 
   list(): { method: string; template: string }[] {
-    return this.routes.map((r) => ({ method: r.method, template: r.template }));
+    return this.routes.list();
   }
 }
