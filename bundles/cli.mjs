@@ -50560,14 +50560,17 @@ function parseScript(data2, file2 = "script") {
   if (r3.success) return r3.data;
   throw new ConfigError(r3.error.issues.map((i2) => ({ file: file2, path: i2.path.join("."), message: i2.message })));
 }
-async function loadScript(path10) {
-  let text5 = await (0, import_promises22.readFile)(path10, "utf8"), data2;
+function parseScriptText(text5, file2) {
+  let data2;
   try {
-    data2 = path10.endsWith(".toml") ? parse(text5) : JSON.parse(text5);
+    data2 = file2.endsWith(".toml") ? parse(text5) : JSON.parse(text5);
   } catch (err) {
-    throw new ConfigError([{ file: path10, path: "", message: `cannot parse: ${err.message}` }]);
+    throw new ConfigError([{ file: file2, path: "", message: `cannot parse: ${err.message}` }]);
   }
-  return parseScript(data2, path10);
+  return parseScript(data2, file2);
+}
+async function loadScript(path10) {
+  return parseScriptText(await (0, import_promises22.readFile)(path10, "utf8"), path10);
 }
 var import_promises22, usageSchema, simulated, actionSchema, scriptTaskSchema, scriptSchema, init_script2 = __esm({
   "src/llm/scripted/script.ts"() {
@@ -51213,13 +51216,7 @@ async function opsSource(ops, project2) {
       if ((0, import_node_path17.isAbsolute)(p)) return loadScript(p);
       let s = await ops.store.readText(p);
       if (s === void 0) throw new ConfigError([{ file: shown2, path: "backends.*.script", message: `${p} not found in the ops repo` }]);
-      let data2;
-      try {
-        data2 = p.endsWith(".toml") ? parse(s.value) : JSON.parse(s.value);
-      } catch (err) {
-        throw new ConfigError([{ file: `${ops.repo}:${p}`, path: "", message: `cannot parse: ${err instanceof Error ? err.message : String(err)}` }]);
-      }
-      return parseScript(data2, `${ops.repo}:${p}`);
+      return parseScriptText(s.value, `${ops.repo}:${p}`);
     }
   };
 }
@@ -51256,7 +51253,6 @@ var import_promises23, import_node_os7, import_node_path17, AGENT, trySettingsSc
   "src/cli/commands/llm-try.ts"() {
     "use strict";
     import_promises23 = __toESM(require_promises(), 1), import_node_os7 = __toESM(require_node_os(), 1), import_node_path17 = __toESM(require_node_path(), 1);
-    init_dist();
     init_zod();
     init_command();
     init_load();
@@ -65915,8 +65911,7 @@ async function buildBackend(rt, name, ops) {
   if (rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`), b.script.startsWith("/")) return createBackend(backendPlan(b).config, where);
   let doc = await ops.contents.get(b.script);
   if (doc === void 0) throw new ConfigError([{ file: file2, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
-  let data2 = b.script.endsWith(".toml") ? parse(doc.text) : JSON.parse(doc.text);
-  return createBackend(backendPlan(b, { script: parseScript(data2, b.script) }).config, where);
+  return createBackend(backendPlan(b, { script: parseScriptText(doc.text, `${rt.config.ops_repo}:${b.script}`) }).config, where);
 }
 async function runAgent(role, body, opts) {
   return runStep(
@@ -65951,7 +65946,6 @@ var import_promises34, import_node_os13, import_node_path31, agentSettingsSchema
     init_ledger();
     init_phase();
     init_store();
-    init_dist();
     agentSettingsSchema = baseSettingsSchema.extend({
       config: external_exports.string().min(1).optional().describe("Path of a local project config TOML to use instead of projects/<project>.toml in the ops repo (local runs and tests)."),
       git_password: external_exports.string().min(1).optional().describe("Password for git over HTTP, for forges that refuse API tokens there. Default: the forge token."),

@@ -48481,14 +48481,17 @@ function parseScript(data, file2 = "script") {
   if (r3.success) return r3.data;
   throw new ConfigError(r3.error.issues.map((i2) => ({ file: file2, path: i2.path.join("."), message: i2.message })));
 }
-async function loadScript(path10) {
-  let text4 = await (0, import_promises20.readFile)(path10, "utf8"), data;
+function parseScriptText(text4, file2) {
+  let data;
   try {
-    data = path10.endsWith(".toml") ? parse3(text4) : JSON.parse(text4);
+    data = file2.endsWith(".toml") ? parse3(text4) : JSON.parse(text4);
   } catch (err) {
-    throw new ConfigError([{ file: path10, path: "", message: `cannot parse: ${err.message}` }]);
+    throw new ConfigError([{ file: file2, path: "", message: `cannot parse: ${err.message}` }]);
   }
-  return parseScript(data, path10);
+  return parseScript(data, file2);
+}
+async function loadScript(path10) {
+  return parseScriptText(await (0, import_promises20.readFile)(path10, "utf8"), path10);
 }
 
 // src/llm/scripted/backend.ts
@@ -49544,8 +49547,7 @@ async function buildBackend(rt, name, ops) {
   if (rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`), b.script.startsWith("/")) return createBackend(backendPlan(b).config, where);
   let doc = await ops.contents.get(b.script);
   if (doc === void 0) throw new ConfigError([{ file: file2, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
-  let data = b.script.endsWith(".toml") ? parse3(doc.text) : JSON.parse(doc.text);
-  return createBackend(backendPlan(b, { script: parseScript(data, b.script) }).config, where);
+  return createBackend(backendPlan(b, { script: parseScriptText(doc.text, `${rt.config.ops_repo}:${b.script}`) }).config, where);
 }
 async function runAgent(role, body, opts) {
   return runStep(

@@ -24,13 +24,12 @@ import type { Accounting } from "../llm/accounting.ts";
 import { createBackend } from "../llm/factory.ts";
 import { opsRepoHooks } from "../llm/ops-repo.ts";
 import { backendPlan, capsOf } from "../llm/project-backend.ts";
-import { parseScript } from "../llm/scripted/script.ts";
+import { parseScriptText } from "../llm/scripted/script.ts";
 import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
 import { Leases, type LeaseHolder } from "../state/lease.ts";
 import { Ledger } from "../state/ledger.ts";
 import { PhaseStore } from "../state/phase.ts";
 import { StateStore } from "../state/store.ts";
-import { parse as parseToml } from "smol-toml";
 
 export const agentSettingsSchema = baseSettingsSchema.extend({
   config: z
@@ -255,8 +254,7 @@ async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Pro
   if (b.script.startsWith("/")) return createBackend(backendPlan(b).config, where);
   const doc = await ops.contents.get(b.script);
   if (doc === undefined) throw new ConfigError([{ file, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
-  const data: unknown = b.script.endsWith(".toml") ? parseToml(doc.text) : JSON.parse(doc.text);
-  return createBackend(backendPlan(b, { script: parseScript(data, b.script) }).config, where);
+  return createBackend(backendPlan(b, { script: parseScriptText(doc.text, `${rt.config.ops_repo}:${b.script}`) }).config, where);
 }
 
 export interface RunAgentOptions {

@@ -4,7 +4,6 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { write, type Command } from "../command.ts";
 import { loadProjectConfig, parseProjectConfig } from "../../config/load.ts";
@@ -18,7 +17,7 @@ import { Redactor } from "../../lib/redact.ts";
 import { createBackend } from "../../llm/factory.ts";
 import { opsRepoHooks } from "../../llm/ops-repo.ts";
 import { backendPlan, capsOf } from "../../llm/project-backend.ts";
-import { loadScript, parseScript } from "../../llm/scripted/script.ts";
+import { loadScript, parseScriptText } from "../../llm/scripted/script.ts";
 import type { Script } from "../../llm/scripted/script.ts";
 import { DEFAULT_TRY_PROMPT, tryBackend } from "../../llm/try.ts";
 import type { Accounting } from "../../llm/accounting.ts";
@@ -93,13 +92,7 @@ async function opsSource(ops: Ops, project: string | undefined): Promise<Source>
       if (isAbsolute(p)) return loadScript(p);
       const s = await ops.store.readText(p);
       if (s === undefined) throw new ConfigError([{ file: shown, path: "backends.*.script", message: `${p} not found in the ops repo` }]);
-      let data: unknown;
-      try {
-        data = p.endsWith(".toml") ? parseToml(s.value) : JSON.parse(s.value);
-      } catch (err) {
-        throw new ConfigError([{ file: `${ops.repo}:${p}`, path: "", message: `cannot parse: ${err instanceof Error ? err.message : String(err)}` }]);
-      }
-      return parseScript(data, `${ops.repo}:${p}`);
+      return parseScriptText(s.value, `${ops.repo}:${p}`);
     },
   };
 }

@@ -59,13 +59,17 @@ export function parseScript(data: unknown, file = "script"): Script {
   throw new ConfigError(r.error.issues.map((i) => ({ file, path: i.path.join("."), message: i.message })));
 }
 
-export async function loadScript(path: string): Promise<Script> {
-  const text = await readFile(path, "utf8");
+/** A script's text, TOML when `file` ends in .toml, else JSON; `file` names it in errors. */
+export function parseScriptText(text: string, file: string): Script {
   let data: unknown;
   try {
-    data = path.endsWith(".toml") ? parseToml(text) : JSON.parse(text);
+    data = file.endsWith(".toml") ? parseToml(text) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([{ file: path, path: "", message: `cannot parse: ${(err as Error).message}` }]);
+    throw new ConfigError([{ file, path: "", message: `cannot parse: ${(err as Error).message}` }]);
   }
-  return parseScript(data, path);
+  return parseScript(data, file);
+}
+
+export async function loadScript(path: string): Promise<Script> {
+  return parseScriptText(await readFile(path, "utf8"), path);
 }
