@@ -42016,16 +42016,24 @@ var import_node_crypto, LOCKS_DIR, holderSchema, leaseDocSchema, Leases, Semapho
       slotName(i2) {
         return `${this.name}/slot-${i2}`;
       }
+      /**
+       * Take a free slot, or say who holds them all: the documents each slot's acquire attempt saw,
+       * so the caller can name the holders without reading them again (a second read can fail or
+       * race a renewal, and costs a request per slot).
+       */
       async acquire(opts) {
         let order = [...Array(this.slots).keys()];
         for (let i2 = order.length - 1; i2 > 0; i2--) {
           let j = Math.floor(this.random() * (i2 + 1));
           [order[i2], order[j]] = [order[j], order[i2]];
         }
+        let held = [];
         for (let i2 of order) {
           let r3 = await this.leases.acquire(this.slotName(i2), opts);
-          if (r3.acquired) return r3.lease;
+          if (r3.acquired) return r3;
+          held.push(r3.current);
         }
+        return { acquired: !1, held };
       }
       release(lease) {
         return this.leases.release(lease);
@@ -50787,6 +50795,10 @@ function utcDays(from, to) {
     ;
   return out;
 }
+function holders(docs) {
+  let ids = docs.map((d) => d.holder?.id).filter((id) => id !== void 0);
+  return ids.length === 0 ? "holders unknown" : `held by ${ids.join(", ")}`;
+}
 function opsRepoHooks(store, opts) {
   return {
     ledger: new OpsRepoLedger(store, { ...opts.ledger, project: opts.project, agent: opts.agent, ...opts.pipelineUrl !== void 0 ? { pipelineUrl: opts.pipelineUrl } : {} }),
@@ -50973,12 +50985,12 @@ var import_node_crypto6, SESSIONS_DIR, MAX_STORED_SESSION_BYTES, storedSessionSc
       async acquire(backend, wait = {}) {
         let slots2 = this.capacity(backend), sem = new Semaphore(this.leases, _OpsRepoSlots.semaphoreName(backend), slots2, this.random), deadline = wait.deadline ?? this.now() + this.maxWaitMs, delay = this.poll.minMs, told = !1;
         for (; ; ) {
-          let lease = await sem.acquire({ ttlMs: this.ttlMs, holder: this.holder });
-          if (lease !== void 0)
-            return told && wait.log?.info(`${backend}: got ${lease.name}`), this.hold(sem, lease, wait.log);
+          let got = await sem.acquire({ ttlMs: this.ttlMs, holder: this.holder });
+          if (got.acquired)
+            return told && wait.log?.info(`${backend}: got ${got.lease.name}`), this.hold(sem, got.lease, wait.log);
           let left = deadline - this.now();
-          if (left <= 0) throw new NoSlotError(backend, `all ${slots2} taken until the deadline (${await this.holders(sem)})`);
-          told || (told = !0, wait.log?.info(`${backend}: all ${slots2} slot${slots2 === 1 ? "" : "s"} taken (${await this.holders(sem)}); waiting up to ${Math.ceil(left / 1e3)}s`)), await this.sleep(Math.min(left, Math.max(1, Math.floor(delay / 2 + this.random() * delay / 2)))), delay = Math.min(this.poll.maxMs, delay * 2);
+          if (left <= 0) throw new NoSlotError(backend, `all ${slots2} taken until the deadline (${holders(got.held)})`);
+          told || (told = !0, wait.log?.info(`${backend}: all ${slots2} slot${slots2 === 1 ? "" : "s"} taken (${holders(got.held)}); waiting up to ${Math.ceil(left / 1e3)}s`)), await this.sleep(Math.min(left, Math.max(1, Math.floor(delay / 2 + this.random() * delay / 2)))), delay = Math.min(this.poll.maxMs, delay * 2);
         }
       }
       /** Keeps the lease alive while the run lasts; the returned function releases it (idempotent, never throws). */
@@ -51007,11 +51019,6 @@ var import_node_crypto6, SESSIONS_DIR, MAX_STORED_SESSION_BYTES, storedSessionSc
             }
           }
         };
-      }
-      async holders(sem) {
-        let held = (await Promise.all(Array.from({ length: sem.slots }, (_, i2) => this.leases.inspect(sem.slotName(i2)).catch(() => {
-        })))).filter((d) => d !== void 0 && this.leases.isHeld(d) && d.holder !== null);
-        return held.length === 0 ? "holders unknown" : `held by ${held.map((d) => d.holder?.id ?? "?").join(", ")}`;
       }
     };
   }

@@ -404,16 +404,16 @@ export class OpsRepoSlots implements Slots {
     let delay = this.poll.minMs;
     let told = false;
     for (;;) {
-      const lease = await sem.acquire({ ttlMs: this.ttlMs, holder: this.holder });
-      if (lease !== undefined) {
-        if (told) wait.log?.info(`${backend}: got ${lease.name}`);
-        return this.hold(sem, lease, wait.log);
+      const got = await sem.acquire({ ttlMs: this.ttlMs, holder: this.holder });
+      if (got.acquired) {
+        if (told) wait.log?.info(`${backend}: got ${got.lease.name}`);
+        return this.hold(sem, got.lease, wait.log);
       }
       const left = deadline - this.now();
-      if (left <= 0) throw new NoSlotError(backend, `all ${slots} taken until the deadline (${await this.holders(sem)})`);
+      if (left <= 0) throw new NoSlotError(backend, `all ${slots} taken until the deadline (${holders(got.held)})`);
       if (!told) {
         told = true;
-        wait.log?.info(`${backend}: all ${slots} slot${slots === 1 ? "" : "s"} taken (${await this.holders(sem)}); waiting up to ${Math.ceil(left / 1000)}s`);
+        wait.log?.info(`${backend}: all ${slots} slot${slots === 1 ? "" : "s"} taken (${holders(got.held)}); waiting up to ${Math.ceil(left / 1000)}s`);
       }
       // Full jitter: waiters spread out instead of polling the forge in lockstep.
       await this.sleep(Math.min(left, Math.max(1, Math.floor(delay / 2 + (this.random() * delay) / 2))));
@@ -460,12 +460,11 @@ export class OpsRepoSlots implements Slots {
       }
     };
   }
+}
 
-  private async holders(sem: Semaphore): Promise<string> {
-    const docs = await Promise.all(Array.from({ length: sem.slots }, (_, i) => this.leases.inspect(sem.slotName(i)).catch(() => undefined)));
-    const held = docs.filter((d): d is LeaseDoc => d !== undefined && this.leases.isHeld(d) && d.holder !== null);
-    return held.length === 0 ? "holders unknown" : `held by ${held.map((d) => d.holder?.id ?? "?").join(", ")}`;
-  }
+function holders(docs: LeaseDoc[]): string {
+  const ids = docs.map((d) => d.holder?.id).filter((id): id is string => id !== undefined);
+  return ids.length === 0 ? "holders unknown" : `held by ${ids.join(", ")}`;
 }
 
 // ── all three ─────────────────────────────────────────────────────────────────────────────────

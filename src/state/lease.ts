@@ -58,6 +58,7 @@ export interface Lease {
 }
 
 export type AcquireResult = { acquired: true; lease: Lease; tookOverFrom?: LeaseDoc } | { acquired: false; current: LeaseDoc };
+export type SlotAcquireResult = { acquired: true; lease: Lease } | { acquired: false; held: LeaseDoc[] };
 
 export interface LeasesOptions {
   now?: () => number;
@@ -294,17 +295,24 @@ export class Semaphore {
     return `${this.name}/slot-${i}`;
   }
 
-  async acquire(opts: { ttlMs: number; holder: LeaseHolder }): Promise<Lease | undefined> {
+  /**
+   * Take a free slot, or say who holds them all: the documents each slot's acquire attempt saw,
+   * so the caller can name the holders without reading them again (a second read can fail or
+   * race a renewal, and costs a request per slot).
+   */
+  async acquire(opts: { ttlMs: number; holder: LeaseHolder }): Promise<SlotAcquireResult> {
     const order = [...Array(this.slots).keys()];
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
       [order[i], order[j]] = [order[j] as number, order[i] as number];
     }
+    const held: LeaseDoc[] = [];
     for (const i of order) {
       const r = await this.leases.acquire(this.slotName(i), opts);
-      if (r.acquired) return r.lease;
+      if (r.acquired) return r;
+      held.push(r.current);
     }
-    return undefined;
+    return { acquired: false, held };
   }
 
   release(lease: Lease): Promise<boolean> {
