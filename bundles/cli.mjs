@@ -54086,10 +54086,11 @@ var init_access = __esm({
 
 // src/sandbox/forge/index.ts
 async function startSandboxForge(opts = {}) {
-  let temp = opts.dataDir === void 0, dataDir = opts.dataDir ?? await (0, import_promises26.mkdtemp)((0, import_node_path21.join)((0, import_node_os9.tmpdir)(), "sandbox-forge-")), { store, fresh } = await Store.open(dataDir), core = new ForgeCore(store, dataDir), faults = new FaultInjector(opts.faults ?? [], opts.seedFaultsRandom), handler = new RequestHandler(core, faults), server = (0, import_node_http.createServer)((req, res) => {
-    handler.handle(req, res).catch((err) => {
+  let temp = opts.dataDir === void 0, dataDir = opts.dataDir ?? await (0, import_promises26.mkdtemp)((0, import_node_path21.join)((0, import_node_os9.tmpdir)(), "sandbox-forge-")), { store, fresh } = await Store.open(dataDir), core = new ForgeCore(store, dataDir), faults = new FaultInjector(opts.faults ?? [], opts.seedFaultsRandom), handler = new RequestHandler(core, faults), inFlight = /* @__PURE__ */ new Set(), server = (0, import_node_http.createServer)((req, res) => {
+    let p = handler.handle(req, res).catch((err) => {
       res.headersSent || res.writeHead(500, { "Content-Type": "text/plain" }), res.end(String(err));
-    });
+    }).finally(() => inFlight.delete(p));
+    inFlight.add(p);
   }), host = opts.host ?? "127.0.0.1";
   await listen(server, opts.port ?? 0, host);
   let port = server.address().port, url2 = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -54113,7 +54114,7 @@ async function startSandboxForge(opts = {}) {
     onEvent: (listener) => core.events.on(listener),
     access: forgeAccess(core),
     async stop() {
-      stopped || (stopped = !0, await close(server), await store.save(), temp && await (0, import_promises26.rm)(dataDir, { recursive: !0, force: !0 }));
+      stopped || (stopped = !0, await close(server), await Promise.allSettled([...inFlight]), await store.save(), temp && await (0, import_promises26.rm)(dataDir, { recursive: !0, force: !0 }));
     }
   };
 }

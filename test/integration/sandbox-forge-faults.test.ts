@@ -66,6 +66,19 @@ describe("sandbox forge: fault injection", () => {
     }
   });
 
+  it("stop() returns only once the requests it cut off have been handled to the end", async () => {
+    // The request is in, waiting out its latency, when stop() closes its connection; its handler
+    // still runs (here it finds the body gone). stop() must not save state or remove the data
+    // dir under a handler that may still write: it waits the latency out.
+    const forge = await startSandboxForge({ seed: "demo", faults: [{ route: "POST /api/v1/repos/*/*/contents/**", latencyMs: 400 }] });
+    const sent = performance.now();
+    const write = api(forge, "dev-bot")("POST", "/repos/demo/calc-ops/contents/late.txt", { content: b64("x") }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    await forge.stop();
+    assert.ok(performance.now() - sent >= 390, `stop() returned ${Math.round(performance.now() - sent)} ms after the request, inside its 400 ms latency`);
+    await write;
+  });
+
   it("forces contents-API CAS conflicts (409) without touching the branch or other routes", async () => {
     const forge = await startSandboxForge({ seed: "demo", faults: [{ route: "PUT /api/v1/repos/*/*/contents/**", casConflictRate: 1 }] });
     try {

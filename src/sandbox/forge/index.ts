@@ -59,11 +59,18 @@ export async function startSandboxForge(opts: SandboxForgeOptions = {}): Promise
   const core = new ForgeCore(store, dataDir);
   const faults = new FaultInjector(opts.faults ?? [], opts.seedFaultsRandom);
   const handler = new RequestHandler(core, faults);
+  // Requests still being handled when stop() is called (a git write whose client went away)
+  // must finish before the state is saved and a temporary data dir is removed.
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handler.handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-      res.end(String(err));
-    });
+    const p = handler
+      .handle(req, res)
+      .catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+        res.end(String(err));
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
   });
   const host = opts.host ?? "127.0.0.1";
   await listen(server, opts.port ?? 0, host);
@@ -98,6 +105,7 @@ export async function startSandboxForge(opts: SandboxForgeOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       await close(server);
+      await Promise.allSettled([...inFlight]);
       await store.save();
       if (temp) await rm(dataDir, { recursive: true, force: true });
     },
