@@ -65892,6 +65892,7 @@ async function createRuntime(ctx, log, role, opts) {
         return dirs.push(dir), dir;
       },
       now: () => Date.now(),
+      startedAt: ctx.startedAt,
       deadline: ctx.deadline,
       checkpoint(name) {
         return s.crash_at === name && (log.warn(`crash_at=${name}: killing this process for a fault-injection test`), (opts.kill ?? (() => process.kill(process.pid, "SIGKILL")))()), Promise.resolve();
@@ -66917,6 +66918,9 @@ var import_node_child_process11, import_node_path34, Workspace, TEST_TAIL_LINES,
 });
 
 // src/agents/dev/work.ts
+function timeMargins(stepMs) {
+  return { afterLlmMs: Math.min(AFTER_LLM_MARGIN_MS, Math.floor(stepMs / 5)), minLlmMs: Math.min(MIN_LLM_MS, Math.floor(stepMs / 4)) };
+}
 function budgetKey(issue2) {
   return `issue-${issue2}`;
 }
@@ -66958,16 +66962,16 @@ async function pushedEarlier(ws, judgedHead) {
   return { kind: "pushed", head, summary: body, testsFailing: !1 };
 }
 async function doWork(rt, input2) {
-  let llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
-  if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: void 0 };
+  let margins = timeMargins(rt.deadline - rt.startedAt), llmDeadline = rt.deadline - margins.afterLlmMs;
+  if (llmDeadline - rt.now() < margins.minLlmMs) return { kind: "interrupted", reason: "too little time left in this step for model work", head: void 0 };
   let backend = await rt.backend(), acc = rt.accounting, ws = await Workspace.open(rt, input2.branch);
   try {
-    return await workIn(rt, input2, ws, backend, acc, llmDeadline);
+    return await workIn(rt, input2, ws, backend, acc, llmDeadline, margins.minLlmMs);
   } finally {
     await ws.close();
   }
 }
-async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
+async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
   let { issue: issue2 } = input2, f = facts(rt, input2), full = implementPrompt(input2.formula, f, await issueContext(rt, input2)), key2 = input2.branch, prompt, recovery, kind = input2.work.kind === "recover" ? input2.work.as : input2.work.kind, followUp = input2.work.kind === "ci_fix" || input2.work.kind === "review_fix" ? input2.work.prompt : input2.work.kind === "recover" ? input2.work.followUp : void 0;
   if (input2.work.kind === "implement" && !ws.resumed)
     prompt = full, recovery = full;
@@ -66977,7 +66981,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
     recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp }), prompt = recovery;
   } else
     prompt = followUp ?? nudgePrompt("the run was interrupted"), recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp });
-  let run = async (text5) => {
+  let perRun = rt.llmLimits.timeoutMinutes, runDeadline = () => perRun === void 0 ? llmDeadline : Math.min(llmDeadline, rt.now() + perRun * 6e4), run = async (text5) => {
     let r4 = await runWithAccounting(
       backend,
       {
@@ -66985,7 +66989,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
         prompt: text5,
         tools: "edit",
         resultSchema: devResultSchema,
-        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: llmDeadline },
+        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: runDeadline() },
         env: rt.backendEnv(backend),
         log: rt.log,
         redactor: rt.ctx.redactor,
@@ -67011,7 +67015,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
       return await wip(r3.reason ?? "backend error"), { kind: "failed", reason: `the LLM backend did not run: ${r3.reason ?? "error"}` };
     if (r3.status !== "ok" || r3.result === void 0) {
       let why = `${r3.status}${r3.reason ? `: ${r3.reason}` : ""}`;
-      if (!nudged && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+      if (!nudged && rt.now() < llmDeadline - minLlmMs / 2) {
         nudged = !0, rt.log.warn(`the model stopped without a valid result (${why}); nudging once`), await wip(why), r3 = await run(nudgePrompt(why));
         continue;
       }
@@ -67042,9 +67046,9 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline) {
     }
     let cmd = rt.config.test_command;
     if (cmd !== void 0 && dirty) {
-      let t = await runTestCommand(rt, ws.dir, cmd, Math.min(TEST_TIMEOUT_MS, Math.max(1e4, rt.deadline - rt.now() - AFTER_LLM_MARGIN_MS)));
+      let t = await runTestCommand(rt, ws.dir, cmd, Math.min(TEST_TIMEOUT_MS, Math.max(1e4, llmDeadline - rt.now())));
       if (!t.ok) {
-        if (testRounds < MAX_TEST_ROUNDS && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+        if (testRounds < MAX_TEST_ROUNDS && rt.now() < llmDeadline - minLlmMs / 2) {
           testRounds++, r3 = await run(testFailurePrompt({ command: cmd, exitCode: t.exitCode, tail: t.tail, round: testRounds, max: MAX_TEST_ROUNDS }));
           continue;
         }
@@ -67068,7 +67072,8 @@ var AFTER_LLM_MARGIN_MS, MIN_LLM_MS, MAX_TEST_ROUNDS, TEST_TIMEOUT_MS, init_work
     init_result3();
     init_text2();
     init_workspace();
-    AFTER_LLM_MARGIN_MS = 3 * 6e4, MIN_LLM_MS = 4 * 6e4, MAX_TEST_ROUNDS = 2, TEST_TIMEOUT_MS = 15 * 6e4;
+    AFTER_LLM_MARGIN_MS = 3 * 6e4, MIN_LLM_MS = 4 * 6e4;
+    MAX_TEST_ROUNDS = 2, TEST_TIMEOUT_MS = 15 * 6e4;
   }
 });
 

@@ -49432,6 +49432,7 @@ async function createRuntime(ctx, log, role, opts) {
         return dirs.push(dir), dir;
       },
       now: () => Date.now(),
+      startedAt: ctx.startedAt,
       deadline: ctx.deadline,
       checkpoint(name) {
         return s.crash_at === name && (log.warn(`crash_at=${name}: killing this process for a fault-injection test`), (opts.kill ?? (() => process.kill(process.pid, "SIGKILL")))()), Promise.resolve();

@@ -89,6 +89,8 @@ export interface AgentRuntime {
   /** A fresh directory for this run's working trees, removed when the run ends. */
   workDir(): Promise<string>;
   now(): number;
+  /** Epoch ms the step started, and the one by which it must end (start + timeout_minutes). */
+  startedAt: number;
   deadline: number;
   /** A named point in a tick where fault-injection tests may kill the process. */
   checkpoint(name: string): Promise<void>;
@@ -208,6 +210,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         return dir;
       },
       now: () => Date.now(),
+      startedAt: ctx.startedAt,
       deadline: ctx.deadline,
       checkpoint(name) {
         if (s.crash_at === name) {

@@ -30,6 +30,15 @@ import { runTestCommand, Workspace } from "./workspace.ts";
 export const AFTER_LLM_MARGIN_MS = 3 * 60_000;
 /** Model runs shorter than this are not started: the next tick does better with a full step. */
 export const MIN_LLM_MS = 4 * 60_000;
+
+/**
+ * The two margins for a step of `stepMs` (its timeout_minutes): the constants above for the
+ * usual hour-long step, scaled down for a short one so that it still leaves the model some
+ * time — a fifth of the step kept for afterwards, a quarter as the shortest run worth starting.
+ */
+export function timeMargins(stepMs: number): { afterLlmMs: number; minLlmMs: number } {
+  return { afterLlmMs: Math.min(AFTER_LLM_MARGIN_MS, Math.floor(stepMs / 5)), minLlmMs: Math.min(MIN_LLM_MS, Math.floor(stepMs / 4)) };
+}
 const MAX_TEST_ROUNDS = 2;
 const TEST_TIMEOUT_MS = 15 * 60_000;
 
@@ -133,19 +142,20 @@ async function pushedEarlier(ws: Workspace, judgedHead: string | undefined): Pro
 
 /** The model's part, with the runner's checks around it. The caller records phases. */
 export async function doWork(rt: AgentRuntime, input: WorkInput): Promise<WorkResult> {
-  const llmDeadline = rt.deadline - AFTER_LLM_MARGIN_MS;
-  if (llmDeadline - rt.now() < MIN_LLM_MS) return { kind: "interrupted", reason: "too little time left in this step for model work", head: undefined };
+  const margins = timeMargins(rt.deadline - rt.startedAt);
+  const llmDeadline = rt.deadline - margins.afterLlmMs;
+  if (llmDeadline - rt.now() < margins.minLlmMs) return { kind: "interrupted", reason: "too little time left in this step for model work", head: undefined };
   const backend = await rt.backend();
   const acc = rt.accounting;
   const ws = await Workspace.open(rt, input.branch);
   try {
-    return await workIn(rt, input, ws, backend, acc, llmDeadline);
+    return await workIn(rt, input, ws, backend, acc, llmDeadline, margins.minLlmMs);
   } finally {
     await ws.close();
   }
 }
 
-async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend: Backend, acc: Accounting, llmDeadline: number): Promise<WorkResult> {
+async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend: Backend, acc: Accounting, llmDeadline: number, minLlmMs: number): Promise<WorkResult> {
   const { issue } = input;
   const f = facts(rt, input);
   const full = implementPrompt(input.formula, f, await issueContext(rt, input));
@@ -169,6 +179,9 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp });
   }
 
+  // One run stops at the backend's timeout_minutes or where the step needs the time back.
+  const perRun = rt.llmLimits.timeoutMinutes;
+  const runDeadline = (): number => (perRun === undefined ? llmDeadline : Math.min(llmDeadline, rt.now() + perRun * 60_000));
   const run = async (text: string): Promise<AccountedResult<DevResult>> => {
     const r = await runWithAccounting(
       backend,
@@ -177,7 +190,7 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
         prompt: text,
         tools: "edit",
         resultSchema: devResultSchema,
-        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: llmDeadline },
+        limits: { maxTurns: rt.llmLimits.maxTurns ?? 60, deadline: runDeadline() },
         env: rt.backendEnv(backend),
         log: rt.log,
         redactor: rt.ctx.redactor,
@@ -221,7 +234,7 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     }
     if (r.status !== "ok" || r.result === undefined) {
       const why = `${r.status}${r.reason ? `: ${r.reason}` : ""}`;
-      if (!nudged && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+      if (!nudged && rt.now() < llmDeadline - minLlmMs / 2) {
         nudged = true;
         rt.log.warn(`the model stopped without a valid result (${why}); nudging once`);
         await wip(why);
@@ -263,9 +276,9 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     }
     const cmd = rt.config.test_command;
     if (cmd !== undefined && dirty) {
-      const t = await runTestCommand(rt, ws.dir, cmd, Math.min(TEST_TIMEOUT_MS, Math.max(10_000, rt.deadline - rt.now() - AFTER_LLM_MARGIN_MS)));
+      const t = await runTestCommand(rt, ws.dir, cmd, Math.min(TEST_TIMEOUT_MS, Math.max(10_000, llmDeadline - rt.now())));
       if (!t.ok) {
-        if (testRounds < MAX_TEST_ROUNDS && rt.now() < llmDeadline - MIN_LLM_MS / 2) {
+        if (testRounds < MAX_TEST_ROUNDS && rt.now() < llmDeadline - minLlmMs / 2) {
           testRounds++;
           r = await run(testFailurePrompt({ command: cmd, exitCode: t.exitCode, tail: t.tail, round: testRounds, max: MAX_TEST_ROUNDS }));
           continue;
