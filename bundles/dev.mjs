@@ -13251,7 +13251,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir4 } = require_promises(), { dirname: dirname7, resolve: resolve4 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile3, readFile: readFile6, mkdir: mkdir4 } = require_promises(), { dirname: dirname7, resolve: resolve4 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url2, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url2.origin}${url2.pathname}`;
       if (normalizeQuery) {
@@ -13411,7 +13411,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path10)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data = await readFile5(resolve4(path10), "utf8"), parsed = JSON.parse(data);
+          let data = await readFile6(resolve4(path10), "utf8"), parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash: hash2, snapshot } of parsed)
@@ -40358,8 +40358,8 @@ var payloadSchema = external_exports.looseObject({
   }).optional(),
   issue: external_exports.looseObject({ number: external_exports.number().int().positive().optional(), pull_request: external_exports.unknown().optional() }).optional()
 });
-function actionsMetadata({ env, platform: platform2, readFile: readFile5, onWarning }) {
-  let payload = readPayload(env, readFile5, onWarning), rawEvent = envValue(env, "GITHUB_EVENT_NAME") ?? "manual", ref = envValue(env, "GITHUB_REF") ?? "", isTag = env.GITHUB_REF_TYPE === "tag" || ref.startsWith("refs/tags/"), refName = envValue(env, "GITHUB_REF_NAME"), repo = envValue(env, "GITHUB_REPOSITORY"), server = envValue(env, "GITHUB_SERVER_URL")?.replace(/\/+$/, ""), prFromRef = /^refs\/pull\/(\d+)\//.exec(ref)?.[1], issuePr = payload.issue?.pull_request !== void 0 ? payload.issue.number : void 0, pr = payload.pull_request?.number ?? (isPullEvent(rawEvent) ? payload.number : void 0) ?? issuePr ?? (prFromRef ? Number(prFromRef) : void 0), pull = isPullEvent(rawEvent), runKey = platform2 === "forgejo_actions" ? envValue(env, "GITHUB_RUN_NUMBER") : envValue(env, "GITHUB_RUN_ID");
+function actionsMetadata({ env, platform: platform2, readFile: readFile6, onWarning }) {
+  let payload = readPayload(env, readFile6, onWarning), rawEvent = envValue(env, "GITHUB_EVENT_NAME") ?? "manual", ref = envValue(env, "GITHUB_REF") ?? "", isTag = env.GITHUB_REF_TYPE === "tag" || ref.startsWith("refs/tags/"), refName = envValue(env, "GITHUB_REF_NAME"), repo = envValue(env, "GITHUB_REPOSITORY"), server = envValue(env, "GITHUB_SERVER_URL")?.replace(/\/+$/, ""), prFromRef = /^refs\/pull\/(\d+)\//.exec(ref)?.[1], issuePr = payload.issue?.pull_request !== void 0 ? payload.issue.number : void 0, pr = payload.pull_request?.number ?? (isPullEvent(rawEvent) ? payload.number : void 0) ?? issuePr ?? (prFromRef ? Number(prFromRef) : void 0), pull = isPullEvent(rawEvent), runKey = platform2 === "forgejo_actions" ? envValue(env, "GITHUB_RUN_NUMBER") : envValue(env, "GITHUB_RUN_ID");
   return {
     event: actionsEvent(rawEvent, payload, isTag),
     rawEvent,
@@ -40404,12 +40404,12 @@ function actionsEvent(name, payload, isTag) {
       return "manual";
   }
 }
-function readPayload(env, readFile5, onWarning) {
+function readPayload(env, readFile6, onWarning) {
   let path10 = envValue(env, "GITHUB_EVENT_PATH");
   if (!path10) return {};
   let text4;
   try {
-    text4 = readFile5(path10);
+    text4 = readFile6(path10);
   } catch (err) {
     return onWarning?.(`cannot read the event payload ${path10}: ${err instanceof Error ? err.message : String(err)}`), {};
   }
@@ -49379,6 +49379,8 @@ var PHASES = ["idle", "implementing", "awaiting_ci", "awaiting_review", "merging
   head_sha: external_exports.string().nullable().default(null),
   ci_fix_attempts: external_exports.number().int().nonnegative().default(0),
   review_rounds: external_exports.number().int().nonnegative().default(0),
+  /** Times the model resolved merge conflicts with the primary branch on this PR. */
+  conflict_rounds: external_exports.number().int().nonnegative().default(0),
   /** Free CI re-runs after an infrastructure failure, used on this PR (one is allowed). */
   infra_retriggers: external_exports.number().int().nonnegative().default(0),
   budget_used_usd: external_exports.number().nonnegative().default(0),
@@ -49400,6 +49402,7 @@ function emptyRecord(project, identity3, now) {
     head_sha: null,
     ci_fix_attempts: 0,
     review_rounds: 0,
+    conflict_rounds: 0,
     infra_retriggers: 0,
     budget_used_usd: 0,
     session_key: null,
@@ -49763,7 +49766,7 @@ ${s === "" ? "(no summary)" : s}
 `;
 }
 function commitMessage(kind, issueTitle, issue2, summary = "") {
-  let subject = kind === "implement" ? prTitle(issueTitle, issue2) : kind === "ci_fix" ? `fix: make CI pass (#${issue2})` : kind === "review_fix" ? `fix: address review (#${issue2})` : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2}) [work in progress]`, body = summary.trim();
+  let subject = kind === "implement" ? prTitle(issueTitle, issue2) : kind === "ci_fix" ? `fix: make CI pass (#${issue2})` : kind === "review_fix" ? `fix: address review (#${issue2})` : kind === "conflict_fix" ? `fix: merge the primary branch, resolving conflicts (#${issue2})` : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue2}) [work in progress]`, body = summary.trim();
   return body === "" ? subject : `${subject}
 
 ${body}`;
@@ -50070,6 +50073,17 @@ function reviewFixPrompt(input2) {
 
 `);
 }
+function conflictPrompt(input2) {
+  return [
+    `## Merge conflicts with \`${input2.primary}\` (round ${input2.round} of ${input2.max})`,
+    `The pull request was approved but cannot be merged: \`${input2.primary}\` moved on and changed the same lines. The runner has started merging \`origin/${input2.primary}\` into your branch; these files have conflicts, marked with \`<<<<<<<\`, \`=======\` and \`>>>>>>>\`:`,
+    input2.files.map((f) => `- \`${f}\``).join(`
+`),
+    `Resolve every conflict so that both what \`${input2.primary}\` changed and what this issue needs are kept, remove every marker, and change nothing else. Do not commit or abort the merge: the runner commits it. Then run the test command and answer with the structured result again; the summary says how you resolved the conflicts.`
+  ].join(`
+
+`);
+}
 function testFailurePrompt(input2) {
   return [
     `## The test command failed (round ${input2.round} of ${input2.max})`,
@@ -50316,7 +50330,7 @@ var issueNumbers = external_exports.preprocess(
 ]);
 
 // src/agents/dev/workspace.ts
-var import_node_child_process7 = __toESM(require_node_child_process(), 1), import_node_path18 = __toESM(require_node_path(), 1);
+var import_node_child_process7 = __toESM(require_node_child_process(), 1), import_promises23 = __toESM(require_promises(), 1), import_node_path18 = __toESM(require_node_path(), 1);
 
 // src/git/git.ts
 var import_promises22 = __toESM(require_promises(), 1), import_node_os7 = __toESM(require_node_os(), 1), import_node_path17 = __toESM(require_node_path(), 1);
@@ -50767,7 +50781,7 @@ function tail(text4) {
 }
 
 // src/agents/dev/workspace.ts
-var Workspace = class _Workspace {
+var CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m, Workspace = class _Workspace {
   git;
   branch;
   primary;
@@ -50790,9 +50804,47 @@ var Workspace = class _Workspace {
     }), remote = await git.revParse(`refs/remotes/origin/${branch}`);
     return remote !== void 0 ? await git.checkoutNewBranch(branch, `refs/remotes/origin/${branch}`) : await git.checkoutNewBranch(branch, `refs/remotes/origin/${primary}`), new _Workspace(git, branch, primary, remote !== void 0);
   }
-  /** Where the branch left the primary branch. */
+  /** Where the branch left the primary branch (the primary branch itself once it is being merged in). */
   async base() {
-    return await this.git.mergeBase(`refs/remotes/origin/${this.primary}`, "HEAD") ?? `refs/remotes/origin/${this.primary}`;
+    let primary = `refs/remotes/origin/${this.primary}`;
+    return await this.merging() ? primary : await this.git.mergeBase(primary, "HEAD") ?? primary;
+  }
+  /** A merge is under way in the tree (started by startMerge, not yet committed). */
+  async merging() {
+    return (await this.git.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], { allowFail: !0 })).code === 0;
+  }
+  /** The branch already contains the primary branch's head (a merge of it was pushed before). */
+  async containsPrimary() {
+    return (await this.git.run(["merge-base", "--is-ancestor", `refs/remotes/origin/${this.primary}`, "HEAD"], { allowFail: !0 })).code === 0;
+  }
+  /**
+   * Merge the primary branch into the tree without committing. The files left with conflicts,
+   * sorted (none: the merge is staged and only needs its commit).
+   */
+  async startMerge() {
+    let r3 = await this.git.run(["merge", "--no-ff", "--no-commit", "--no-edit", `refs/remotes/origin/${this.primary}`], { allowFail: !0 }), conflicted = await this.conflicted();
+    if (r3.code !== 0 && conflicted.length === 0) throw new Error(`git merge origin/${this.primary} failed (exit ${r3.code}): ${(r3.stderr || r3.stdout).trim().slice(0, 500)}`);
+    return conflicted;
+  }
+  /** Paths git still records as unmerged. */
+  async conflicted() {
+    return (await this.git.run(["diff", "--name-only", "--diff-filter=U", "-z"])).stdout.split("\0").filter((p) => p !== "").sort();
+  }
+  /**
+   * Of `files`, those that still carry conflict markers. (Git's own unmerged flag is no guide:
+   * the model edits the files, the runner stages them when it commits.)
+   */
+  async unresolved(files) {
+    let left = [];
+    for (let f of files) {
+      let text4 = await (0, import_promises23.readFile)((0, import_node_path18.join)(this.dir, f), "utf8").catch(() => "");
+      CONFLICT_MARKER.test(text4) && left.push(f);
+    }
+    return left;
+  }
+  /** Give up a merge in progress; the tree is back at the branch's last commit. */
+  async abortMerge() {
+    await this.git.run(["merge", "--abort"], { allowFail: !0 });
   }
   /** Every path the branch changes, committed or not, untracked files included. */
   async changedPaths() {
@@ -50895,13 +50947,17 @@ async function doWork(rt, input2) {
   }
 }
 async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
-  let { issue: issue2 } = input2, f = facts(rt, input2), full = implementPrompt(input2.formula, f, await issueContext(rt, input2)), key = input2.branch, prompt, recovery, kind = input2.work.kind === "recover" ? input2.work.as : input2.work.kind, followUp = input2.work.kind === "ci_fix" || input2.work.kind === "review_fix" ? input2.work.prompt : input2.work.kind === "recover" ? input2.work.followUp : void 0;
+  let { issue: issue2 } = input2, f = facts(rt, input2), full = implementPrompt(input2.formula, f, await issueContext(rt, input2)), key = input2.branch, prompt, recovery, conflicts = [], kind = input2.work.kind === "recover" ? input2.work.as : input2.work.kind, followUp = input2.work.kind === "ci_fix" || input2.work.kind === "review_fix" ? input2.work.prompt : input2.work.kind === "recover" ? input2.work.followUp : void 0;
   if (input2.work.kind === "implement" && !ws.resumed)
     prompt = full, recovery = full;
   else if (input2.work.kind === "recover" || input2.work.kind === "implement") {
     let finished7 = await pushedEarlier(ws, input2.judgedHead);
     if (finished7 !== void 0) return finished7;
     recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp }), prompt = recovery;
+  } else if (input2.work.kind === "conflict_fix") {
+    if (await ws.containsPrimary()) return { kind: "pushed", head: await ws.git.head(), summary: `${rt.config.primary_branch} is already merged into ${input2.branch}.`, testsFailing: !1 };
+    if (conflicts = await ws.startMerge(), conflicts.length === 0) return mergedCleanly(rt, ws, input2);
+    rt.log.info(`merging ${rt.config.primary_branch} into ${input2.branch}: conflicts in ${conflicts.join(", ")}`), prompt = conflictPrompt({ primary: rt.config.primary_branch, files: conflicts, round: input2.work.round, max: input2.work.max }), recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp: prompt });
   } else
     prompt = followUp ?? nudgePrompt("the run was interrupted"), recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp });
   let perRun = rt.llmLimits.timeoutMinutes, runDeadline = () => perRun === void 0 ? llmDeadline : Math.min(llmDeadline, rt.now() + perRun * 6e4), run = async (text4) => {
@@ -50923,6 +50979,10 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
     );
     return rt.ctx.meter.llm({ tokens: totalTokens(r4.usage), cost_usd: r4.costUsd, turns: r4.turns }), recovery = recoveryPrompt(full, { phase: input2.lastPhase, pr: input2.pr, diffStat: await ws.diffStat(), followUp: void 0 }), r4;
   }, wip = async (reason) => {
+    if (await ws.merging()) {
+      await ws.abortMerge();
+      return;
+    }
     if (!await ws.dirty()) return (await ws.commitsAhead()).length > 0 ? ws.git.head() : void 0;
     let sha = await ws.git.commitAll(commitMessage("wip", issue2.title, issue2.number, `Work in progress, stopped: ${reason}.`));
     return await ws.git.push(input2.branch), await rt.checkpoint("wip-pushed"), sha;
@@ -50947,6 +51007,15 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
     let result2 = r3.result;
     if (result2.status !== "implemented")
       return kind === "implement" && !ws.resumed ? { kind: "refused", result: result2 } : { kind: "escalate", reason: `refused_${result2.status}`, details: "reason" in result2 ? result2.reason : "" };
+    let left = await ws.unresolved(conflicts);
+    if (left.length > 0) {
+      let why = `conflict markers are still in ${left.join(", ")}`;
+      if (!nudged) {
+        nudged = !0, r3 = await run(nudgePrompt(why));
+        continue;
+      }
+      return await ws.abortMerge(), { kind: "escalate", reason: "merge_conflict", details: `The model could not resolve the merge conflicts with ${rt.config.primary_branch}: ${why}. Nothing was pushed.` };
+    }
     let paths = await ws.changedPaths(), dirty = await ws.dirty(), moved = dirty || input2.judgedHead !== void 0 && await ws.git.head() !== input2.judgedHead;
     if (paths.length === 0 || kind !== "implement" && !moved) {
       if (!nudged) {
@@ -50981,12 +51050,19 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
     let summary = result2.summary.trim() + (testsFailing ? `
 
 > The runner's test command (\`${cmd ?? ""}\`) still failed when this was pushed.` : ""), message = commitMessage(kind, issue2.title, issue2.number, summary);
-    return dirty ? await ws.git.commitAll(message) : isWipSubject((await ws.commitsAhead())[0]?.subject ?? "") && await ws.git.run(["commit", "--quiet", "--allow-empty", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message }), await rt.checkpoint("after-commit"), await ws.git.push(input2.branch), await rt.checkpoint("after-push"), { kind: "pushed", head: await ws.git.head(), summary, testsFailing };
+    return await ws.merging() ? await commitMerge(ws, message) : dirty ? await ws.git.commitAll(message) : isWipSubject((await ws.commitsAhead())[0]?.subject ?? "") && await ws.git.run(["commit", "--quiet", "--allow-empty", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message }), await rt.checkpoint("after-commit"), await ws.git.push(input2.branch), await rt.checkpoint("after-push"), { kind: "pushed", head: await ws.git.head(), summary, testsFailing };
   }
+}
+async function commitMerge(ws, message) {
+  await ws.git.run(["add", "--all"]), await ws.git.run(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message });
+}
+async function mergedCleanly(rt, ws, input2) {
+  let summary = `Merged ${rt.config.primary_branch}; git found no conflicts.`;
+  return await commitMerge(ws, commitMessage("conflict_fix", input2.issue.title, input2.issue.number, summary)), await rt.checkpoint("after-commit"), await ws.git.push(input2.branch), await rt.checkpoint("after-push"), { kind: "pushed", head: await ws.git.head(), summary, testsFailing: !1 };
 }
 
 // src/agents/dev/tick.ts
-var ORPHAN_GRACE_MS = 6e4, LEASE_MARGIN_MS = 6e4, MERGE_SCAN_MAX = 10, IN_FLIGHT = /* @__PURE__ */ new Set(["implementing", "awaiting_ci", "awaiting_review", "merging", "paused"]);
+var ORPHAN_GRACE_MS = 6e4, LEASE_MARGIN_MS = 6e4, MERGE_SCAN_MAX = 10, CONFLICT_ROUNDS_MAX = 2, CONFLICT_NOTE = "merge conflict round", IN_FLIGHT = /* @__PURE__ */ new Set(["implementing", "awaiting_ci", "awaiting_review", "merging", "paused"]);
 function leaseName(project, login) {
   return `dev/${project}/${login}`;
 }
@@ -51095,7 +51171,7 @@ ${markerOf("moot", `pr-${pr.number}`)}`), await rt.repo.issues.close(pr.number),
       case "implementing":
         return this.recover(rec, issue2, pr);
       case "merging":
-        return pr === void 0 ? this.recover(rec, issue2, pr) : this.merge(rec, pr);
+        return pr === void 0 ? this.recover(rec, issue2, pr) : this.merge(rec, issue2, pr);
       case "paused": {
         let back = [...rec.history].reverse().find((t) => t.to === "paused")?.from ?? "implementing", resumed = await this.write({ phase: back === "paused" ? "implementing" : back }, "budget available again", `dev: #${n2} resumes`);
         return this.inflight(resumed, pr, issue2, void 0, void 0);
@@ -51148,7 +51224,7 @@ ${describeFailures(d)}`);
     if (verdict.kind === "none") return this.idle(`#${n2} → PR #${pr.number} awaiting_review`);
     if (verdict.kind === "approved") {
       let merging = await this.write({ phase: "merging", head_sha: pr.head.sha }, `approved by ${verdict.by}`, `dev: #${n2} merging`);
-      return this.merge(merging, pr);
+      return this.merge(merging, issue2, pr);
     }
     let max = this.rt.config.limits.review_rounds;
     if (rec.review_rounds >= max) return this.escalate(rec, "review_exhausted", `Still changes requested after ${rec.review_rounds} review rounds (PR #${pr.number}).
@@ -51159,7 +51235,10 @@ ${verdict.body}`);
   }
   /** `implementing` found at the start of a tick: the run that wrote it died or ran out of time. */
   async recover(rec, issue2, prIn) {
-    let { rt } = this, branch = rec.branch ?? branchName(issue2.number, 0), pr = prIn ?? await rt.repo.pulls.findByHead(branch, { state: "open" }), as = rec.review_rounds > 0 && rec.history.at(-1)?.note?.includes("review round") ? "review_fix" : rec.ci_fix_attempts > 0 && rec.history.at(-1)?.note?.includes("fix attempt") ? "ci_fix" : "implement", followUp;
+    let { rt } = this, branch = rec.branch ?? branchName(issue2.number, 0), pr = prIn ?? await rt.repo.pulls.findByHead(branch, { state: "open" });
+    if (pr !== void 0 && rec.conflict_rounds > 0 && rec.history.at(-1)?.note?.startsWith(CONFLICT_NOTE))
+      return this.runWork(rec, issue2, pr, { kind: "conflict_fix", round: rec.conflict_rounds, max: CONFLICT_ROUNDS_MAX }, rec.head_sha ?? void 0);
+    let as = rec.review_rounds > 0 && rec.history.at(-1)?.note?.includes("review round") ? "review_fix" : rec.ci_fix_attempts > 0 && rec.history.at(-1)?.note?.includes("fix attempt") ? "ci_fix" : "implement", followUp;
     if (pr !== void 0 && as === "ci_fix") {
       let ci = await readHeadCi(rt, pr.head.sha);
       if (ci.state === "failure") {
@@ -51176,7 +51255,7 @@ ${verdict.body}`);
   /** An in-progress issue assigned to us that no record tracks: take it up again. */
   async adopt(issue2) {
     let { rt } = this, open2 = await this.findOpenPull(issue2.number), branch = open2?.head.ref ?? await this.freshBranch(issue2.number), rec = await this.write(
-      { phase: "implementing", issue: issue2.number, branch, pr: open2?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, infra_retriggers: 0, session_key: branch },
+      { phase: "implementing", issue: issue2.number, branch, pr: open2?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, conflict_rounds: 0, infra_retriggers: 0, session_key: branch },
       `adopted #${issue2.number} (in progress, assigned to ${this.login}, untracked)`,
       `dev: adopt #${issue2.number}`
     );
@@ -51200,7 +51279,7 @@ ${verdict.body}`);
       }
       await rt.checkpoint("after-claim");
       let open2 = await this.findOpenPull(issue2.number), branch = open2?.head.ref ?? await this.freshBranch(issue2.number), rec = await this.write(
-        { phase: "implementing", issue: issue2.number, branch, pr: open2?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, infra_retriggers: 0, session_key: branch },
+        { phase: "implementing", issue: issue2.number, branch, pr: open2?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, conflict_rounds: 0, infra_retriggers: 0, session_key: branch },
         `claimed #${issue2.number}`,
         `dev: claim #${issue2.number}`
       );
@@ -51305,7 +51384,7 @@ ${missing.map((b) => `- #${b} (found by the dev agent)`).join(`
     return await this.ops.block(rec.issue, reason, { key: `${rec.branch ?? rec.issue}-${reason}` }), this.did(`#${rec.issue} escalation finished (${reason})`);
   }
   // ── merging ────────────────────────────────────────────────────────────────────────────────
-  async merge(rec, pr) {
+  async merge(rec, issue2, pr) {
     let { rt } = this, n2 = rec.issue;
     try {
       await rt.repo.pulls.merge(pr.number, { style: "merge", headCommitId: pr.head.sha, deleteBranchAfterMerge: !0 });
@@ -51315,14 +51394,23 @@ ${missing.map((b) => `- #${b} (found by the dev agent)`).join(`
       if (now?.merged) return this.finishMerged(rec, `PR #${pr.number} merged (by a concurrent merge)`);
       if (now !== void 0 && now.head.sha !== pr.head.sha)
         return await this.write({ phase: "awaiting_ci", head_sha: now.head.sha }, "the head moved before the merge", `dev: #${n2} head moved`), this.did(`#${n2} → PR #${pr.number} awaiting_ci (head moved)`);
-      if (err.failure === "conflict")
+      if (err.failure === "conflict") {
+        let updateError;
         try {
           await rt.repo.pulls.updateBranch(pr.number, "merge");
+        } catch (e) {
+          updateError = e;
+        }
+        if (updateError === void 0) {
           let after = await rt.repo.pulls.get(pr.number);
           return await this.write({ phase: "awaiting_ci", head_sha: after?.head.sha ?? null }, "merged the primary branch into the PR after a merge conflict", `dev: #${n2} update branch`), this.did(`#${n2} → PR #${pr.number} awaiting_ci (branch updated)`);
-        } catch {
-          return this.escalate(rec, "merge_conflict", `The PR cannot be merged and the branch cannot be updated automatically: ${err.message}`);
         }
+        let why = errorMessage(updateError);
+        if (rec.conflict_rounds >= CONFLICT_ROUNDS_MAX)
+          return this.escalate(rec, "merge_conflict", `PR #${pr.number} still conflicts with ${rt.config.primary_branch} after ${rec.conflict_rounds} rounds of resolving (${err.message}; updating the branch: ${why}).`);
+        let round = rec.conflict_rounds + 1, working = await this.write({ phase: "implementing", conflict_rounds: round, ci_fix_attempts: 0, head_sha: pr.head.sha }, `${CONFLICT_NOTE} ${round}/${CONFLICT_ROUNDS_MAX}`, `dev: #${n2} merge conflict round ${round}`);
+        return this.runWork(working, issue2, pr, { kind: "conflict_fix", round, max: CONFLICT_ROUNDS_MAX }, pr.head.sha);
+      }
       return this.escalate(rec, "merge_blocked", err.message);
     }
     return await rt.checkpoint("after-merge"), this.finishMerged(rec, `merged PR #${pr.number}`);

@@ -49285,6 +49285,8 @@ var PHASES = ["idle", "implementing", "awaiting_ci", "awaiting_review", "merging
   head_sha: external_exports.string().nullable().default(null),
   ci_fix_attempts: external_exports.number().int().nonnegative().default(0),
   review_rounds: external_exports.number().int().nonnegative().default(0),
+  /** Times the model resolved merge conflicts with the primary branch on this PR. */
+  conflict_rounds: external_exports.number().int().nonnegative().default(0),
   /** Free CI re-runs after an infrastructure failure, used on this PR (one is allowed). */
   infra_retriggers: external_exports.number().int().nonnegative().default(0),
   budget_used_usd: external_exports.number().nonnegative().default(0),
@@ -49306,6 +49308,7 @@ function emptyRecord(project, identity3, now) {
     head_sha: null,
     ci_fix_attempts: 0,
     review_rounds: 0,
+    conflict_rounds: 0,
     infra_retriggers: 0,
     budget_used_usd: 0,
     session_key: null,

@@ -26,6 +26,8 @@ export const phaseRecordSchema = z.object({
   head_sha: z.string().nullable().default(null),
   ci_fix_attempts: z.number().int().nonnegative().default(0),
   review_rounds: z.number().int().nonnegative().default(0),
+  /** Times the model resolved merge conflicts with the primary branch on this PR. */
+  conflict_rounds: z.number().int().nonnegative().default(0),
   /** Free CI re-runs after an infrastructure failure, used on this PR (one is allowed). */
   infra_retriggers: z.number().int().nonnegative().default(0),
   budget_used_usd: z.number().nonnegative().default(0),
@@ -53,6 +55,7 @@ export function emptyRecord(project: string, identity: string, now: Date): Phase
     head_sha: null,
     ci_fix_attempts: 0,
     review_rounds: 0,
+    conflict_rounds: 0,
     infra_retriggers: 0,
     budget_used_usd: 0,
     session_key: null,

@@ -189,6 +189,7 @@ async function devPhases(store: StateStore, config: ProjectConfig): Promise<DevP
       head_sha: r.head_sha,
       ci_fix_attempts: r.ci_fix_attempts,
       review_rounds: r.review_rounds,
+      conflict_rounds: r.conflict_rounds,
       budget_used_usd: r.budget_used_usd,
       updated_at: r.updated_at,
       history: r.history.map((t) => ({ at: t.at, from: t.from, to: t.to, note: t.note ?? null, pipeline_url: t.pipeline_url ?? null })),

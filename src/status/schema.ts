@@ -57,6 +57,7 @@ export const devPhaseSchema = z.object({
   head_sha: z.string().nullable(),
   ci_fix_attempts: z.number().int(),
   review_rounds: z.number().int(),
+  conflict_rounds: z.number().int(),
   budget_used_usd: z.number(),
   updated_at: z.string(),
   history: z.array(transitionStatusSchema).describe("Phase changes, oldest first (the record keeps the last 50)."),

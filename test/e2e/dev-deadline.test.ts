@@ -3,12 +3,8 @@
 // tick recovers from that branch, finishes, and opens the one PR.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Git } from "../../src/git/index.ts";
 import { timeMargins } from "../../src/agents/dev/work.ts";
-import { devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
+import { branchCommits, devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
 
 let w: DevWorld;
 before(async () => {
@@ -53,22 +49,9 @@ describe("dev agent: the step's deadline", () => {
     assert.equal(prs[0]!.head.ref, branch, "on the branch the interrupted step pushed");
     assert.equal((await p.app.contents.get("src/math.js", { ref: branch }))?.text, FULL);
 
-    const dir = await mkdtemp(join(tmpdir(), "dev-deadline-"));
-    const git = await Git.clone({
-      url: `${w.sb.forge.url}/${p.ref.owner}/${p.ref.name}.git`,
-      dir: join(dir, "repo"),
-      auth: { username: "admin", secret: w.sb.forge.users["admin"]!.token },
-      branch,
-      identity: { name: "t", email: "t@example.invalid" },
-    });
-    try {
-      const subjects = (await git.log("origin/main..HEAD")).map((c) => c.subject);
-      assert.equal(subjects.length, 2, subjects.join("\n"));
-      assert.match(subjects[1] ?? "", new RegExp(`^wip: Add sub \\(#${issue.number}\\) \\[work in progress\\]$`));
-      assert.equal(subjects[0], `fix: Add sub (#${issue.number})`);
-    } finally {
-      await git.dispose();
-      await rm(dir, { recursive: true, force: true });
-    }
+    const subjects = (await branchCommits(w, p, branch)).commits.map((c) => c.subject);
+    assert.equal(subjects.length, 2, subjects.join("\n"));
+    assert.match(subjects[1] ?? "", new RegExp(`^wip: Add sub \\(#${issue.number}\\) \\[work in progress\\]$`));
+    assert.equal(subjects[0], `fix: Add sub (#${issue.number})`);
   });
 });

@@ -2,11 +2,7 @@
 // work-in-progress commit, pushed), nudges the model once, and the finished run opens the PR.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Git } from "../../src/git/index.ts";
-import { devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
+import { branchCommits, devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
 
 let w: DevWorld;
 before(async () => {
@@ -34,23 +30,10 @@ describe("dev agent: a model that stops early", () => {
     assert.equal((await p.app.contents.get("src/math.js", { ref: prs[0]!.head.ref }))?.text, FULL);
 
     // The branch's history: the work in progress first, then the finished change on top.
-    const dir = await mkdtemp(join(tmpdir(), "dev-nudge-"));
-    const git = await Git.clone({
-      url: `${w.sb.forge.url}/${p.ref.owner}/${p.ref.name}.git`,
-      dir: join(dir, "repo"),
-      auth: { username: "admin", secret: w.sb.forge.users["admin"]!.token },
-      branch: prs[0]!.head.ref,
-      identity: { name: "t", email: "t@example.invalid" },
-    });
-    try {
-      const subjects = (await git.log(`origin/main..HEAD`)).map((c) => c.subject);
-      assert.deepEqual(subjects.length, 2, subjects.join("\n"));
-      assert.match(subjects[1] ?? "", new RegExp(`^wip: Add sub \\(#${issue.number}\\) \\[work in progress\\]$`));
-      assert.equal(subjects[0], `fix: Add sub (#${issue.number})`);
-    } finally {
-      await git.dispose();
-      await rm(dir, { recursive: true, force: true });
-    }
+    const subjects = (await branchCommits(w, p, prs[0]!.head.ref)).commits.map((c) => c.subject);
+    assert.equal(subjects.length, 2, subjects.join("\n"));
+    assert.match(subjects[1] ?? "", new RegExp(`^wip: Add sub \\(#${issue.number}\\) \\[work in progress\\]$`));
+    assert.equal(subjects[0], `fix: Add sub (#${issue.number})`);
   });
 
   it("is nudged only once: a second early stop escalates with the reason, never silently", async () => {

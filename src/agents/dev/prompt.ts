@@ -172,6 +172,15 @@ export function reviewFixPrompt(input: { reviewer: string; verdict: string; body
   ].join("\n\n");
 }
 
+export function conflictPrompt(input: { primary: string; files: readonly string[]; round: number; max: number }): string {
+  return [
+    `## Merge conflicts with \`${input.primary}\` (round ${input.round} of ${input.max})`,
+    `The pull request was approved but cannot be merged: \`${input.primary}\` moved on and changed the same lines. The runner has started merging \`origin/${input.primary}\` into your branch; these files have conflicts, marked with \`<<<<<<<\`, \`=======\` and \`>>>>>>>\`:`,
+    input.files.map((f) => `- \`${f}\``).join("\n"),
+    `Resolve every conflict so that both what \`${input.primary}\` changed and what this issue needs are kept, remove every marker, and change nothing else. Do not commit or abort the merge: the runner commits it. Then run the test command and answer with the structured result again; the summary says how you resolved the conflicts.`,
+  ].join("\n\n");
+}
+
 export function testFailurePrompt(input: { command: string; exitCode: number | undefined; tail: string; round: number; max: number }): string {
   return [
     `## The test command failed (round ${input.round} of ${input.max})`,

@@ -86,7 +86,7 @@ export function prBody(issue: number, summary: string): string {
 }
 
 /** Commit messages: a finished step's subject starts `fix:`; an interrupted one's `wip:`. */
-export function commitMessage(kind: "implement" | "ci_fix" | "review_fix" | "wip", issueTitle: string, issue: number, summary = ""): string {
+export function commitMessage(kind: "implement" | "ci_fix" | "review_fix" | "conflict_fix" | "wip", issueTitle: string, issue: number, summary = ""): string {
   const subject =
     kind === "implement"
       ? prTitle(issueTitle, issue)
@@ -94,7 +94,9 @@ export function commitMessage(kind: "implement" | "ci_fix" | "review_fix" | "wip
         ? `fix: make CI pass (#${issue})`
         : kind === "review_fix"
           ? `fix: address review (#${issue})`
-          : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue}) [work in progress]`;
+          : kind === "conflict_fix"
+            ? `fix: merge the primary branch, resolving conflicts (#${issue})`
+            : `wip: ${issueTitle.replace(/\s+/g, " ").trim()} (#${issue}) [work in progress]`;
   const body = summary.trim();
   return body === "" ? subject : `${subject}\n\n${body}`;
 }

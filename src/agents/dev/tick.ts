@@ -12,6 +12,7 @@
 // Deciding needs forge and ops-repo reads only: a tick with nothing to do takes no lease,
 // starts no git and no LLM. Work happens under the lease `dev/<project>/<login>`; after
 // taking it the tick re-reads the phase record and re-decides if another tick moved it.
+import { errorMessage } from "../../lib/errors.ts";
 import type { Issue, PullRequest } from "../../forge/types.ts";
 import { MergeError } from "../../forge/errors.ts";
 import type { Outcome } from "../../host/outcome.ts";
@@ -37,6 +38,9 @@ export const ORPHAN_GRACE_MS = 60_000;
 const LEASE_MARGIN_MS = 60_000;
 /** At most this many of our own open PRs are checked for a merge per tick. */
 const MERGE_SCAN_MAX = 10;
+/** Rounds of model-resolved merge conflicts per PR before a person is asked. */
+export const CONFLICT_ROUNDS_MAX = 2;
+const CONFLICT_NOTE = "merge conflict round";
 
 const IN_FLIGHT: ReadonlySet<Phase> = new Set(["implementing", "awaiting_ci", "awaiting_review", "merging", "paused"]);
 
@@ -217,7 +221,7 @@ class DevTick {
         return this.recover(rec, issue, pr);
       case "merging":
         if (pr === undefined) return this.recover(rec, issue, pr);
-        return this.merge(rec, pr);
+        return this.merge(rec, issue, pr);
       case "paused": {
         const back = [...rec.history].reverse().find((t) => t.to === "paused")?.from ?? "implementing";
         const resumed = await this.write({ phase: back === "paused" ? "implementing" : back }, "budget available again", `dev: #${n} resumes`);
@@ -288,7 +292,7 @@ class DevTick {
     if (verdict.kind === "none") return this.idle(`#${n} → PR #${pr.number} awaiting_review`);
     if (verdict.kind === "approved") {
       const merging = await this.write({ phase: "merging", head_sha: pr.head.sha }, `approved by ${verdict.by}`, `dev: #${n} merging`);
-      return this.merge(merging, pr);
+      return this.merge(merging, issue, pr);
     }
     const max = this.rt.config.limits.review_rounds;
     if (rec.review_rounds >= max) return this.escalate(rec, "review_exhausted", `Still changes requested after ${rec.review_rounds} review rounds (PR #${pr.number}).\n\n${verdict.body}`);
@@ -302,6 +306,10 @@ class DevTick {
     const { rt } = this;
     const branch = rec.branch ?? branchName(issue.number, 0);
     const pr = prIn ?? (await rt.repo.pulls.findByHead(branch, { state: "open" }));
+    if (pr !== undefined && rec.conflict_rounds > 0 && rec.history.at(-1)?.note?.startsWith(CONFLICT_NOTE)) {
+      // Nothing of a conflict round survives its run (an unfinished merge is not pushed): merge again.
+      return this.runWork(rec, issue, pr, { kind: "conflict_fix", round: rec.conflict_rounds, max: CONFLICT_ROUNDS_MAX }, rec.head_sha ?? undefined);
+    }
     const as = rec.review_rounds > 0 && rec.history.at(-1)?.note?.includes("review round") ? "review_fix" : rec.ci_fix_attempts > 0 && rec.history.at(-1)?.note?.includes("fix attempt") ? "ci_fix" : "implement";
     let followUp: string | undefined;
     if (pr !== undefined && as === "ci_fix") {
@@ -324,7 +332,7 @@ class DevTick {
     const open = await this.findOpenPull(issue.number);
     const branch = open?.head.ref ?? (await this.freshBranch(issue.number));
     const rec = await this.write(
-      { phase: "implementing", issue: issue.number, branch, pr: open?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, infra_retriggers: 0, session_key: branch },
+      { phase: "implementing", issue: issue.number, branch, pr: open?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, conflict_rounds: 0, infra_retriggers: 0, session_key: branch },
       `adopted #${issue.number} (in progress, assigned to ${this.login}, untracked)`,
       `dev: adopt #${issue.number}`,
     );
@@ -356,7 +364,7 @@ class DevTick {
       const open = await this.findOpenPull(issue.number);
       const branch = open?.head.ref ?? (await this.freshBranch(issue.number));
       const rec = await this.write(
-        { phase: "implementing", issue: issue.number, branch, pr: open?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, infra_retriggers: 0, session_key: branch },
+        { phase: "implementing", issue: issue.number, branch, pr: open?.number ?? null, head_sha: null, ci_fix_attempts: 0, review_rounds: 0, conflict_rounds: 0, infra_retriggers: 0, session_key: branch },
         `claimed #${issue.number}`,
         `dev: claim #${issue.number}`,
       );
@@ -507,7 +515,7 @@ class DevTick {
 
   // ── merging ────────────────────────────────────────────────────────────────────────────────
 
-  private async merge(rec: PhaseRecord, pr: PullRequest): Promise<Outcome> {
+  private async merge(rec: PhaseRecord, issue: Issue, pr: PullRequest): Promise<Outcome> {
     const { rt } = this;
     const n = rec.issue as number;
     try {
@@ -522,14 +530,26 @@ class DevTick {
       }
       if (err.failure === "conflict") {
         // Bring the branch up to date on the server; CI and review look at the result.
+        let updateError: unknown;
         try {
           await rt.repo.pulls.updateBranch(pr.number, "merge");
+        } catch (e) {
+          updateError = e;
+        }
+        if (updateError === undefined) {
           const after = await rt.repo.pulls.get(pr.number);
           await this.write({ phase: "awaiting_ci", head_sha: after?.head.sha ?? null }, "merged the primary branch into the PR after a merge conflict", `dev: #${n} update branch`);
           return this.did(`#${n} → PR #${pr.number} awaiting_ci (branch updated)`);
-        } catch {
-          return this.escalate(rec, "merge_conflict", `The PR cannot be merged and the branch cannot be updated automatically: ${err.message}`);
         }
+        // Real conflicts: the model resolves them in a merge of the primary branch, a bounded
+        // number of times; CI and review then judge the result like any other push.
+        const why = errorMessage(updateError);
+        if (rec.conflict_rounds >= CONFLICT_ROUNDS_MAX) {
+          return this.escalate(rec, "merge_conflict", `PR #${pr.number} still conflicts with ${rt.config.primary_branch} after ${rec.conflict_rounds} rounds of resolving (${err.message}; updating the branch: ${why}).`);
+        }
+        const round = rec.conflict_rounds + 1;
+        const working = await this.write({ phase: "implementing", conflict_rounds: round, ci_fix_attempts: 0, head_sha: pr.head.sha }, `${CONFLICT_NOTE} ${round}/${CONFLICT_ROUNDS_MAX}`, `dev: #${n} merge conflict round ${round}`);
+        return this.runWork(working, issue, pr, { kind: "conflict_fix", round, max: CONFLICT_ROUNDS_MAX }, pr.head.sha);
       }
       return this.escalate(rec, "merge_blocked", err.message);
     }

@@ -13,6 +13,7 @@ import type { AgentRuntime } from "../runtime.ts";
 import type { DevLabels } from "./labels.ts";
 import { sameLogin } from "./lifecycle.ts";
 import {
+  conflictPrompt,
   implementPrompt,
   nudgePrompt,
   protectedPrompt,
@@ -46,6 +47,8 @@ export type WorkKind =
   | { kind: "implement" }
   | { kind: "ci_fix"; prompt: string }
   | { kind: "review_fix"; prompt: string }
+  /** Merge the primary branch in; the model resolves the conflicts (round `round` of `max`). */
+  | { kind: "conflict_fix"; round: number; max: number }
   | { kind: "recover"; followUp: string | undefined; as: "implement" | "ci_fix" | "review_fix" };
 
 export interface WorkInput {
@@ -162,6 +165,8 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
   const key = sessionKey(input.branch);
   let prompt: string;
   let recovery: string;
+  /** Files the merge of the primary branch left with conflicts (conflict_fix only). */
+  let conflicts: string[] = [];
   const kind = input.work.kind === "recover" ? input.work.as : input.work.kind;
   const followUp = input.work.kind === "ci_fix" || input.work.kind === "review_fix" ? input.work.prompt : input.work.kind === "recover" ? input.work.followUp : undefined;
   if (input.work.kind === "implement" && !ws.resumed) {
@@ -174,6 +179,14 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     // its tree may be gone).
     recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp });
     prompt = recovery;
+  } else if (input.work.kind === "conflict_fix") {
+    // A run that pushed the merge and died before recording it: that push is the result.
+    if (await ws.containsPrimary()) return { kind: "pushed", head: await ws.git.head(), summary: `${rt.config.primary_branch} is already merged into ${input.branch}.`, testsFailing: false };
+    conflicts = await ws.startMerge();
+    if (conflicts.length === 0) return mergedCleanly(rt, ws, input);
+    rt.log.info(`merging ${rt.config.primary_branch} into ${input.branch}: conflicts in ${conflicts.join(", ")}`);
+    prompt = conflictPrompt({ primary: rt.config.primary_branch, files: conflicts, round: input.work.round, max: input.work.max });
+    recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp: prompt });
   } else {
     prompt = followUp ?? nudgePrompt("the run was interrupted");
     recovery = recoveryPrompt(full, { phase: input.lastPhase, pr: input.pr, diffStat: await ws.diffStat(), followUp });
@@ -206,6 +219,11 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
   };
 
   const wip = async (reason: string): Promise<string | undefined> => {
+    // A half-resolved merge is not worth keeping: the next round merges again from the branch.
+    if (await ws.merging()) {
+      await ws.abortMerge();
+      return undefined;
+    }
     if (!(await ws.dirty())) return (await ws.commitsAhead()).length > 0 ? ws.git.head() : undefined;
     const sha = await ws.git.commitAll(commitMessage("wip", issue.title, issue.number, `Work in progress, stopped: ${reason}.`));
     await ws.git.push(input.branch);
@@ -250,6 +268,17 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
       // A refusal half-way (after a PR exists) is for a person to judge.
       return { kind: "escalate", reason: `refused_${result.status}`, details: "reason" in result ? result.reason : "" };
     }
+    const left = await ws.unresolved(conflicts);
+    if (left.length > 0) {
+      const why = `conflict markers are still in ${left.join(", ")}`;
+      if (!nudged) {
+        nudged = true;
+        r = await run(nudgePrompt(why));
+        continue;
+      }
+      await ws.abortMerge();
+      return { kind: "escalate", reason: "merge_conflict", details: `The model could not resolve the merge conflicts with ${rt.config.primary_branch}: ${why}. Nothing was pushed.` };
+    }
     const paths = await ws.changedPaths();
     const dirty = await ws.dirty();
     const moved = dirty || (input.judgedHead !== undefined && (await ws.git.head()) !== input.judgedHead);
@@ -290,7 +319,8 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     }
     const summary = result.summary.trim() + (testsFailing ? `\n\n> The runner's test command (\`${cmd ?? ""}\`) still failed when this was pushed.` : "");
     const message = commitMessage(kind, issue.title, issue.number, summary);
-    if (dirty) await ws.git.commitAll(message);
+    if (await ws.merging()) await commitMerge(ws, message);
+    else if (dirty) await ws.git.commitAll(message);
     else if (isWipSubject((await ws.commitsAhead())[0]?.subject ?? "")) {
       // The work was finished in the tree of an earlier run and pushed as WIP: mark it done.
       await ws.git.run(["commit", "--quiet", "--allow-empty", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message });
@@ -300,4 +330,20 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     await rt.checkpoint("after-push");
     return { kind: "pushed", head: await ws.git.head(), summary, testsFailing };
   }
+}
+
+/** Commit the merge in progress, resolved or not changing anything (a merge commit is never empty). */
+async function commitMerge(ws: Workspace, message: string): Promise<void> {
+  await ws.git.run(["add", "--all"]);
+  await ws.git.run(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message });
+}
+
+/** The primary branch merged without a conflict here (the forge's own update failed for another reason). */
+async function mergedCleanly(rt: AgentRuntime, ws: Workspace, input: WorkInput): Promise<WorkResult> {
+  const summary = `Merged ${rt.config.primary_branch}; git found no conflicts.`;
+  await commitMerge(ws, commitMessage("conflict_fix", input.issue.title, input.issue.number, summary));
+  await rt.checkpoint("after-commit");
+  await ws.git.push(input.branch);
+  await rt.checkpoint("after-push");
+  return { kind: "pushed", head: await ws.git.head(), summary, testsFailing: false };
 }

@@ -3,11 +3,18 @@
 // branch; commit and push; and the project's test command, run by the runner with the same
 // token-free environment the model gets.
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Git } from "../../git/git.ts";
 import { llmEnv } from "../../llm/env.ts";
 import { signalGroup } from "../../llm/process-group.ts";
 import type { AgentRuntime } from "../runtime.ts";
+
+/**
+ * The lines git opens and closes a conflict with (`<<<<<<< HEAD`, `>>>>>>> origin/main`); the
+ * `=======` between them is left out, it is also a Markdown heading underline.
+ */
+const CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m;
 
 export class Workspace {
   readonly git: Git;
@@ -44,9 +51,56 @@ export class Workspace {
     return new Workspace(git, branch, primary, remote !== undefined);
   }
 
-  /** Where the branch left the primary branch. */
+  /** Where the branch left the primary branch (the primary branch itself once it is being merged in). */
   async base(): Promise<string> {
-    return (await this.git.mergeBase(`refs/remotes/origin/${this.primary}`, "HEAD")) ?? `refs/remotes/origin/${this.primary}`;
+    const primary = `refs/remotes/origin/${this.primary}`;
+    if (await this.merging()) return primary;
+    return (await this.git.mergeBase(primary, "HEAD")) ?? primary;
+  }
+
+  /** A merge is under way in the tree (started by startMerge, not yet committed). */
+  async merging(): Promise<boolean> {
+    return (await this.git.run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], { allowFail: true })).code === 0;
+  }
+
+  /** The branch already contains the primary branch's head (a merge of it was pushed before). */
+  async containsPrimary(): Promise<boolean> {
+    return (await this.git.run(["merge-base", "--is-ancestor", `refs/remotes/origin/${this.primary}`, "HEAD"], { allowFail: true })).code === 0;
+  }
+
+  /**
+   * Merge the primary branch into the tree without committing. The files left with conflicts,
+   * sorted (none: the merge is staged and only needs its commit).
+   */
+  async startMerge(): Promise<string[]> {
+    const r = await this.git.run(["merge", "--no-ff", "--no-commit", "--no-edit", `refs/remotes/origin/${this.primary}`], { allowFail: true });
+    const conflicted = await this.conflicted();
+    if (r.code !== 0 && conflicted.length === 0) throw new Error(`git merge origin/${this.primary} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
+    return conflicted;
+  }
+
+  /** Paths git still records as unmerged. */
+  async conflicted(): Promise<string[]> {
+    const out = (await this.git.run(["diff", "--name-only", "--diff-filter=U", "-z"])).stdout;
+    return out.split("\0").filter((p) => p !== "").sort();
+  }
+
+  /**
+   * Of `files`, those that still carry conflict markers. (Git's own unmerged flag is no guide:
+   * the model edits the files, the runner stages them when it commits.)
+   */
+  async unresolved(files: readonly string[]): Promise<string[]> {
+    const left: string[] = [];
+    for (const f of files) {
+      const text = await readFile(join(this.dir, f), "utf8").catch(() => "");
+      if (CONFLICT_MARKER.test(text)) left.push(f);
+    }
+    return left;
+  }
+
+  /** Give up a merge in progress; the tree is back at the branch's last commit. */
+  async abortMerge(): Promise<void> {
+    await this.git.run(["merge", "--abort"], { allowFail: true });
   }
 
   /** Every path the branch changes, committed or not, untracked files included. */
