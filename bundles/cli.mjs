@@ -67078,7 +67078,7 @@ async function workIn(rt, input2, ws, backend, acc, llmDeadline, minLlmMs) {
     if (r3.status !== "ok" || r3.result === void 0) {
       let why = `${r3.status}${r3.reason ? `: ${r3.reason}` : ""}`;
       if (!nudged && rt.now() < llmDeadline - minLlmMs / 2) {
-        nudged = !0, rt.log.warn(`the model stopped without a valid result (${why}); nudging once`), await wip(why), r3 = await run(nudgePrompt(why));
+        nudged = !0, rt.log.warn(`the model stopped without a valid result (${why}); nudging once`), await ws.merging() || await wip(why), r3 = await run(nudgePrompt(why));
         continue;
       }
       return await wip(why), { kind: "escalate", reason: "no_result", details: `The model stopped without a valid result: ${why}` };

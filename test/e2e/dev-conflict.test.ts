@@ -73,6 +73,26 @@ describe("dev agent: merge conflicts with the primary branch", () => {
     assert.equal((await p.phase())?.phase, "done");
   });
 
+  it("a model that stops early while resolving is nudged with the merge still in the tree", async () => {
+    const p = await w.project("conflict-nudge");
+    const { issue, pr } = await approvedButConflicting(p, [
+      { name: "resolve", match: "^## Merge conflicts with `main`", actions: [{ write: { path: "src/math.js", content: BOTH } }], status: "max_turns" },
+      { name: "finish", match: "^## Continue\\n\\nYou stopped before finishing \\(max_turns", actions: [], structured: implemented("Kept both.") },
+    ]);
+    const t = await p.tick();
+    assert.equal(t.code, 0, t.out);
+    assert.match(t.out, /nudging once/);
+    assert.match(t.out, new RegExp(`dev: #${issue} → PR #${pr.number} awaiting_ci`));
+    const log = await branchCommits(w, p, pr.head.ref);
+    assert.deepEqual(
+      log.commits.map((c) => c.parents.length),
+      [2, 1],
+      "one merge commit on top of the PR's own commit, no work-in-progress commit",
+    );
+    assert.equal(log.commits[0]!.parents[1], log.main);
+    assert.equal((await p.app.contents.get("src/math.js", { ref: pr.head.ref }))?.text, BOTH);
+  });
+
   for (const point of ["after-llm", "after-push"]) {
     it(`killed ${point} in a conflict round: the next tick ends with one merge commit on the PR, the round not counted twice`, async () => {
       const p = await w.project(`conflict-${point}`);

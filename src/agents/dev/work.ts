@@ -218,6 +218,7 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     return r;
   };
 
+  /** On the way out: push what is in the tree as work in progress. */
   const wip = async (reason: string): Promise<string | undefined> => {
     // A half-resolved merge is not worth keeping: the next round merges again from the branch.
     if (await ws.merging()) {
@@ -255,7 +256,8 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
       if (!nudged && rt.now() < llmDeadline - minLlmMs / 2) {
         nudged = true;
         rt.log.warn(`the model stopped without a valid result (${why}); nudging once`);
-        await wip(why);
+        // Keep the work (a merge being resolved stays in the tree: the nudge goes on with it).
+        if (!(await ws.merging())) await wip(why);
         r = await run(nudgePrompt(why));
         continue;
       }
