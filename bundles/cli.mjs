@@ -2987,8 +2987,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
     arraySize = (input2) => Array.isArray(input2) ? input2.length : -1, mapSize = (input2) => input2 instanceof Map ? input2.size : -1, setSize = (input2) => input2 instanceof Set ? input2.size : -1;
     $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
       $ZodType.init(inst, def);
-      let memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         let input2 = payload.value;
         if (!Array.isArray(input2))
           return payload.issues.push({
@@ -2997,7 +2997,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             input: input2,
             inst
           }), payload;
-        payload.value = memo2 ? memo2.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
+        payload.value = memo3 ? memo3.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
         let proms = [], abortEarly = ctx?.abortEarly;
         for (let i2 = 0; i2 < input2.length; i2++) {
           let item = input2[i2], result2 = def.element._zod.run({
@@ -3037,8 +3037,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
         }
         return propValues;
       });
-      let isObject3 = isObject, catchall = def.catchall, value, memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let isObject3 = isObject, catchall = def.catchall, value, memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         value ?? (value = _normalized.value);
         let input2 = payload.value;
         if (!isObject3(input2))
@@ -3048,7 +3048,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             input: input2,
             inst
           }), payload;
-        payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+        payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
         let proms = [], shape = value.shape, abortEarly = ctx?.abortEarly, seen = payload.issues.length;
         for (let key2 of value.allKeys) {
           if (abortEarly && payload.issues.length !== seen) {
@@ -3065,8 +3065,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
       };
     }), $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) => {
       $ZodObject.init(inst, def);
-      let superParse = inst._zod.parse, _normalized = cached(() => normalizeDef(def)), memo2 = globalConfig.memoizer, generateFastpass = (shape) => {
-        let normalized = _normalized.value, syms = normalized.symbolKeys, doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms }), parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`, prefixStr = (id, k) => `
+      let superParse = inst._zod.parse, _normalized = cached(() => normalizeDef(def)), memo3 = globalConfig.memoizer, generateFastpass = (shape) => {
+        let normalized = _normalized.value, syms = normalized.symbolKeys, doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo3, syms }), parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`, prefixStr = (id, k) => `
           let ${id}_ab = false;
           for (let i = 0; i < ${id}.issues.length; i++) {
             const iss = ${id}.issues[i];
@@ -3082,7 +3082,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
         let ids = /* @__PURE__ */ Object.create(null), counter = 0;
         for (let key2 of normalized.allKeys)
           ids[key2] = `key_${counter++}`;
-        doc.write(memo2 ? "const newResult = memo.alloc(inst, payload, {}, ctx);" : "const newResult = {};");
+        doc.write(memo3 ? "const newResult = memo.alloc(inst, payload, {}, ctx);" : "const newResult = {};");
         for (let key2 of normalized.allKeys) {
           if (key2 === "__proto__")
             continue;
@@ -3244,8 +3244,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
     });
     $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
       $ZodType.init(inst, def);
-      let items = def.items, memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let items = def.items, memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         let input2 = payload.value;
         if (!Array.isArray(input2))
           return payload.issues.push({
@@ -3254,7 +3254,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             expected: "tuple",
             code: "invalid_type"
           }), payload;
-        payload.value = memo2 ? memo2.alloc(inst, payload, [], ctx) : [];
+        payload.value = memo3 ? memo3.alloc(inst, payload, [], ctx) : [];
         let proms = [], optinStart = getTupleOptStart(items, "optin"), optoutStart = getTupleOptStart(items, "optout");
         if (!def.rest) {
           if (input2.length < optinStart)
@@ -3300,8 +3300,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
     });
     $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
       $ZodType.init(inst, def);
-      let memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         let input2 = payload.value;
         if (!isPlainObject(input2))
           return payload.issues.push({
@@ -3312,7 +3312,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
           }), payload;
         let proms = [], values = def.keyType._zod.values;
         if (values && !def.partial) {
-          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
           let recordKeys = /* @__PURE__ */ new Set();
           for (let key2 of values)
             if (typeof key2 == "string" || typeof key2 == "number" || typeof key2 == "symbol") {
@@ -3357,7 +3357,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             continue: !0
           });
         } else {
-          payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+          payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
           let unrecognized;
           for (let key2 of Reflect.ownKeys(input2)) {
             if (key2 === "__proto__" || !Object.prototype.propertyIsEnumerable.call(input2, key2))
@@ -3402,8 +3402,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
       };
     }), $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
       $ZodType.init(inst, def);
-      let memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         let input2 = payload.value;
         if (!(input2 instanceof Map))
           return payload.issues.push({
@@ -3413,7 +3413,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             inst
           }), payload;
         let proms = [];
-        payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
+        payload.value = memo3 ? memo3.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
         let abortEarly = ctx?.abortEarly, seen = payload.issues.length;
         for (let [key2, value] of input2) {
           if (abortEarly && payload.issues.length !== seen) {
@@ -3431,8 +3431,8 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
     });
     $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
       $ZodType.init(inst, def);
-      let memo2 = globalConfig.memoizer;
-      memo2?.attach(inst), inst._zod.parse = (payload, ctx) => {
+      let memo3 = globalConfig.memoizer;
+      memo3?.attach(inst), inst._zod.parse = (payload, ctx) => {
         let input2 = payload.value;
         if (!(input2 instanceof Set))
           return payload.issues.push({
@@ -3442,7 +3442,7 @@ var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID
             code: "invalid_type"
           }), payload;
         let proms = [];
-        payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
+        payload.value = memo3 ? memo3.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
         let abortEarly = ctx?.abortEarly, seen = payload.issues.length;
         for (let item of input2) {
           if (abortEarly && payload.issues.length !== seen) {
@@ -30556,7 +30556,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile11, readFile: readFile11, mkdir: mkdir10 } = require_promises(), { dirname: dirname11, resolve: resolve12 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
+    var { writeFile: writeFile11, readFile: readFile12, mkdir: mkdir10 } = require_promises(), { dirname: dirname11, resolve: resolve12 } = require_node_path(), { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = require_node_timers(), { InvalidArgumentError, UndiciError } = require_errors(), { setHeader } = require_util(), { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
     function normalizeUrlForMatching(url2, matchQuery, normalizeQuery) {
       if (matchQuery === !1) return `${url2.origin}${url2.pathname}`;
       if (normalizeQuery) {
@@ -30716,7 +30716,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path10)
           throw new InvalidArgumentError("Snapshot path is required");
         try {
-          let data2 = await readFile11(resolve12(path10), "utf8"), parsed = JSON.parse(data2);
+          let data2 = await readFile12(resolve12(path10), "utf8"), parsed = JSON.parse(data2);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
             for (let { hash: hash2, snapshot } of parsed)
@@ -42470,8 +42470,8 @@ var init_env = __esm({
 });
 
 // src/host/actions.ts
-function actionsMetadata({ env, platform: platform2, readFile: readFile11, onWarning }) {
-  let payload = readPayload(env, readFile11, onWarning), rawEvent = envValue(env, "GITHUB_EVENT_NAME") ?? "manual", ref = envValue(env, "GITHUB_REF") ?? "", isTag = env.GITHUB_REF_TYPE === "tag" || ref.startsWith("refs/tags/"), refName = envValue(env, "GITHUB_REF_NAME"), repo = envValue(env, "GITHUB_REPOSITORY"), server = envValue(env, "GITHUB_SERVER_URL")?.replace(/\/+$/, ""), prFromRef = /^refs\/pull\/(\d+)\//.exec(ref)?.[1], issuePr = payload.issue?.pull_request !== void 0 ? payload.issue.number : void 0, pr = payload.pull_request?.number ?? (isPullEvent(rawEvent) ? payload.number : void 0) ?? issuePr ?? (prFromRef ? Number(prFromRef) : void 0), pull = isPullEvent(rawEvent), runKey = platform2 === "forgejo_actions" ? envValue(env, "GITHUB_RUN_NUMBER") : envValue(env, "GITHUB_RUN_ID");
+function actionsMetadata({ env, platform: platform2, readFile: readFile12, onWarning }) {
+  let payload = readPayload(env, readFile12, onWarning), rawEvent = envValue(env, "GITHUB_EVENT_NAME") ?? "manual", ref = envValue(env, "GITHUB_REF") ?? "", isTag = env.GITHUB_REF_TYPE === "tag" || ref.startsWith("refs/tags/"), refName = envValue(env, "GITHUB_REF_NAME"), repo = envValue(env, "GITHUB_REPOSITORY"), server = envValue(env, "GITHUB_SERVER_URL")?.replace(/\/+$/, ""), prFromRef = /^refs\/pull\/(\d+)\//.exec(ref)?.[1], issuePr = payload.issue?.pull_request !== void 0 ? payload.issue.number : void 0, pr = payload.pull_request?.number ?? (isPullEvent(rawEvent) ? payload.number : void 0) ?? issuePr ?? (prFromRef ? Number(prFromRef) : void 0), pull = isPullEvent(rawEvent), runKey = platform2 === "forgejo_actions" ? envValue(env, "GITHUB_RUN_NUMBER") : envValue(env, "GITHUB_RUN_ID");
   return {
     event: actionsEvent(rawEvent, payload, isTag),
     rawEvent,
@@ -42516,12 +42516,12 @@ function actionsEvent(name, payload, isTag) {
       return "manual";
   }
 }
-function readPayload(env, readFile11, onWarning) {
+function readPayload(env, readFile12, onWarning) {
   let path10 = envValue(env, "GITHUB_EVENT_PATH");
   if (!path10) return {};
   let text5;
   try {
-    text5 = readFile11(path10);
+    text5 = readFile12(path10);
   } catch (err) {
     return onWarning?.(`cannot read the event payload ${path10}: ${err instanceof Error ? err.message : String(err)}`), {};
   }
@@ -51489,13 +51489,24 @@ function runGit(gitDir, args, opts = {}) {
 async function text3(gitDir, args, opts = {}) {
   return (await runGit(gitDir, args, opts)).stdout.toString("utf8").trim();
 }
+function remember(key2, compute, keep = () => !0) {
+  let hit = memo2.get(key2);
+  if (hit !== void 0) return hit;
+  let p = compute();
+  return memo2.size >= MEMO_MAX && memo2.clear(), memo2.set(key2, p), p.then(
+    (v) => {
+      keep(v) || memo2.delete(key2);
+    },
+    () => memo2.delete(key2)
+  ), p;
+}
 function parseLsTree(out) {
   return out ? out.split("\0").filter(Boolean).map((line) => {
     let tab = line.indexOf("	"), [mode = "", type = "", sha = "", size = "-"] = line.slice(0, tab).split(/\s+/);
     return { mode, type, sha, size: size === "-" ? 0 : Number(size), path: line.slice(tab + 1) };
   }) : [];
 }
-var import_node_child_process7, import_promises25, import_node_os8, import_node_path19, ZERO_SHA, GitError, Repo, init_git = __esm({
+var import_node_child_process7, import_promises25, import_node_os8, import_node_path19, ZERO_SHA, GitError, OBJECT_ID, MEMO_MAX, BLOB_MEMO_MAX_BYTES, memo2, Repo, init_git = __esm({
   "src/sandbox/forge/git.ts"() {
     "use strict";
     import_node_child_process7 = __toESM(require_node_child_process(), 1), import_promises25 = __toESM(require_promises(), 1), import_node_os8 = __toESM(require_node_os(), 1), import_node_path19 = __toESM(require_node_path(), 1), ZERO_SHA = "0000000000000000000000000000000000000000", GitError = class extends Error {
@@ -51505,6 +51516,7 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
         super(`git ${args.join(" ")} exited ${code}: ${stderr.trim()}`), this.name = "GitError", this.code = code, this.stderr = stderr;
       }
     };
+    OBJECT_ID = /^[0-9a-f]{40}$/, MEMO_MAX = 4e3, BLOB_MEMO_MAX_BYTES = 256 * 1024, memo2 = /* @__PURE__ */ new Map();
     Repo = class _Repo {
       dir;
       constructor(dir) {
@@ -51523,8 +51535,26 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
       /** Commit sha of a branch, tag or sha; undefined when it names no commit. */
       async resolve(ref) {
         if (ref === "" || ref.startsWith("-")) return;
+        let loose = await this.looseBranch(ref);
+        if (loose !== void 0) return loose;
         let r3 = await this.git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { okCodes: [1, 128] });
         return r3.code === 0 ? r3.stdout.toString("utf8").trim() : void 0;
+      }
+      /**
+       * A plain branch name read straight from its loose ref file, without starting git (the
+       * contents API resolves a ref on every read). Only when git's own lookup order could not
+       * find anything else first — no file at `<name>`, `refs/<name>` or `refs/tags/<name>`, and
+       * no packed-refs (this server never packs) — otherwise undefined, and git decides.
+       */
+      async looseBranch(ref) {
+        if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return;
+        let exists = (p) => (0, import_promises25.access)((0, import_node_path19.join)(this.dir, p)).then(
+          () => !0,
+          () => !1
+        );
+        if ((await Promise.all([exists(ref), exists(`refs/${ref}`), exists(`refs/tags/${ref}`), exists("packed-refs")])).some(Boolean)) return;
+        let sha = (await (0, import_promises25.readFile)((0, import_node_path19.join)(this.dir, "refs", "heads", ref), "utf8").catch(() => "")).trim();
+        return OBJECT_ID.test(sha) ? sha : void 0;
       }
       async branchSha(branch) {
         let r3 = await this.git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { okCodes: [1, 128] });
@@ -51547,12 +51577,18 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
         }
         return m;
       }
-      async commit(sha) {
+      commit(sha) {
+        return OBJECT_ID.test(sha) ? remember(`${this.dir}\0commit\0${sha}`, () => this.readCommit(sha)) : this.readCommit(sha);
+      }
+      async readCommit(sha) {
         let raw = await text3(this.dir, ["log", "-1", "--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B", sha, "--"]), [h2 = "", t = "", p = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", ...msg] = raw.split("\0");
         return { sha: h2, tree: t, parents: p ? p.split(" ") : [], author: { name: an, email: ae, date: ad }, committer: { name: cn, email: ce, date: cd }, message: msg.join("\0") };
       }
       /** The entry at `path` in a commit, or undefined. Path "" is the root tree. */
-      async entry(commit, path10) {
+      entry(commit, path10) {
+        return OBJECT_ID.test(commit) ? remember(`${this.dir}\0entry\0${commit}\0${path10}`, () => this.readEntry(commit, path10)) : this.readEntry(commit, path10);
+      }
+      async readEntry(commit, path10) {
         if (path10 === "")
           return { mode: "040000", type: "tree", sha: await text3(this.dir, ["rev-parse", `${commit}^{tree}`]), size: 0, path: "" };
         let out = await text3(this.dir, ["ls-tree", "-l", "-z", commit, "--", path10]), e = parseLsTree(out.replace(/\0$/, ""))[0];
@@ -51562,8 +51598,9 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
         let target = dir === "" ? commit : `${commit}:${dir}`, out = await text3(this.dir, ["ls-tree", "-l", "-z", target]);
         return parseLsTree(out.replace(/\0$/, "")).map((e) => ({ ...e, path: dir === "" ? e.path : `${dir}/${e.path}` }));
       }
-      async blob(sha) {
-        return (await this.git(["cat-file", "blob", sha])).stdout;
+      blob(sha) {
+        let read = async () => (await this.git(["cat-file", "blob", sha])).stdout;
+        return OBJECT_ID.test(sha) ? remember(`${this.dir}\0blob\0${sha}`, read, (b) => b.length <= BLOB_MEMO_MAX_BYTES) : read();
       }
       async writeBlob(content) {
         return text3(this.dir, ["hash-object", "-w", "--stdin"], { input: content });
@@ -51652,7 +51689,10 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
 `) : [];
       }
       /** Last commit on `ref` that touched `path`. */
-      async lastCommitFor(ref, path10) {
+      lastCommitFor(ref, path10) {
+        return OBJECT_ID.test(ref) ? remember(`${this.dir}\0last\0${ref}\0${path10}`, () => this.readLastCommitFor(ref, path10)) : this.readLastCommitFor(ref, path10);
+      }
+      async readLastCommitFor(ref, path10) {
         let out = await text3(this.dir, ["log", "-1", "--format=%H %cI", ref, "--", ...path10 ? [path10] : []]);
         if (!out) return;
         let [sha = "", when = ""] = out.split(" ");

@@ -2,7 +2,7 @@
 // builds objects with plumbing and moves the ref with `update-ref <ref> <new> <old>`, so a
 // concurrent push and an API write can never silently overwrite each other.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile, chmod } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -78,6 +78,29 @@ export interface TreeEntry {
   path: string;
 }
 
+// Answers that depend only on object ids never change: reading a file through the contents API
+// costs four git processes, and agents read the same config and state files tick after tick.
+// Kept per repository directory (an object id means nothing in another repository), bounded.
+const OBJECT_ID = /^[0-9a-f]{40}$/;
+const MEMO_MAX = 4000;
+const BLOB_MEMO_MAX_BYTES = 256 * 1024;
+const memo = new Map<string, Promise<unknown>>();
+
+function remember<T>(key: string, compute: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {
+  const hit = memo.get(key) as Promise<T> | undefined;
+  if (hit !== undefined) return hit;
+  const p = compute();
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, p);
+  p.then(
+    (v) => {
+      if (!keep(v)) memo.delete(key);
+    },
+    () => memo.delete(key),
+  );
+  return p;
+}
+
 export class Repo {
   readonly dir: string;
   constructor(dir: string) {
@@ -104,8 +127,28 @@ export class Repo {
   /** Commit sha of a branch, tag or sha; undefined when it names no commit. */
   async resolve(ref: string): Promise<string | undefined> {
     if (ref === "" || ref.startsWith("-")) return undefined;
+    const loose = await this.looseBranch(ref);
+    if (loose !== undefined) return loose;
     const r = await this.git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { okCodes: [1, 128] });
     return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
+  }
+
+  /**
+   * A plain branch name read straight from its loose ref file, without starting git (the
+   * contents API resolves a ref on every read). Only when git's own lookup order could not
+   * find anything else first — no file at `<name>`, `refs/<name>` or `refs/tags/<name>`, and
+   * no packed-refs (this server never packs) — otherwise undefined, and git decides.
+   */
+  private async looseBranch(ref: string): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return undefined;
+    const exists = (p: string): Promise<boolean> => access(join(this.dir, p)).then(
+      () => true,
+      () => false,
+    );
+    const shadows = await Promise.all([exists(ref), exists(`refs/${ref}`), exists(`refs/tags/${ref}`), exists("packed-refs")]);
+    if (shadows.some(Boolean)) return undefined;
+    const sha = (await readFile(join(this.dir, "refs", "heads", ref), "utf8").catch(() => "")).trim();
+    return OBJECT_ID.test(sha) ? sha : undefined;
   }
 
   async branchSha(branch: string): Promise<string | undefined> {
@@ -132,14 +175,22 @@ export class Repo {
     return m;
   }
 
-  async commit(sha: string): Promise<CommitInfo> {
+  commit(sha: string): Promise<CommitInfo> {
+    return OBJECT_ID.test(sha) ? remember(`${this.dir}\0commit\0${sha}`, () => this.readCommit(sha)) : this.readCommit(sha);
+  }
+
+  private async readCommit(sha: string): Promise<CommitInfo> {
     const raw = await text(this.dir, ["log", "-1", "--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B", sha, "--"]);
     const [h = "", t = "", p = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", ...msg] = raw.split("\0");
     return { sha: h, tree: t, parents: p ? p.split(" ") : [], author: { name: an, email: ae, date: ad }, committer: { name: cn, email: ce, date: cd }, message: msg.join("\0") };
   }
 
   /** The entry at `path` in a commit, or undefined. Path "" is the root tree. */
-  async entry(commit: string, path: string): Promise<TreeEntry | undefined> {
+  entry(commit: string, path: string): Promise<TreeEntry | undefined> {
+    return OBJECT_ID.test(commit) ? remember(`${this.dir}\0entry\0${commit}\0${path}`, () => this.readEntry(commit, path)) : this.readEntry(commit, path);
+  }
+
+  private async readEntry(commit: string, path: string): Promise<TreeEntry | undefined> {
     if (path === "") {
       const tree = await text(this.dir, ["rev-parse", `${commit}^{tree}`]);
       return { mode: "040000", type: "tree", sha: tree, size: 0, path: "" };
@@ -155,8 +206,9 @@ export class Repo {
     return parseLsTree(out.replace(/\0$/, "")).map((e) => ({ ...e, path: dir === "" ? e.path : `${dir}/${e.path}` }));
   }
 
-  async blob(sha: string): Promise<Buffer> {
-    return (await this.git(["cat-file", "blob", sha])).stdout;
+  blob(sha: string): Promise<Buffer> {
+    const read = async (): Promise<Buffer> => (await this.git(["cat-file", "blob", sha])).stdout;
+    return OBJECT_ID.test(sha) ? remember(`${this.dir}\0blob\0${sha}`, read, (b) => b.length <= BLOB_MEMO_MAX_BYTES) : read();
   }
 
   async writeBlob(content: Buffer): Promise<string> {
@@ -271,7 +323,11 @@ export class Repo {
   }
 
   /** Last commit on `ref` that touched `path`. */
-  async lastCommitFor(ref: string, path: string): Promise<{ sha: string; when: string } | undefined> {
+  lastCommitFor(ref: string, path: string): Promise<{ sha: string; when: string } | undefined> {
+    return OBJECT_ID.test(ref) ? remember(`${this.dir}\0last\0${ref}\0${path}`, () => this.readLastCommitFor(ref, path)) : this.readLastCommitFor(ref, path);
+  }
+
+  private async readLastCommitFor(ref: string, path: string): Promise<{ sha: string; when: string } | undefined> {
     const out = await text(this.dir, ["log", "-1", "--format=%H %cI", ref, "--", ...(path ? [path] : [])]);
     if (!out) return undefined;
     const [sha = "", when = ""] = out.split(" ");
