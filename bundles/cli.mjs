@@ -51506,7 +51506,7 @@ function parseLsTree(out) {
     return { mode, type, sha, size: size === "-" ? 0 : Number(size), path: line.slice(tab + 1) };
   }) : [];
 }
-var import_node_child_process7, import_promises25, import_node_os8, import_node_path19, ZERO_SHA, GitError, OBJECT_ID, MEMO_MAX, BLOB_MEMO_MAX_BYTES, memo2, Repo, init_git = __esm({
+var import_node_child_process7, import_promises25, import_node_os8, import_node_path19, ZERO_SHA, GitError, OBJECT_ID, MEMO_MAX, BLOB_MEMO_MAX_BYTES, memo2, REF_NAME, Repo, init_git = __esm({
   "src/sandbox/forge/git.ts"() {
     "use strict";
     import_node_child_process7 = __toESM(require_node_child_process(), 1), import_promises25 = __toESM(require_promises(), 1), import_node_os8 = __toESM(require_node_os(), 1), import_node_path19 = __toESM(require_node_path(), 1), ZERO_SHA = "0000000000000000000000000000000000000000", GitError = class extends Error {
@@ -51516,7 +51516,7 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
         super(`git ${args.join(" ")} exited ${code}: ${stderr.trim()}`), this.name = "GitError", this.code = code, this.stderr = stderr;
       }
     };
-    OBJECT_ID = /^[0-9a-f]{40}$/, MEMO_MAX = 4e3, BLOB_MEMO_MAX_BYTES = 256 * 1024, memo2 = /* @__PURE__ */ new Map();
+    OBJECT_ID = /^[0-9a-f]{40}$/, MEMO_MAX = 4e3, BLOB_MEMO_MAX_BYTES = 256 * 1024, memo2 = /* @__PURE__ */ new Map(), REF_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
     Repo = class _Repo {
       dir;
       constructor(dir) {
@@ -51547,7 +51547,7 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
        * no packed-refs (this server never packs) — otherwise undefined, and git decides.
        */
       async looseBranch(ref) {
-        if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return;
+        if (!REF_NAME.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return;
         let exists = (p) => (0, import_promises25.access)((0, import_node_path19.join)(this.dir, p)).then(
           () => !0,
           () => !1
@@ -51557,8 +51557,16 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
         return OBJECT_ID.test(sha) ? sha : void 0;
       }
       async branchSha(branch) {
+        if (REF_NAME.test(branch) && !branch.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock"))) {
+          let sha = (await (0, import_promises25.readFile)((0, import_node_path19.join)(this.dir, "refs", "heads", branch), "utf8").catch(() => "")).trim();
+          if (OBJECT_ID.test(sha)) return sha;
+        }
         let r3 = await this.git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { okCodes: [1, 128] });
         return r3.code === 0 ? r3.stdout.toString("utf8").trim() : void 0;
+      }
+      /** Whether the repository has any branch (an empty repository has none). */
+      async hasBranches() {
+        return (await (0, import_promises25.readdir)((0, import_node_path19.join)(this.dir, "refs", "heads"), { recursive: !0, withFileTypes: !0 }).catch(() => [])).some((e) => e.isFile()) ? !0 : (await this.branches()).length > 0;
       }
       async branches() {
         let out = await text3(this.dir, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"]);
@@ -51642,9 +51650,12 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
       async deleteRef(ref, old) {
         return (await this.git(["update-ref", "-d", ref, old], { okCodes: [1, 128] })).code === 0;
       }
-      async mergeBase(a2, b) {
-        let r3 = await this.git(["merge-base", a2, b], { okCodes: [1] });
-        return r3.code === 0 ? r3.stdout.toString("utf8").trim() : void 0;
+      mergeBase(a2, b) {
+        let read = async () => {
+          let r3 = await this.git(["merge-base", a2, b], { okCodes: [1] });
+          return r3.code === 0 ? r3.stdout.toString("utf8").trim() : void 0;
+        };
+        return OBJECT_ID.test(a2) && OBJECT_ID.test(b) ? remember(`${this.dir}\0merge-base\0${a2}\0${b}`, read) : read();
       }
       async isAncestor(a2, b) {
         return (await this.git(["merge-base", "--is-ancestor", a2, b], { okCodes: [1] })).code === 0;
@@ -51662,7 +51673,11 @@ var import_node_child_process7, import_promises25, import_node_os8, import_node_
       async formatPatch(from, to) {
         return (await this.git(["format-patch", "--stdout", "--binary", `${from}..${to}`])).stdout.toString("utf8");
       }
-      async changedFiles(from, to) {
+      changedFiles(from, to) {
+        let read = () => this.readChangedFiles(from, to);
+        return OBJECT_ID.test(from) && OBJECT_ID.test(to) ? remember(`${this.dir}\0changed\0${from}\0${to}`, read) : read();
+      }
+      async readChangedFiles(from, to) {
         let ns = (await this.git(["diff", "--name-status", "-z", "-M", from, to])).stdout.toString("utf8").split("\0"), nums = (await this.git(["diff", "--numstat", "-z", "-M", from, to])).stdout.toString("utf8").split("\0"), stats = [];
         for (let i2 = 0; i2 < nums.length; i2++) {
           let line = nums[i2];
@@ -52284,7 +52299,7 @@ var ZERO_TIME, Convert, init_convert = __esm({
         };
       }
       async repo(r3, level) {
-        let empty2 = (await this.core.git(r3).branches()).length === 0, s = this.core.s;
+        let empty2 = !await this.core.git(r3).hasBranches(), s = this.core.s;
         return {
           id: r3.id,
           owner: this.userByLogin(r3.owner),

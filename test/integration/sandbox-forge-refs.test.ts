@@ -31,6 +31,24 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 describe("sandbox forge: resolving refs", () => {
+  it("knows whether a repository has branches, and reads a branch's sha as git does, loose or packed", async () => {
+    const empty = await Repo.init(join(dir, "empty.git"), "main", "#!/bin/sh\nexit 0\n");
+    assert.equal(await empty.hasBranches(), false);
+    assert.equal(await empty.branchSha("main"), undefined);
+
+    const r = await Repo.init(join(dir, "b.git"), "main", "#!/bin/sh\nexit 0\n");
+    const blob = await r.writeBlob(Buffer.from("x"));
+    const c1 = await r.commitTree(await r.treeWith(undefined, [{ path: "f", blob }]), [], "one", who, who);
+    assert.ok(await r.updateRef("refs/heads/deep/er/branch", c1, ""));
+    assert.equal(await r.hasBranches(), true);
+    assert.equal(await r.branchSha("deep/er/branch"), c1);
+    assert.equal(await r.branchSha("deep/er"), undefined, "a directory of refs is no branch");
+    assert.equal(await r.branchSha("../HEAD"), undefined);
+    await r.git(["pack-refs", "--all"]);
+    assert.equal(await r.hasBranches(), true, "packed branches still count");
+    assert.equal(await r.branchSha("deep/er/branch"), c1);
+  });
+
   it("answers as git does for branches, nested branches, tags shadowing branches, shas and unknown names — loose and packed", async () => {
     const a = await commit("a", []);
     const b = await commit("b", [a]);

@@ -79,7 +79,7 @@ export class Convert {
   }
 
   async repo(r: RepoRec, level: Level): Promise<Record<string, unknown>> {
-    const empty = (await this.core.git(r).branches()).length === 0;
+    const empty = !(await this.core.git(r).hasBranches());
     const s = this.core.s;
     return {
       id: r.id,

@@ -2,7 +2,7 @@
 // builds objects with plumbing and moves the ref with `update-ref <ref> <new> <old>`, so a
 // concurrent push and an API write can never silently overwrite each other.
 import { spawn } from "node:child_process";
-import { access, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -70,6 +70,14 @@ export interface CommitInfo {
   message: string;
 }
 
+export interface ChangedFile {
+  filename: string;
+  previous?: string;
+  status: string;
+  additions: number;
+  deletions: number;
+}
+
 export interface TreeEntry {
   mode: string;
   type: "blob" | "tree" | "commit";
@@ -85,6 +93,8 @@ const OBJECT_ID = /^[0-9a-f]{40}$/;
 const MEMO_MAX = 4000;
 const BLOB_MEMO_MAX_BYTES = 256 * 1024;
 const memo = new Map<string, Promise<unknown>>();
+/** Names read as files under refs/: plain segments only, nothing git would refuse or resolve specially. */
+const REF_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 function remember<T>(key: string, compute: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {
   const hit = memo.get(key) as Promise<T> | undefined;
@@ -140,7 +150,7 @@ export class Repo {
    * no packed-refs (this server never packs) — otherwise undefined, and git decides.
    */
   private async looseBranch(ref: string): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return undefined;
+    if (!REF_NAME.test(ref) || ref.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock")) || /^[A-Z_]*HEAD$/.test(ref)) return undefined;
     const exists = (p: string): Promise<boolean> => access(join(this.dir, p)).then(
       () => true,
       () => false,
@@ -152,8 +162,20 @@ export class Repo {
   }
 
   async branchSha(branch: string): Promise<string | undefined> {
+    // A loose ref file wins over packed-refs in git too: when it is there, it is the answer.
+    if (REF_NAME.test(branch) && !branch.split("/").some((p) => p.startsWith(".") || p.endsWith(".lock"))) {
+      const sha = (await readFile(join(this.dir, "refs", "heads", branch), "utf8").catch(() => "")).trim();
+      if (OBJECT_ID.test(sha)) return sha;
+    }
     const r = await this.git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { okCodes: [1, 128] });
     return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
+  }
+
+  /** Whether the repository has any branch (an empty repository has none). */
+  async hasBranches(): Promise<boolean> {
+    const loose = await readdir(join(this.dir, "refs", "heads"), { recursive: true, withFileTypes: true }).catch(() => []);
+    if (loose.some((e) => e.isFile())) return true;
+    return (await this.branches()).length > 0; // packed refs, or none at all: git says
   }
 
   async branches(): Promise<{ name: string; sha: string }[]> {
@@ -263,9 +285,12 @@ export class Repo {
     return r.code === 0;
   }
 
-  async mergeBase(a: string, b: string): Promise<string | undefined> {
-    const r = await this.git(["merge-base", a, b], { okCodes: [1] });
-    return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
+  mergeBase(a: string, b: string): Promise<string | undefined> {
+    const read = async (): Promise<string | undefined> => {
+      const r = await this.git(["merge-base", a, b], { okCodes: [1] });
+      return r.code === 0 ? r.stdout.toString("utf8").trim() : undefined;
+    };
+    return OBJECT_ID.test(a) && OBJECT_ID.test(b) ? remember(`${this.dir}\0merge-base\0${a}\0${b}`, read) : read();
   }
 
   async isAncestor(a: string, b: string): Promise<boolean> {
@@ -288,7 +313,12 @@ export class Repo {
     return (await this.git(["format-patch", "--stdout", "--binary", `${from}..${to}`])).stdout.toString("utf8");
   }
 
-  async changedFiles(from: string, to: string): Promise<{ filename: string; previous?: string; status: string; additions: number; deletions: number }[]> {
+  changedFiles(from: string, to: string): Promise<ChangedFile[]> {
+    const read = (): Promise<ChangedFile[]> => this.readChangedFiles(from, to);
+    return OBJECT_ID.test(from) && OBJECT_ID.test(to) ? remember(`${this.dir}\0changed\0${from}\0${to}`, read) : read();
+  }
+
+  private async readChangedFiles(from: string, to: string): Promise<ChangedFile[]> {
     const ns = (await this.git(["diff", "--name-status", "-z", "-M", from, to])).stdout.toString("utf8").split("\0");
     const nums = (await this.git(["diff", "--numstat", "-z", "-M", from, to])).stdout.toString("utf8").split("\0");
     const stats: { add: number; del: number }[] = [];
@@ -299,7 +329,7 @@ export class Repo {
       stats.push({ add: a === "-" ? 0 : Number(a), del: d === "-" ? 0 : Number(d) });
       if (p === "") i += 2; // rename: two NUL-separated paths follow
     }
-    const files: { filename: string; previous?: string; status: string; additions: number; deletions: number }[] = [];
+    const files: ChangedFile[] = [];
     const names: Record<string, string> = { A: "added", M: "changed", D: "deleted", R: "renamed", C: "copied", T: "changed" };
     for (let i = 0; i < ns.length; ) {
       const st = ns[i++];
