@@ -2,7 +2,7 @@
 // work-in-progress commit, pushed), nudges the model once, and the finished run opens the PR.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { branchCommits, devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
+import { branchCommits, devWorld, implemented, implementTask, type DevWorld } from "../fixtures/dev/world.ts";
 
 let w: DevWorld;
 before(async () => {
@@ -52,5 +52,18 @@ describe("dev agent: a model that stops early", () => {
     assert.equal(blocked.length, 1);
     assert.match(blocked[0]!.body, /max_turns/);
     assert.equal((await p.phase())?.phase, "escalated");
+    assert.equal((await p.tick()).out.match(/idle/)?.length, 1, "a blocked issue is left alone");
+
+    // A person looks, unblocks it and puts it back in the backlog: the next tick starts over
+    // (as the README's troubleshooting table says) and this time the model finishes.
+    await p.app.labels.remove(issue.number, "blocked");
+    await p.app.labels.add(issue.number, ["backlog"]);
+    await p.setScript([implementTask("Add sub")]);
+    const again = await p.tick();
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, new RegExp(`dev: #${issue.number} → PR #\\d+ awaiting_ci`));
+    assert.equal((await p.pulls("open")).length, 1);
+    const back = await p.get(issue.number);
+    assert.ok(back.labels.includes("in-progress") && !back.labels.includes("blocked") && !back.labels.includes("backlog"), back.labels.join(","));
   });
 });
