@@ -18,13 +18,20 @@ export interface ApiResponse {
 
 export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
 
-/** Call the API as `login` (token auth), or anonymously with login undefined. */
-export function api(forge: SandboxForge, login: string | undefined): Api {
+/**
+ * `fetch` against `base` with an Authorization header (none when undefined): an object body goes
+ * as JSON, a string body as it is (to send malformed JSON); the answer is parsed when it is JSON.
+ */
+export function jsonApi(base: string, authorization: string | undefined): Api {
   return async (method, path, body, headers = {}) => {
     const h: Record<string, string> = { ...headers };
-    if (login) h.Authorization ??= `token ${forge.users[login]?.token ?? "missing-user"}`;
-    if (body !== undefined) h["Content-Type"] = "application/json";
-    const res = await fetch(`${forge.url}/api/v1${path}`, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    if (authorization !== undefined) h.Authorization ??= authorization;
+    const init: RequestInit = { method, headers: h };
+    if (body !== undefined) {
+      h["Content-Type"] = "application/json";
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+    }
+    const res = await fetch(`${base}${path}`, init);
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -34,6 +41,11 @@ export function api(forge: SandboxForge, login: string | undefined): Api {
     }
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
+}
+
+/** Call the forge API as `login` (token auth), or anonymously with login undefined. */
+export function api(forge: SandboxForge, login: string | undefined): Api {
+  return jsonApi(`${forge.url}/api/v1`, login ? `token ${forge.users[login]?.token ?? "missing-user"}` : undefined);
 }
 
 export const b64 = (s: string): string => Buffer.from(s).toString("base64");

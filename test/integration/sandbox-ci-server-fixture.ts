@@ -2,39 +2,13 @@
 // CI client, which is tested against this server separately), commits through the forge's
 // contents API, commit statuses, and bounded polling.
 import type { SandboxForge } from "../../src/sandbox/forge/index.ts";
-import { api, b64 } from "../helpers/sandbox-forge.ts";
+import { api, b64, jsonApi, type Api } from "../helpers/sandbox-forge.ts";
 
-export interface CiResponse {
-  status: number;
-  headers: Headers;
-  // Tests poke at arbitrary JSON shapes; `any` keeps them readable.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-  text: string;
-}
-
-export type CiApi = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<CiResponse>;
+export type CiApi = Api;
 
 /** Calls `<ciUrl><path>` with `Authorization: Bearer <token>` (none when token is undefined). */
 export function ciApi(ciUrl: string, token: string | undefined): CiApi {
-  return async (method, path, body, headers = {}) => {
-    const h: Record<string, string> = { ...headers };
-    if (token !== undefined) h.Authorization ??= `Bearer ${token}`;
-    const init: RequestInit = { method, headers: h };
-    if (body !== undefined) {
-      h["Content-Type"] = "application/json";
-      init.body = typeof body === "string" ? body : JSON.stringify(body);
-    }
-    const res = await fetch(`${ciUrl}${path}`, init);
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
-  };
+  return jsonApi(ciUrl, token === undefined ? undefined : `Bearer ${token}`);
 }
 
 /** One commit on `branch` (created from `from` when given) through the contents API; returns its sha. */
