@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { timeMargins } from "../../src/agents/dev/work.ts";
-import { branchCommits, devWorld, implemented, type DevWorld } from "../fixtures/dev/world.ts";
+import { branchCommits, devWorld, implemented, MATH_SUB_TODO, MATH_WITH_SUB, type DevWorld } from "../fixtures/dev/world.ts";
 
 let w: DevWorld;
 before(async () => {
@@ -12,8 +12,8 @@ before(async () => {
 });
 after(() => w.stop());
 
-const PARTIAL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  // TODO\n}\n";
-const FULL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  return a - b;\n}\n";
+const PARTIAL = MATH_SUB_TODO;
+const FULL = MATH_WITH_SUB;
 
 describe("dev agent: the step's deadline", () => {
   it("keeps the usual margins for an hour-long step and scales them down for a short one", () => {

@@ -2,7 +2,7 @@
 // work-in-progress commit, pushed), nudges the model once, and the finished run opens the PR.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { branchCommits, devWorld, implemented, implementTask, type DevWorld } from "../fixtures/dev/world.ts";
+import { branchCommits, devWorld, implemented, MATH_SUB_TODO, MATH_WITH_SUB, implementTask, type DevWorld } from "../fixtures/dev/world.ts";
 
 let w: DevWorld;
 before(async () => {
@@ -10,8 +10,8 @@ before(async () => {
 });
 after(() => w.stop());
 
-const PARTIAL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  // TODO\n}\n";
-const FULL = "export function add(a, b) {\n  return a + b;\n}\n\nexport function sub(a, b) {\n  return a - b;\n}\n";
+const PARTIAL = MATH_SUB_TODO;
+const FULL = MATH_WITH_SUB;
 
 describe("dev agent: a model that stops early", () => {
   it("gets its work committed as work in progress and one nudge; the finished run opens the PR", async () => {
