@@ -12,9 +12,6 @@ before(async () => {
 });
 after(() => w.stop());
 
-const PARTIAL = MATH_SUB_TODO;
-const FULL = MATH_WITH_SUB;
-
 describe("dev agent: the step's deadline", () => {
   it("keeps the usual margins for an hour-long step and scales them down for a short one", () => {
     assert.deepEqual(timeMargins(55 * 60_000), { afterLlmMs: 3 * 60_000, minLlmMs: 4 * 60_000 });
@@ -24,7 +21,7 @@ describe("dev agent: the step's deadline", () => {
   it("stops the model before the deadline, pushes its work in progress, and the next tick finishes from there", async () => {
     const p = await w.project("deadline");
     // The model writes half the change, then "thinks" far longer than the step has.
-    await p.setScript([{ name: "slow", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: PARTIAL } }, { run: { command: "sleep 60" } }], structured: implemented("never reached") }]);
+    await p.setScript([{ name: "slow", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }, { run: { command: "sleep 60" } }], structured: implemented("never reached") }]);
     const issue = await p.issue({ title: "Add sub" });
     const started = Date.now();
     const t = await p.tick({ env: { DISINTO_TIMEOUT_MINUTES: "0.3" } }); // an 18 s step
@@ -36,18 +33,18 @@ describe("dev agent: the step's deadline", () => {
     const rec = await p.phase();
     assert.equal(rec?.phase, "implementing");
     const branch = rec.branch!;
-    assert.equal((await p.app.contents.get("src/math.js", { ref: branch }))?.text, PARTIAL, "the half-done work is on the branch");
+    assert.equal((await p.app.contents.get("src/math.js", { ref: branch }))?.text, MATH_SUB_TODO, "the half-done work is on the branch");
     assert.ok((await p.get(issue.number)).labels.includes("in-progress"), "the issue stays claimed");
 
     // The next tick (a full step) resumes on that branch and finishes the change.
-    await p.setScript([{ name: "finish", match: "## CRASH RECOVERY", actions: [{ write: { path: "src/math.js", content: FULL } }], structured: implemented("Adds `sub()`.") }]);
+    await p.setScript([{ name: "finish", match: "## CRASH RECOVERY", actions: [{ write: { path: "src/math.js", content: MATH_WITH_SUB } }], structured: implemented("Adds `sub()`.") }]);
     const t2 = await p.tick();
     assert.equal(t2.code, 0, t2.out);
     assert.match(t2.out, new RegExp(`dev: #${issue.number} → PR #\\d+ awaiting_ci`));
     const prs = await p.pulls("all");
     assert.equal(prs.length, 1, "exactly one PR");
     assert.equal(prs[0]!.head.ref, branch, "on the branch the interrupted step pushed");
-    assert.equal((await p.app.contents.get("src/math.js", { ref: branch }))?.text, FULL);
+    assert.equal((await p.app.contents.get("src/math.js", { ref: branch }))?.text, MATH_WITH_SUB);
 
     const subjects = (await branchCommits(w, p, branch)).commits.map((c) => c.subject);
     assert.equal(subjects.length, 2, subjects.join("\n"));

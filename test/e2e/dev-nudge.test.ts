@@ -10,15 +10,12 @@ before(async () => {
 });
 after(() => w.stop());
 
-const PARTIAL = MATH_SUB_TODO;
-const FULL = MATH_WITH_SUB;
-
 describe("dev agent: a model that stops early", () => {
   it("gets its work committed as work in progress and one nudge; the finished run opens the PR", async () => {
     const p = await w.project("nudge");
     await p.setScript([
-      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: PARTIAL } }], status: "max_turns" },
-      { name: "finish", match: "^## Continue\\n\\nYou stopped before finishing \\(max_turns", actions: [{ write: { path: "src/math.js", content: FULL } }], structured: implemented("Adds `sub()` after a nudge.") },
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
+      { name: "finish", match: "^## Continue\\n\\nYou stopped before finishing \\(max_turns", actions: [{ write: { path: "src/math.js", content: MATH_WITH_SUB } }], structured: implemented("Adds `sub()` after a nudge.") },
     ]);
     const issue = await p.issue({ title: "Add sub" });
     const t = await p.tick();
@@ -27,7 +24,7 @@ describe("dev agent: a model that stops early", () => {
     assert.match(t.out, new RegExp(`dev: #${issue.number} → PR #\\d+ awaiting_ci`));
     const prs = await p.pulls("open");
     assert.equal(prs.length, 1);
-    assert.equal((await p.app.contents.get("src/math.js", { ref: prs[0]!.head.ref }))?.text, FULL);
+    assert.equal((await p.app.contents.get("src/math.js", { ref: prs[0]!.head.ref }))?.text, MATH_WITH_SUB);
 
     // The branch's history: the work in progress first, then the finished change on top.
     const subjects = (await branchCommits(w, p, prs[0]!.head.ref)).commits.map((c) => c.subject);
@@ -39,7 +36,7 @@ describe("dev agent: a model that stops early", () => {
   it("is nudged only once: a second early stop escalates with the reason, never silently", async () => {
     const p = await w.project("nudge-twice");
     await p.setScript([
-      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: PARTIAL } }], status: "max_turns" },
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
       { name: "again", match: "^## Continue", actions: [], status: "max_turns" },
     ]);
     const issue = await p.issue({ title: "Add sub" });

@@ -12,6 +12,7 @@ import { InMemoryLedger, InMemorySessionStore, InMemorySlots } from "../../src/l
 import { ScriptedBackend } from "../../src/llm/scripted/backend.ts";
 import type { Backend, RunResult, RunTask } from "../../src/llm/types.ts";
 import { fakeClaude } from "../fakes/fake-claude.ts";
+import { Counting } from "../fakes/counting-backend.ts";
 import { collectingLog } from "../fakes/log.ts";
 
 function deps(caps = {}) {
@@ -34,23 +35,6 @@ const base = (dir: string, over: Partial<AccountedTask<unknown>> = {}): Accounte
   ...over,
 });
 
-/** Counts calls to the real backend it wraps: proves "no LLM call". */
-class Counting implements Backend {
-  readonly kind;
-  readonly name;
-  readonly credentialNames: readonly string[] = [];
-  calls: RunTask[] = [];
-  private readonly inner: Backend;
-  constructor(inner: Backend) {
-    this.inner = inner;
-    this.kind = inner.kind;
-    this.name = inner.name;
-  }
-  run<T>(task: RunTask<T>): Promise<RunResult<T>> {
-    this.calls.push(task);
-    return this.inner.run(task);
-  }
-}
 
 describe("runWithAccounting", () => {
   it("records usage in the ledger and refuses a run once a key's cap is spent, without calling the backend", async () => {

@@ -17,10 +17,11 @@ import { InMemoryLedger, InMemorySessionStore, InMemorySlots } from "../../src/l
 import { keyPath, OpsRepoLedger, OpsRepoSessionStore, opsRepoHooks, OpsRepoSlots, pathSegment } from "../../src/llm/ops-repo.ts";
 import { ScriptedBackend } from "../../src/llm/scripted/backend.ts";
 import { encodeSession } from "../../src/llm/session.ts";
-import type { Backend, RunResult, RunTask, Usage } from "../../src/llm/types.ts";
+import type { Usage } from "../../src/llm/types.ts";
 import { startSandboxForge, type SandboxForge } from "../../src/sandbox/forge/index.ts";
 import { Leases, ledgerEntrySchema, StateStore } from "../../src/state/index.ts";
 import { fakeClaude } from "../fakes/fake-claude.ts";
+import { Counting } from "../fakes/counting-backend.ts";
 import { collectingLog } from "../fakes/log.ts";
 import { startFakeOpenAi, type FakeOpenAi } from "../fakes/openai-server.ts";
 import { startWorker, type Worker } from "../helpers/workers.ts";
@@ -39,23 +40,6 @@ interface WorkerRun {
   log: string[];
 }
 
-/** Counts calls to the real backend it wraps: proves "no LLM call". */
-class Counting implements Backend {
-  readonly kind;
-  readonly name;
-  readonly credentialNames: readonly string[] = [];
-  calls: RunTask[] = [];
-  private readonly inner: Backend;
-  constructor(inner: Backend) {
-    this.inner = inner;
-    this.kind = inner.kind;
-    this.name = inner.name;
-  }
-  run<T>(task: RunTask<T>): Promise<RunResult<T>> {
-    this.calls.push(task);
-    return this.inner.run(task);
-  }
-}
 
 function workDir(prefix = "llm-ops-"): string {
   const d = join(mkdtempSync(join(tmpdir(), prefix)), "work");

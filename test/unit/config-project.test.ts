@@ -2,25 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseProjectConfig } from "../../src/config/load.ts";
 import { ConfigError, EXIT_USAGE } from "../../src/lib/errors.ts";
+import { PROJECT_TOML } from "../fixtures/project-toml.ts";
 
 // 16 lines; sections appended by a test start on line 17.
-const BASE = `name = "widgets"
-forge_url = "https://forge.example.org"
-repo = "acme/widgets"
-
-[identities.dev]
-login = "dev-bot"
-token_secret = "FORGE_DEV_TOKEN"
-backend = "claude"
-
-[identities.review]
-login = "review-bot"
-token_secret = "FORGE_REVIEW_TOKEN"
-backend = "claude"
-
-[backends.claude]
-type = "claude-cli"
-`;
+const BASE = PROJECT_TOML;
 
 /** BASE with one line replaced (1-based), keeping every other line where it was. */
 function withLine(n: number, text: string): string {

@@ -5,24 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
 import { captureIo } from "../helpers/io.ts";
+import { PROJECT_TOML } from "../fixtures/project-toml.ts";
 
-const PROJECT = `name = "widgets"
-forge_url = "https://forge.example.org"
-repo = "acme/widgets"
-
-[identities.dev]
-login = "dev-bot"
-token_secret = "FORGE_DEV_TOKEN"
-backend = "claude"
-
-[identities.review]
-login = "review-bot"
-token_secret = "FORGE_REVIEW_TOKEN"
-backend = "claude"
-
-[backends.claude]
-type = "claude-cli"
-`;
+const PROJECT = PROJECT_TOML;
 
 const FORMULA = `name = "groom"
 description = "Groom the backlog."
