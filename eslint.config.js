@@ -4,9 +4,10 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  // test/fakes/*.mjs are stand-in executables run by plain node (the fake claude CLI): not part
-  // of the typed project.
-  { ignores: ["bundles/**", "node_modules/**", ".ci/**", "test/fakes/*.mjs"] },
+  // test/fakes/*.mjs are stand-in executables run by plain node (the fake claude CLI), and
+  // src/build/node-ts.mjs starts the build where Node cannot run TypeScript: not part of the
+  // typed project.
+  { ignores: ["bundles/**", "node_modules/**", ".ci/**", "test/fakes/*.mjs", "src/build/node-ts.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

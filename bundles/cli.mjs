@@ -68546,10 +68546,10 @@ var package_default = {
     "README.md"
   ],
   scripts: {
-    build: "node src/build/bundle.ts",
+    build: "node src/build/node-ts.mjs src/build/bundle.ts",
     typecheck: "tsc -p tsconfig.json",
     lint: "eslint --max-warnings 0 .",
-    "check:bundles": "node src/build/bundle.ts --check",
+    "check:bundles": "node src/build/node-ts.mjs src/build/bundle.ts --check",
     test: "node test/run.ts",
     "test:unit": 'node --test --test-concurrency=4 "test/**/*.test.ts"',
     bench: "node test/bench/run.ts",
