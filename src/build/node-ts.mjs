@@ -5,7 +5,7 @@
 // it must start where TypeScript cannot.
 //
 //   node src/build/node-ts.mjs src/build/bundle.ts [args…]
-import { rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
 import { dirname, join, basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -24,10 +24,15 @@ if (process.features.typescript && process.env.DISINTO_BUILD_TRANSPILE !== "1") 
 } else {
   const { build } = await import("esbuild");
   const out = join(dirname(path), `.${basename(path)}.${process.pid}.mjs`);
+  // The script may end the process itself (process.exit on a failed build), and a `finally`
+  // does not run then: the exit hook does, on every path, and a signal goes through it too.
+  const cleanup = () => rmSync(out, { force: true });
+  process.on("exit", cleanup);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(sig, () => process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1)));
   try {
     await build({ entryPoints: [path], outfile: out, bundle: true, packages: "external", platform: "node", format: "esm", logLevel: "error" });
     await import(pathToFileURL(out).href);
   } finally {
-    await rm(out, { force: true });
+    cleanup();
   }
 }

@@ -4,7 +4,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,6 +32,24 @@ describe("src/build/node-ts.mjs", () => {
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /bundles: \d+ up to date/);
   });
+
+  for (const [what, source, code] of [
+    ["exits the process itself", "const n: number = 3;\nprocess.exit(n);\n", 3],
+    ["throws", "throw new Error('boom');\n", 1],
+    ["does not compile", "const = ;\n", 1],
+  ] as const) {
+    it(`leaves no transpiled file behind when the script ${what}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "node-ts-"));
+      try {
+        await writeFile(join(dir, "fail.ts"), source);
+        const r = await launch([join(dir, "fail.ts")], { DISINTO_BUILD_TRANSPILE: "1" });
+        assert.equal(r.code, code, r.out);
+        assert.deepEqual(await readdir(dir), ["fail.ts"]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it("without a script: usage on stderr, exit 2", async () => {
     const r = await launch([]);
