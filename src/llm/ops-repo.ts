@@ -479,6 +479,13 @@ export interface OpsRepoAccountingOptions {
   slots?: Omit<OpsRepoSlotsOptions, "capacity" | "holder">;
   sessions?: Omit<OpsRepoSessionsOptions, "project" | "agent">;
   ledger?: Omit<OpsRepoLedgerOptions, "project" | "agent" | "pipelineUrl">;
+  /**
+   * The leases slots are taken with. Pass the run's own (built with `holderFinished`), so a
+   * slot whose holder's pipeline has finished — a killed tick — is taken at once instead of
+   * blocking the backend for every project until its TTL runs out. Default: leases over
+   * `store` that can only wait for expiry.
+   */
+  leases?: Leases;
 }
 
 /** Ledger, session store and slots of one agent run, all in the ops repo behind `store`. */
@@ -486,6 +493,6 @@ export function opsRepoHooks(store: StateStore, opts: OpsRepoAccountingOptions):
   return {
     ledger: new OpsRepoLedger(store, { ...opts.ledger, project: opts.project, agent: opts.agent, ...(opts.pipelineUrl !== undefined ? { pipelineUrl: opts.pipelineUrl } : {}) }),
     sessions: new OpsRepoSessionStore(store, { ...opts.sessions, project: opts.project, agent: opts.agent }),
-    slots: new OpsRepoSlots(new Leases(store), { ...opts.slots, capacity: opts.capacity, holder: opts.holder }),
+    slots: new OpsRepoSlots(opts.leases ?? new Leases(store), { ...opts.slots, capacity: opts.capacity, holder: opts.holder }),
   };
 }

@@ -370,6 +370,36 @@ describe("LLM ledger, sessions and slots in the ops repo", () => {
     assert.ok(ran.calls[0]!.start >= Date.parse(lastHeld!.expires_at!), "ran only once the crashed holder's lease expired");
     assert.ok(ran.calls[0]!.start - killedAt < slots.ttlMs + 4000, "within the TTL plus polling");
   });
+
+  it("a slot whose holder's pipeline has finished is taken at once; one whose pipeline runs is waited for", async () => {
+    const { store } = await opsRepo();
+    const killed = { id: "dev/dev-bot@https://ci.example/repos/1/pipeline/7", pipeline_url: "https://ci.example/repos/1/pipeline/7" };
+    const running = { id: "dev/dev-bot@https://ci.example/repos/1/pipeline/8", pipeline_url: "https://ci.example/repos/1/pipeline/8" };
+    const asked: string[] = [];
+    const leases = new Leases(store, {
+      holderFinished: (h) => {
+        asked.push(h.id);
+        return Promise.resolve(h.pipeline_url === killed.pipeline_url);
+      },
+    });
+    const run = (holder: typeof killed) => leases.acquire("llm/scripted/slot-0", { ttlMs: 10 * 60_000, holder });
+    const poll = { minMs: 50, maxMs: 100 };
+    const slotsOf = (l: Leases) => opsRepoHooks(store, { project: "demo", agent: "dev", holder: { id: "next-tick" }, capacity: 1, leases: l, slots: { poll } }).slots;
+
+    // A tick killed while it held the slot (its lease has 10 minutes left): the next takes it now.
+    assert.equal((await run(killed)).acquired, true);
+    const started = Date.now();
+    const release = await slotsOf(leases).acquire("scripted", { deadline: Date.now() + 5_000 });
+    assert.ok(Date.now() - started < 5_000, "taken before the deadline, long before the TTL");
+    assert.equal((await leases.inspect("llm/scripted/slot-0"))?.holder?.id, "next-tick");
+    assert.ok(asked.includes(killed.id), "the finished-holder check was consulted");
+    await release();
+
+    // A holder whose pipeline still runs keeps its slot until the waiter's deadline.
+    assert.equal((await run(running)).acquired, true);
+    await assert.rejects(slotsOf(leases).acquire("scripted", { deadline: Date.now() + 400 }), /all 1 taken until the deadline/);
+    assert.equal((await leases.inspect("llm/scripted/slot-0"))?.holder?.id, running.id);
+  });
 });
 
 describe("in-memory slots keep the same contract", () => {
