@@ -145,7 +145,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
     const repo = forge.repo(splitRepo(config.repo));
     const ops = forge.repo(splitRepo(config.ops_repo));
     const author = { agent: role, identity: identity.login, ...(ctx.pipeline.url ? { pipelineUrl: ctx.pipeline.url } : {}) };
-    const state = new StateStore({ contents: ops.contents, author });
+    const state = new StateStore({ contents: ops.contents, author, redactor: ctx.redactor });
     const holder: LeaseHolder = {
       id: ctx.pipeline.url ? `${role}/${identity.login}@${ctx.pipeline.url}` : `${role}/${identity.login}@${process.pid}`,
       agent: role,

@@ -15,6 +15,7 @@
 //                                           as the daily line, so the two never disagree.
 //   locks/llm/<backend>/slot-<i>.json       slot leases of the backend's semaphore (lease.ts).
 import { randomUUID } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { ConflictError } from "../forge/errors.ts";
 import { ContentionError, CorruptDocumentError, LeaseLostError } from "../state/errors.ts";
@@ -24,7 +25,7 @@ import { Ledger, ledgerEntrySchema, ledgerPath } from "../state/ledger.ts";
 import type { LedgerEntry as StoredLedgerEntry } from "../state/ledger.ts";
 import { isTransient } from "../state/store.ts";
 import type { FileChange, StateStore } from "../state/store.ts";
-import { MAX_SESSION_COMPRESSED_BYTES, sessionBlobSchema } from "./session.ts";
+import { MAX_SESSION_COMPRESSED_BYTES, MAX_SESSION_PAYLOAD_BYTES, sessionBlobSchema } from "./session.ts";
 import { emptyUsage, NoSlotError } from "./types.ts";
 import type { LedgerEntry, LedgerQuery, LedgerTotals, ProgressSink, SessionBlob, SessionStore, SlotWait, Slots, UsageLedger } from "./types.ts";
 
@@ -123,7 +124,7 @@ export class OpsRepoSessionStore implements SessionStore {
   /** Replaces the stored session (compare-and-swap, re-read on a lost race: last writer wins). */
   async save(key: string, blob: SessionBlob): Promise<void> {
     const path = this.path(key);
-    let text = this.render(key, blob);
+    let text = this.render(key, this.redacted(blob));
     const size = Buffer.byteLength(text, "utf8");
     let what = blob.dropped === undefined ? `${Math.ceil(size / 1024)} KiB` : "dropped";
     if (size > this.maxStoredBytes) {
@@ -133,6 +134,26 @@ export class OpsRepoSessionStore implements SessionStore {
       what = "dropped: too large";
     }
     await this.store.updateText(path, () => text, `session ${this.project}/${this.agent}/${key}: save (${what})`);
+  }
+
+  /**
+   * The blob with its transcript redacted before compression: inside gzip+base64 the store's
+   * own redaction cannot see a secret the model echoed, a tool printed or a prompt carried.
+   */
+  private redacted(blob: SessionBlob): SessionBlob {
+    if (blob.data === undefined) return blob;
+    let payload: string;
+    try {
+      payload = gunzipSync(Buffer.from(blob.data, "base64"), { maxOutputLength: MAX_SESSION_PAYLOAD_BYTES }).toString("utf8");
+    } catch {
+      // Not ours to judge here: a blob we cannot read is stored as a marker, never unredacted.
+      const { data: _data, bytes: _bytes, ...rest } = blob;
+      return { ...rest, dropped: "session could not be decompressed for redaction" };
+    }
+    const masked = this.store.redact(payload);
+    if (masked === payload) return blob;
+    const raw = Buffer.from(masked, "utf8");
+    return { ...blob, data: gzipSync(raw).toString("base64"), bytes: raw.length };
   }
 
   private render(key: string, blob: SessionBlob): string {

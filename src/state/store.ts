@@ -38,6 +38,16 @@ export interface StateStoreOptions {
   skipCi?: boolean;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The run's redactor: every document and file written goes through it first, so no secret
+   * the run knows (nor anything shaped like a credential) reaches the ops repo's history.
+   */
+  redactor?: TextRedactor;
+}
+
+/** What the store needs of src/lib/redact.ts's Redactor. */
+export interface TextRedactor {
+  redact(text: string): string;
 }
 
 export interface Doc<T> {
@@ -66,6 +76,7 @@ export class StateStore {
   private readonly skipCi: boolean;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly redactor: TextRedactor | undefined;
 
   constructor(opts: StateStoreOptions) {
     this.contents = opts.contents;
@@ -77,6 +88,21 @@ export class StateStore {
     this.skipCi = opts.skipCi ?? true;
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.redactor = opts.redactor;
+  }
+
+  /**
+   * `text` as it will be stored. JSON (a document, or JSON lines) is redacted value by value
+   * and re-serialised only when a value changed: pattern redaction over the serialised text
+   * would mask fields that merely look like credentials (a lease's random `"token"`) and
+   * could cut through JSON escapes; each string on its own is masked when it is, or contains,
+   * a secret. Anything else (markdown journals) is redacted as text.
+   */
+  redact(text: string): string {
+    const r = this.redactor;
+    if (r === undefined || text === "") return text;
+    const json = redactJson(text, r);
+    return json ?? r.redact(text);
   }
 
   /** A store writing as someone else (same repo and settings). */
@@ -91,6 +117,7 @@ export class StateStore {
       skipCi: this.skipCi,
       random: this.random,
       sleep: this.sleep,
+      ...(this.redactor !== undefined ? { redactor: this.redactor } : {}),
     });
   }
 
@@ -107,14 +134,16 @@ export class StateStore {
 
   /** Create a document; ConflictError(`exists`) when it is already there. */
   async createText(path: string, text: string, why: string): Promise<Doc<string>> {
-    const r = await this.contents.create(path, this.write(text, why));
-    return { path, value: text, sha: r.sha ?? "" };
+    const stored = this.redact(text);
+    const r = await this.contents.create(path, this.write(stored, why));
+    return { path, value: stored, sha: r.sha ?? "" };
   }
 
   /** Replace a document if it is still at `sha`; ConflictError otherwise. */
   async replaceText(path: string, text: string, sha: string, why: string): Promise<Doc<string>> {
-    const r = await this.contents.update(path, { ...this.write(text, why), sha });
-    return { path, value: text, sha: r.sha ?? "" };
+    const stored = this.redact(text);
+    const r = await this.contents.update(path, { ...this.write(stored, why), sha });
+    return { path, value: stored, sha: r.sha ?? "" };
   }
 
   async remove(path: string, sha: string, why: string): Promise<void> {
@@ -133,7 +162,9 @@ export class StateStore {
       // An earlier round's write whose answer was lost did land: applying fn again would
       // apply it twice (a doubled append).
       if (pending !== undefined && cur?.value === pending) return { doc: cur, changed: true };
-      const next = fn(cur?.value);
+      const proposed = fn(cur?.value);
+      // Compared as stored: a change that only adds a secret is no change once masked.
+      const next = proposed === undefined ? undefined : this.redact(proposed);
       if (next === undefined || (cur !== undefined && next === cur.value)) return { doc: cur, changed: false };
       pending = next;
       const doc = cur === undefined ? await this.createText(path, next, why) : await this.replaceText(path, next, cur.sha, why);
@@ -166,11 +197,13 @@ export class StateStore {
       const parsed = schema.safeParse(next);
       if (!parsed.success) throw new Error(`${path}: refusing to write a document that does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
       const body: unknown = fence !== undefined && isPlainObject(parsed.data) ? { ...parsed.data, [FENCE_FIELD]: fence } : parsed.data;
-      const text = `${JSON.stringify(body, null, 2)}\n`;
-      if (cur !== undefined && text === cur.value) return { doc: { path, value: parsed.data, sha: cur.sha }, changed: false };
-      pending = { text, value: parsed.data };
+      const text = this.redact(`${JSON.stringify(body, null, 2)}\n`);
+      // What the store holds after masking is what the caller gets back.
+      const value: z.output<S> = text === `${JSON.stringify(body, null, 2)}\n` ? parsed.data : (schema.safeParse(JSON.parse(text)).data ?? parsed.data);
+      if (cur !== undefined && text === cur.value) return { doc: { path, value, sha: cur.sha }, changed: false };
+      pending = { text, value };
       const written = cur === undefined ? await this.createText(path, text, opts.why) : await this.replaceText(path, text, cur.sha, opts.why);
-      return { doc: { path, value: parsed.data, sha: written.sha }, changed: true };
+      return { doc: { path, value, sha: written.sha }, changed: true };
     });
   }
 
@@ -182,7 +215,8 @@ export class StateStore {
   /** Several changes in one commit. ConflictError when any of them is stale or already there. */
   async commit(files: FileChange[], why: string): Promise<{ commits: number }> {
     if (files.length === 0) return { commits: 0 };
-    await this.contents.commitFiles({ ...(this.branch !== undefined ? { branch: this.branch } : {}), message: this.message(why), files });
+    const stored = files.map((f) => (f.text !== undefined ? { ...f, text: this.redact(f.text) } : f));
+    await this.contents.commitFiles({ ...(this.branch !== undefined ? { branch: this.branch } : {}), message: this.message(why), files: stored });
     return { commits: 1 };
   }
 
@@ -214,7 +248,8 @@ export class StateStore {
   /** `dev/dev-bot: claim #12 [skip ci]` + the pipeline that did it. */
   message(why: string): string {
     const who = this.author.identity ? `${this.author.agent}/${this.author.identity}` : this.author.agent;
-    const subject = `${who}: ${why.split("\n")[0] ?? ""}${this.skipCi ? " [skip ci]" : ""}`;
+    const line = why.split("\n")[0] ?? "";
+    const subject = `${who}: ${this.redactor ? this.redactor.redact(line) : line}${this.skipCi ? " [skip ci]" : ""}`;
     return this.author.pipelineUrl ? `${subject}\n\nPipeline: ${this.author.pipelineUrl}\n` : `${subject}\n`;
   }
 }
@@ -244,6 +279,55 @@ function fenceOf(text: string): number | undefined {
     // A corrupt document has no fence to protect; parseJson reports it.
   }
   return undefined;
+}
+
+/** `redact` for JSON and JSON lines; undefined when `text` is neither. */
+function redactJson(text: string, r: TextRedactor): string | undefined {
+  const t = text.trimStart();
+  if (!t.startsWith("{") && !t.startsWith("[")) return undefined;
+  const one = tryParse(text);
+  if (one.ok) return redactValueText(text, one.value, r);
+  // JSON lines: every non-empty line a JSON value (the ledger).
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.trim() === "") {
+      out.push(line);
+      continue;
+    }
+    const v = tryParse(line);
+    if (!v.ok) return undefined;
+    out.push(redactValueText(line, v.value, r));
+  }
+  return out.join("\n");
+}
+
+function redactValueText(text: string, value: unknown, r: TextRedactor): string {
+  let changed = false;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const m = r.redact(v);
+      if (m !== v) changed = true;
+      return m;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+    return v;
+  };
+  const masked = walk(value);
+  if (!changed) return text;
+  // Same layout as before: pretty documents stay pretty, one-line documents stay on one line.
+  const pretty = /\n\s/.test(text.trimEnd());
+  const trailing = text.slice(text.trimEnd().length);
+  return `${JSON.stringify(masked, null, pretty ? 2 : undefined)}${trailing}`;
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
