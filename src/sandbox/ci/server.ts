@@ -1,5 +1,5 @@
 // The sandbox CI server: Woodpecker's REST API on its own loopback port (API under `/api`,
-// pipeline pages at `/repos/<id>/pipeline/<n>` as plain text), wired to a forge through
+// web pages such as `/repos/<id>/pipeline/<n>` with the step logs beside it), wired to a forge through
 // ForgeAccess, pipelines run by the local executor, crons by the minute scheduler.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,11 +9,13 @@ import { join } from "node:path";
 import { buildApi } from "./api.ts";
 import type { PluginResolver } from "./executor.ts";
 import type { ForgeAccess } from "./forge-access.ts";
-import { CiApiError, readBody, send, type Reply } from "./http.ts";
+import { CiApiError, readBody, send } from "./http.ts";
 import { pipelineModel } from "./models.ts";
+import { servePage } from "./pages.ts";
+import { sendHtml } from "../html.ts";
 import { CronScheduler } from "./scheduler.ts";
 import { CiService, SYSTEM_VERSION } from "./service.ts";
-import { CiStore, type CiPipeline } from "./store.ts";
+import { CiStore } from "./store.ts";
 
 export interface CiServerOptions {
   access: ForgeAccess;
@@ -68,9 +70,11 @@ export async function startCiServer(opts: CiServerOptions): Promise<CiServer> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (path === "/healthz") return send(res, { status: 204 });
     if (path === "/version") return send(res, { status: 200, json: { source: "https://github.com/woodpecker-ci/woodpecker", version: SYSTEM_VERSION } });
-    const page = /^\/repos\/(\d+)\/pipeline\/(\d+)(?:\/\d+)?$/.exec(path);
-    if (page && method === "GET") return send(res, pipelinePage(svc, Number(page[1]), Number(page[2])));
-    if (!path.startsWith("/api/")) return send(res, { status: 404, text: "404 page not found" });
+    if (!path.startsWith("/api/")) {
+      const page = method === "GET" || method === "HEAD" ? servePage(svc, req, path) : undefined;
+      if (page) return sendHtml(res, page, method === "HEAD");
+      return send(res, { status: 404, text: "404 page not found" });
+    }
 
     const m = api.match(method, path);
     if (m === undefined) return send(res, { status: 404, text: "404 page not found" });
@@ -170,18 +174,4 @@ export async function startCiServer(opts: CiServerOptions): Promise<CiServer> {
       await rm(workRoot, { recursive: true, force: true });
     },
   };
-}
-
-/** What a browser sees at a pipeline URL: states only (logs stay behind the API's auth). */
-function pipelinePage(svc: CiService, repoId: number, number: number): Reply {
-  const repo = svc.repo(repoId);
-  const p: CiPipeline | undefined = repo ? svc.pipeline(repo, number) : undefined;
-  if (!repo || !p) return { status: 404, text: "pipeline not found" };
-  const lines = [`${repo.fullName} pipeline #${p.number} (${p.event}) ${p.record.state}`, `commit ${p.metadata.pipeline.commit.sha} on ${p.metadata.pipeline.commit.branch}`];
-  for (const wf of p.record.workflows) {
-    lines.push(`  workflow ${wf.name}: ${wf.state}${wf.error ? ` (${wf.error})` : ""}`);
-    for (const s of wf.steps) lines.push(`    step ${s.name}: ${s.state}${s.state === "failure" ? ` exit ${s.exitCode}` : ""}`);
-  }
-  for (const e of p.preErrors) lines.push(`  ${e.is_warning ? "warning" : "error"}: ${e.message}`);
-  return { status: 200, text: `${lines.join("\n")}\n` };
 }

@@ -1,6 +1,6 @@
-// The HTTP front door: fault injection first, then git smart HTTP or the /api/v1 router,
+// The HTTP front door: fault injection first, then git smart HTTP, the /api/v1 router with
 // authentication (REQUIRE_SIGN_IN: only /version answers anonymous callers) and Forgejo's
-// JSON error shape for everything that goes wrong.
+// JSON error shape for everything that goes wrong, or else the read-only web pages.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ForgeCore } from "./core.ts";
 import type { FaultInjector } from "./faults.ts";
@@ -17,6 +17,8 @@ import { registerReviews } from "./routes/reviews.ts";
 import { registerStatuses } from "./routes/statuses.ts";
 import { registerContents } from "./routes/contents.ts";
 import { registerBranches } from "./routes/branches.ts";
+import { ForgePages } from "./pages.ts";
+import { htmlPage, html, sendHtml, wantsHtml } from "../html.ts";
 
 export const API_PREFIX = "/api/v1";
 const CONTENTS_WRITE_RE = /^\/api\/v1\/repos\/[^/]+\/[^/]+\/contents(\/|$)/;
@@ -41,11 +43,13 @@ export class RequestHandler {
   private readonly faults: FaultInjector;
   private readonly router = buildRouter();
   private readonly conv: Convert;
+  private readonly pages: ForgePages;
 
   constructor(core: ForgeCore, faults: FaultInjector) {
     this.core = core;
     this.faults = faults;
     this.conv = new Convert(core);
+    this.pages = new ForgePages(core);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -64,7 +68,7 @@ export class RequestHandler {
     const git = GIT_PATH_RE.exec(path);
     if (git && !path.startsWith(`${API_PREFIX}/`)) return serveGit(this.core, req, res, url, git);
 
-    if (!path.startsWith(`${API_PREFIX}/`)) return this.send(res, this.error(new ApiError(404, "The target couldn't be found.")));
+    if (!path.startsWith(`${API_PREFIX}/`)) return this.page(req, res, method, path);
     try {
       const match = this.router.match(method, path.slice(API_PREFIX.length));
       if (!match) throw new ApiError(404, "The target couldn't be found.");
@@ -84,10 +88,35 @@ export class RequestHandler {
         body: () => (body ??= readBody(req)),
         casConflict: fault.casConflict,
       };
-      this.send(res, await match.route.handler(ctx));
+      const reply = await match.route.handler(ctx);
+      if (fault.lostAnswer) return await this.loseAnswer(req, res, fault.lostAnswer);
+      this.send(res, reply);
     } catch (err) {
+      if (fault.lostAnswer) return await this.loseAnswer(req, res, fault.lostAnswer);
       this.send(res, this.error(err));
     }
+  }
+
+  /** The request was handled; its answer never arrives (fault injection). */
+  private async loseAnswer(req: IncomingMessage, res: ServerResponse, lost: { as: "drop" | "error"; delayMs: number }): Promise<void> {
+    if (lost.delayMs > 0) await new Promise((r) => setTimeout(r, lost.delayMs));
+    if (lost.as === "drop") req.socket.destroy();
+    else this.send(res, { status: 500, json: errorBody(500, "sandbox forge: injected fault after handling the request", this.core.baseUrl) });
+  }
+
+  /** Web pages live outside /api; what is no page stays Forgejo's JSON 404 unless a browser asks. */
+  private async page(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+    const html404 = (): void => sendHtml(res, { status: 404, body: htmlPage("Not found", html`<h1>404</h1><p>Nothing lives at ${path}.</p>`, { href: "/", text: "sandbox forge" }) });
+    if ((method === "GET" || method === "HEAD") && path !== "/api" && !path.startsWith("/api/")) {
+      try {
+        const page = await this.pages.serve(req, path);
+        if (page !== undefined && page !== "method") return sendHtml(res, page, method === "HEAD");
+      } catch (err) {
+        return sendHtml(res, { status: 500, body: htmlPage("Error", html`<h1>500</h1><pre>${err instanceof Error ? err.message : String(err)}</pre>`, { href: "/", text: "sandbox forge" }) });
+      }
+    }
+    if (wantsHtml(req.headers.accept)) return html404();
+    this.send(res, this.error(new ApiError(404, "The target couldn't be found.")));
   }
 
   private error(err: unknown): Reply {

@@ -8,7 +8,7 @@ import type { ForgeCore } from "../core.ts";
 import type { IssueRec, LabelRec, RepoRec, UserRec } from "../store.ts";
 import { now } from "../core.ts";
 import { ApiError, bind, json, empty, notFound, pageOf, paged, unprocessable } from "../http.ts";
-import { repoOf, issueOf, intParam } from "./common.ts";
+import { repoOf, issueOf, intParam, me } from "./common.ts";
 
 const COLOR_RE = /^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$/;
 
@@ -85,6 +85,15 @@ export function changeLabels(core: ForgeCore, issue: IssueRec, add: LabelRec[], 
 }
 
 export function registerLabels(r: Router): void {
+  // The sandbox keeps no organisation-wide labels: an organisation lists none, anything else is
+  // not an organisation (404, which clients take as "user-owned repository").
+  r.add("GET", "/orgs/{org}/labels", (c) => {
+    me(c);
+    const org = c.core.user(c.params.org ?? "");
+    if (org?.kind !== "org") throw notFound();
+    return paged([] as LabelRec[], pageOf(c.query), c.url, (l) => c.conv.label(l));
+  });
+
   r.add("GET", "/repos/{owner}/{repo}/labels", (c) => {
     const { repo } = repoOf(c);
     const labels = [...repoLabels(c.core, repo)].sort((a, b) => a.name.localeCompare(b.name));

@@ -44,6 +44,13 @@ export function registerMisc(r: Router): void {
   });
 
 
+  r.add("GET", "/orgs/{org}", (c) => {
+    me(c);
+    const org = c.core.user(c.params.org ?? "");
+    if (org?.kind !== "org") throw notFound();
+    return json(200, c.conv.org(org));
+  });
+
   r.add("POST", "/orgs", async (c) => {
     const user = me(c);
     const body = bind(CreateOrg, await c.body());
