@@ -117,13 +117,16 @@ function pipelinePage(c: PageCtx, step: number | undefined): HtmlReply {
   const steps = p.record.workflows.flatMap((w) => w.steps);
   if (step !== undefined && !steps.some((s) => s.pid === step)) return notFound(`pipeline #${p.number} has no step ${step}`);
   const commit = p.metadata.pipeline.commit;
-  const forgeCommit = p.metadata.pipeline.forgeUrl;
+  const forgeRepo = c.svc.forgeRepo(repo)?.htmlUrl;
+  const forgeCommit = forgeRepo ? `${forgeRepo}/commit/${commit.sha}` : undefined;
+  // A pull request pipeline's forge link is the pull request; others point at the commit.
+  const forgeLink = p.metadata.pipeline.forgeUrl;
   const errors = [...p.preErrors.map((e) => `${e.is_warning ? "warning" : "error"}: ${e.message}`), ...p.record.errors];
   return ok(
     `${repo.fullName} · pipeline #${p.number}`,
     html`<p class="meta"><a href="/repos/${repo.id}">${repo.fullName}</a></p>
 <h1>Pipeline #${p.number} ${stateChip(p.record.state)}</h1>
-<p>${what(p)} · <code>${commit.branch}</code> · commit ${forgeCommit ? link(forgeCommit, shortSha(commit.sha)) : shortSha(commit.sha)}${p.sender ? ` · by ${p.sender}` : ""}</p>
+<p>${forgeLink && forgeLink !== forgeCommit ? link(forgeLink, what(p)) : what(p)} · <code>${commit.branch}</code> · commit ${forgeCommit ? link(forgeCommit, shortSha(commit.sha)) : shortSha(commit.sha)}${p.sender ? ` · by ${p.sender}` : ""}</p>
 ${commit.message ? html`<pre class="md">${commit.message.trimEnd()}</pre>` : ""}
 <p class="meta">created ${time(p.created)}${p.record.started ? ` · started ${time(p.record.started)}` : ""}${p.record.finished ? ` · finished ${time(p.record.finished)}` : ""}${took(p.record.started, p.record.finished)}</p>
 ${errors.length > 0 ? html`<ul>${errors.map((e) => html`<li>${e}</li>`)}</ul>` : ""}
