@@ -70,6 +70,9 @@ describe("sandbox forge responses vs swagger definitions", { skip }, () => {
     await call("dev-bot", "POST", "/user/repos", { name: "tour", auto_init: true });
     await call("dev-bot", "POST", "/orgs", { username: "tour-org" });
     await call("dev-bot", "POST", "/orgs/tour-org/repos", { name: "r" });
+    await call("dev-bot", "GET", "/orgs/tour-org");
+    assert.deepEqual((await call("dev-bot", "GET", "/orgs/tour-org/labels")).body, []);
+    assert.equal((await call("dev-bot", "GET", "/orgs/dev-bot/labels")).status, 404, "a user is not an organisation");
     await call("admin", "POST", "/admin/users", { username: "carol", email: "carol@example.invalid", password: "pw-123456" });
     await call("admin", "POST", "/admin/users/carol/repos", { name: "cr" });
     await call("dev-bot", "GET", "/user/repos");
