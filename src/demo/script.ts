@@ -5,7 +5,7 @@
 //
 // Prompts are told apart by their first line: the dev agent's starts `# Task` and names the
 // issue in `## Issue #N: <title>`; the review agent's starts `# Task: review of pull request`
-// (or `re-review`) and names the linked issue in `## Linked issue #N: <title>`. The first task
+// (or `re-review`) and names the linked issue in `## Linked issue #N` with its title fenced below. The first task
 // whose `match` fits answers, so the review tasks come first.
 import { parseScript, type Script } from "../llm/scripted/script.ts";
 
@@ -89,12 +89,12 @@ export function demoScript(): Script {
     },
     ...DEMO_CHANGES.map((c) => ({
       name: `review: ${c.title}`,
-      match: String.raw`${review}[\s\S]*\n## Linked issue #\d+: ${escape(c.title)}`,
+      match: String.raw`${review}[\s\S]*\n## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\n${escape(c.title)}\n`,
       result: approve(c.review.reason, c.review.markdown),
     })),
     ...DEMO_CHANGES.map((c) => ({
       name: `implement: ${c.title}`,
-      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+: ${escape(c.title)}`,
+      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+, its title:\n\n\x60+text\n${escape(c.title)}\n`,
       actions: [{ read: { path: "src/calc.js" } }, { edit: { path: "src/calc.js", old: c.edit.old, new: c.edit.new } }, { write: { path: c.test.path, content: c.test.content } }],
       result: { text: "Implemented.", status: "ok", structured: { status: "implemented", summary: c.summary } },
     })),

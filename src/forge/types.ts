@@ -241,6 +241,9 @@ export interface BranchProtection {
   enableStatusCheck: boolean;
   statusCheckContexts: string[];
   requiredApprovals: number;
+  /** Only the approvals of `approvalsWhitelistUsernames` count (and only they are `official`). */
+  enableApprovalsWhitelist: boolean;
+  approvalsWhitelistUsernames: string[];
   blockOnRejectedReviews: boolean;
   blockOnOutdatedBranch: boolean;
   dismissStaleApprovals: boolean;
@@ -454,8 +457,17 @@ export interface BranchProtectionsApi {
 export interface CollaboratorsApi {
   add(login: string, permission: CollaboratorPermission): Promise<void>;
   isCollaborator(login: string): Promise<boolean>;
-  /** The user's effective access to the repo: collaborator, team, owner or admin ("none" when nothing). */
+  /**
+   * The user's effective access to the repo: collaborator, team, owner or admin ("none" when
+   * nothing). Forgejo answers it only to site admins, repo admins and the user themself (403
+   * to anyone else).
+   */
   permission(login: string): Promise<"none" | "read" | "write" | "admin" | "owner">;
+  /**
+   * Whether the user may write to the repo — owner, org team, collaborator or site admin
+   * alike. Works with any token that can read the repo (see the implementation).
+   */
+  canWrite(login: string): Promise<boolean>;
 }
 
 /** Everything scoped to one repository. Label names resolve once per handle (per run). */

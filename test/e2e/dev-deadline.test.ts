@@ -21,7 +21,7 @@ describe("dev agent: the step's deadline", () => {
   it("stops the model before the deadline, pushes its work in progress, and the next tick finishes from there", async () => {
     const p = await w.project("deadline");
     // The model writes half the change, then "thinks" far longer than the step has.
-    await p.setScript([{ name: "slow", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }, { run: { command: "sleep 60" } }], structured: implemented("never reached") }]);
+    await p.setScript([{ name: "slow", match: "# Task[\\s\\S]*## Issue #\\d+, its title:\\n\\n\\x60+text\\nAdd sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }, { run: { command: "sleep 60" } }], structured: implemented("never reached") }]);
     const issue = await p.issue({ title: "Add sub" });
     const started = Date.now();
     const t = await p.tick({ env: { DISINTO_TIMEOUT_MINUTES: "0.3" } }); // an 18 s step

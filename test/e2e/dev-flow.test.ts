@@ -133,9 +133,9 @@ describe("dev agent: the model may refuse", () => {
     const done = await p.issue({ title: "Add add" });
     const dep = await p.issue({ title: "Use the new schema" });
     await p.setScript([
-      { name: "too-large", match: "## Issue #\\d+: Rewrite everything", structured: { status: "too_large", reason: "Split it: parser, evaluator, CLI." } },
-      { name: "already", match: "## Issue #\\d+: Add add", structured: { status: "already_done", reason: "`add` exists in src/math.js." } },
-      { name: "unmet", match: "## Issue #\\d+: Use the new schema", structured: { status: "unmet_dependency", blocked_by: [`#${blocker.number}`], reason: "Needs the migration." } },
+      { name: "too-large", match: "## Issue #\\d+, its title:\\n\\n\\x60+text\\nRewrite everything", structured: { status: "too_large", reason: "Split it: parser, evaluator, CLI." } },
+      { name: "already", match: "## Issue #\\d+, its title:\\n\\n\\x60+text\\nAdd add", structured: { status: "already_done", reason: "`add` exists in src/math.js." } },
+      { name: "unmet", match: "## Issue #\\d+, its title:\\n\\n\\x60+text\\nUse the new schema", structured: { status: "unmet_dependency", blocked_by: [`#${blocker.number}`], reason: "Needs the migration." } },
     ]);
 
     const t1 = await p.tick();
@@ -175,7 +175,7 @@ describe("dev agent: the model may refuse", () => {
     const ci = { write: { path: ".woodpecker/test.yml", content: "steps:\n  - name: unit\n    image: alpine\n    commands: [\"true\"]\n" } };
     await p.setScript([
       { name: "still-ci", match: "## Protected paths changed", actions: [ci], structured: { status: "implemented", summary: "Kept the CI change." } },
-      { name: "implement", match: "## Issue #\\d+: Skip the tests", actions: [ci, { write: { path: "src/math.js", content: "export const add = (a, b) => a + b;\n" } }], structured: { status: "implemented", summary: "Made CI green." } },
+      { name: "implement", match: "## Issue #\\d+, its title:\\n\\n\\x60+text\\nSkip the tests", actions: [ci, { write: { path: "src/math.js", content: "export const add = (a, b) => a + b;\n" } }], structured: { status: "implemented", summary: "Made CI green." } },
     ]);
     const issue = await p.issue({ title: "Skip the tests" });
     const t = await p.tick();

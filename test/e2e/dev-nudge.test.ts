@@ -14,7 +14,7 @@ describe("dev agent: a model that stops early", () => {
   it("gets its work committed as work in progress and one nudge; the finished run opens the PR", async () => {
     const p = await w.project("nudge");
     await p.setScript([
-      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+, its title:\\n\\n\\x60+text\\nAdd sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
       { name: "finish", match: "^## Continue\\n\\nYou stopped before finishing \\(max_turns", actions: [{ write: { path: "src/math.js", content: MATH_WITH_SUB } }], structured: implemented("Adds `sub()` after a nudge.") },
     ]);
     const issue = await p.issue({ title: "Add sub" });
@@ -36,7 +36,7 @@ describe("dev agent: a model that stops early", () => {
   it("is nudged only once: a second early stop escalates with the reason, never silently", async () => {
     const p = await w.project("nudge-twice");
     await p.setScript([
-      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+: Add sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
+      { name: "partial", match: "# Task[\\s\\S]*## Issue #\\d+, its title:\\n\\n\\x60+text\\nAdd sub", actions: [{ write: { path: "src/math.js", content: MATH_SUB_TODO } }], status: "max_turns" },
       { name: "again", match: "^## Continue", actions: [], status: "max_turns" },
     ]);
     const issue = await p.issue({ title: "Add sub" });

@@ -62,7 +62,7 @@ describe("dev + review agents", () => {
       },
       {
         name: "review round 1",
-        match: String.raw`^# Task: review of pull request[\s\S]*## Linked issue #\d+: Add sub[\s\S]*\+export function sub`,
+        match: String.raw`^# Task: review of pull request[\s\S]*## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\nAdd sub[\s\S]*\+export function sub`,
         structured: verdict("REQUEST_CHANGES", "document sub()", "### Findings\n\n- **medium** src/math.js:5: document sub() with a doc comment"),
       },
       {

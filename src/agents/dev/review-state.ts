@@ -1,7 +1,14 @@
-// The review verdict on a PR's head commit: the latest formal review (APPROVED or
-// REQUEST_CHANGES) on that exact commit that is neither stale nor dismissed, by anyone but
-// the PR's author; else the review agent's marker comment `<!-- reviewed: <sha> -->` with its
-// verdict line (§2.3 `pr_poll_review`). Reviews of an older head never count.
+// The review verdict on a PR's head commit. Only trusted reviewers count: the configured review
+// identity, and users whose review the forge marks `official` (write access, or on the
+// approvals whitelist of a protected base branch). Anyone else may leave a review — Forgejo lets
+// every reader — but it neither approves nor requests changes: it never merges a PR, never
+// becomes the model's instructions and never costs a review round.
+//
+// Of each trusted reviewer, the latest formal verdict (APPROVED or REQUEST_CHANGES) on the head
+// commit counts, if it is neither stale nor dismissed. A REQUEST_CHANGES by any of them blocks
+// until that reviewer approves or the review is dismissed; otherwise one approval approves. With
+// no formal verdict, the review agent's marker comment `<!-- reviewed: <sha> -->` with its verdict
+// line stands in (§2.3 `pr_poll_review`). Reviews of an older head never count.
 import type { Comment, Review } from "../../forge/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { sameLogin } from "./lifecycle.ts";
@@ -11,24 +18,56 @@ export type Verdict =
   | { kind: "approved"; by: string }
   | { kind: "changes"; by: string; verdict: string; body: string };
 
+export interface VerdictInput {
+  reviews: readonly Review[];
+  comments: readonly Comment[];
+  head: string;
+  /** The PR's author: their own reviews never count. */
+  author: string;
+  /** The configured review identity, trusted whatever its forge permission. */
+  reviewLogin: string | undefined;
+}
+
 const REVIEWED = /<!-- reviewed: ([0-9a-f]{7,64}) -->/;
 const VERDICT_LINE = /^\*\*(APPROVE|REQUEST_CHANGES|DISCUSS)\*\*/m;
 
-export function verdictOf(input: { reviews: readonly Review[]; comments: readonly Comment[]; head: string; author: string; reviewLogin: string | undefined }): Verdict {
+const isVerdict = (r: Review): boolean => r.state === "APPROVED" || r.state === "REQUEST_CHANGES";
+const byTime = (a: Review, b: Review): number => (a.submittedAt?.getTime() ?? 0) - (b.submittedAt?.getTime() ?? 0) || a.id - b.id;
+
+/** Whether a review's verdict may count at all: the review identity's, or an official one. */
+export function trustedReview(r: Review, reviewLogin: string | undefined): boolean {
+  return (reviewLogin !== undefined && sameLogin(r.author, reviewLogin)) || r.official;
+}
+
+/** Formal verdicts on the head that do not count because their author is not trusted. */
+export function untrustedVerdicts(input: VerdictInput): Review[] {
+  return input.reviews.filter((r) => r.commitId === input.head && isVerdict(r) && !sameLogin(r.author, input.author) && !trustedReview(r, input.reviewLogin));
+}
+
+export function verdictOf(input: VerdictInput): Verdict {
   const { head } = input;
-  const formal = input.reviews
-    .filter((r) => r.commitId === head && !r.stale && !r.dismissed && (r.state === "APPROVED" || r.state === "REQUEST_CHANGES") && !sameLogin(r.author, input.author))
-    .sort((a, b) => (a.submittedAt?.getTime() ?? 0) - (b.submittedAt?.getTime() ?? 0) || a.id - b.id)
-    .at(-1);
+  // Each trusted reviewer's latest verdict on the head (the order of `reviews` is the server's).
+  const latest = new Map<string, Review>();
+  for (const r of input.reviews.filter((x) => x.commitId === head && isVerdict(x) && !sameLogin(x.author, input.author) && trustedReview(x, input.reviewLogin)).sort(byTime)) {
+    latest.set(r.author.toLowerCase(), r);
+  }
+  const standing = [...latest.values()].filter((r) => !r.stale && !r.dismissed).sort(byTime);
   const marker = input.comments
     .filter((c) => input.reviewLogin !== undefined && sameLogin(c.author, input.reviewLogin) && REVIEWED.exec(c.body)?.[1] === head && !/review-error/i.test(c.body))
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
     .at(-1);
-  if (formal !== undefined) {
-    if (formal.state === "APPROVED") return { kind: "approved", by: formal.author };
-    const extra = marker !== undefined && sameLogin(marker.author, formal.author) && marker.body.trim() !== formal.body.trim() ? `\n\n${marker.body}` : "";
-    return { kind: "changes", by: formal.author, verdict: "REQUEST_CHANGES", body: `${formal.body}${extra}` };
+  const rejections = standing.filter((r) => r.state === "REQUEST_CHANGES");
+  const last = rejections.at(-1);
+  if (last !== undefined) {
+    const bodyOf = (r: Review): string => {
+      const extra = marker !== undefined && sameLogin(marker.author, r.author) && marker.body.trim() !== r.body.trim() ? `\n\n${marker.body}` : "";
+      return `${r.body}${extra}`;
+    };
+    const body = rejections.length === 1 ? bodyOf(last) : rejections.map((r) => `### @${r.author} requested changes\n\n${bodyOf(r)}`).join("\n\n");
+    return { kind: "changes", by: last.author, verdict: "REQUEST_CHANGES", body };
   }
+  const approval = standing.at(-1);
+  if (approval !== undefined) return { kind: "approved", by: approval.author };
   if (marker !== undefined) {
     const v = VERDICT_LINE.exec(marker.body)?.[1];
     if (v === "APPROVE") return { kind: "approved", by: marker.author };
@@ -40,5 +79,11 @@ export function verdictOf(input: { reviews: readonly Review[]; comments: readonl
 export async function readVerdict(rt: AgentRuntime, pr: number, head: string, author: string): Promise<Verdict> {
   const reviewLogin = rt.config.identities.review?.login;
   const [reviews, comments] = await Promise.all([rt.repo.reviews.list(pr), reviewLogin === undefined ? Promise.resolve([]) : rt.repo.comments.list(pr)]);
-  return verdictOf({ reviews, comments, head, author, reviewLogin });
+  const input = { reviews, comments, head, author, reviewLogin };
+  const ignored = untrustedVerdicts(input);
+  if (ignored.length > 0) {
+    const who = [...new Set(ignored.map((r) => `@${r.author} (${r.state})`))].join(", ");
+    rt.log.info(`PR #${pr}: not counting ${who}: not the review identity and not an official reviewer (no write access)`);
+  }
+  return verdictOf(input);
 }

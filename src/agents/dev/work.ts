@@ -91,7 +91,8 @@ export async function issueContext(rt: AgentRuntime, input: WorkInput): Promise<
     if (sameLogin(login, owner)) return true;
     let t = trust.get(login.toLowerCase());
     if (t === undefined) {
-      t = await rt.repo.collaborators.isCollaborator(login).catch(() => false);
+      // Effective write access (org owners and teams too), not only the explicit collaborators.
+      t = await rt.repo.collaborators.canWrite(login).catch(() => false);
       trust.set(login.toLowerCase(), t);
     }
     return t;

@@ -90,6 +90,8 @@ function protectionBody(o: BranchProtectionOptions): Record<string, unknown> {
     enableStatusCheck: "enable_status_check",
     statusCheckContexts: "status_check_contexts",
     requiredApprovals: "required_approvals",
+    enableApprovalsWhitelist: "enable_approvals_whitelist",
+    approvalsWhitelistUsernames: "approvals_whitelist_username",
     blockOnRejectedReviews: "block_on_rejected_reviews",
     blockOnOutdatedBranch: "block_on_outdated_branch",
     dismissStaleApprovals: "dismiss_stale_approvals",

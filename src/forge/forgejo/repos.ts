@@ -5,7 +5,7 @@ import { ConflictError } from "../errors.ts";
 import type { CollaboratorPermission, CollaboratorsApi, Org, OrgCreate, Repo, RepoCreate, RepoRef } from "../types.ts";
 import type { ForgejoContext, RepoContext } from "./context.ts";
 import { ROUTES } from "./routes.ts";
-import { orgSchema, repoSchema } from "./schemas.ts";
+import { orgSchema, repoSchema, userSchema } from "./schemas.ts";
 import { unlessNotFound } from "./util.ts";
 import { writeOnce } from "./write-once.ts";
 
@@ -61,6 +61,8 @@ const permissionSchema = z
   .object({ permission: z.string() })
   .transform((p): "none" | "read" | "write" | "admin" | "owner" => (["read", "write", "admin", "owner"].includes(p.permission) ? (p.permission as "read" | "write" | "admin" | "owner") : "none"));
 
+const WRITERS: ReadonlySet<string> = new Set(["write", "admin", "owner"]);
+
 export class ForgejoCollaborators implements CollaboratorsApi {
   private readonly ctx: RepoContext;
 
@@ -75,6 +77,19 @@ export class ForgejoCollaborators implements CollaboratorsApi {
   async permission(login: string): Promise<"none" | "read" | "write" | "admin" | "owner"> {
     const res = await unlessNotFound(this.ctx.http.json(ROUTES.collaboratorPermission, permissionSchema, { params: { ...this.ctx.params, collaborator: login } }));
     return res?.data ?? "none";
+  }
+
+  async canWrite(login: string): Promise<boolean> {
+    try {
+      return WRITERS.has(await this.permission(login));
+    } catch (err) {
+      // Forgejo tells one user's permission only to site admins, repo admins and the user
+      // themself. Any reader may list the assignees: the users with write access, owner and
+      // org teams included — the same effective permission, from the other side.
+      if (!hasStatus(err, 403)) throw err;
+      const writers = await this.ctx.http.json(ROUTES.assignees, z.array(userSchema), { params: this.ctx.params });
+      return writers.data.some((u) => u.login.toLowerCase() === login.toLowerCase());
+    }
   }
 
   async isCollaborator(login: string): Promise<boolean> {

@@ -19,6 +19,7 @@ export const ROUTES = {
   collaboratorAdd: r("PUT", `${REPO}/collaborators/{collaborator}`),
   collaboratorCheck: r("GET", `${REPO}/collaborators/{collaborator}`),
   collaboratorPermission: r("GET", `${REPO}/collaborators/{collaborator}/permission`),
+  assignees: r("GET", `${REPO}/assignees`),
 
   issuesList: r("GET", `${REPO}/issues`),
   issueGet: r("GET", `${REPO}/issues/{index}`),

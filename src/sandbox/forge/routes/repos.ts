@@ -91,12 +91,27 @@ export function registerRepos(r: Router): void {
   });
 
   r.add("GET", "/repos/{owner}/{repo}/collaborators/{collaborator}/permission", (c) => {
-    const { repo } = repoOf(c);
+    const { repo, level, user } = repoOf(c);
+    // Forgejo's GetRepoPermissions: only site admins, repo admins and the user themself may ask.
+    if (!user.isAdmin && !same(user.login, c.params.collaborator ?? "") && !atLeast(level, "admin")) {
+      throw forbidden("Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own");
+    }
     const u = c.core.user(c.params.collaborator ?? "");
     if (!u) throw notFound();
     const lvl = c.core.level(u, repo);
     const permission = lvl === "owner" ? "owner" : lvl;
     return json(200, { permission, role_name: permission, user: c.conv.user(u) });
+  });
+
+  // Users with write access: the owner (a user, or an org's owners), write and admin
+  // collaborators. Site admins are not listed for their admin flag alone, as in Forgejo.
+  r.add("GET", "/repos/{owner}/{repo}/assignees", (c) => {
+    const { repo } = repoOf(c);
+    const owner = c.core.user(repo.owner);
+    const logins = owner?.kind === "org" ? [...owner.orgOwners] : [repo.owner];
+    for (const [l, p] of Object.entries(repo.collaborators)) if (atLeast(p, "write")) logins.push(l);
+    const users = [...new Set(logins.map((l) => l.toLowerCase()))].map((l) => c.core.user(l)).filter((u): u is UserRec => u?.kind === "user");
+    return json(200, users.map((u) => c.conv.user(u)));
   });
 
   r.add("GET", "/repos/{owner}/{repo}/collaborators/{collaborator}", (c) => {

@@ -1,6 +1,7 @@
 // PR reviews. Forgejo's rules: the PR author may not APPROVE or REQUEST_CHANGES (422);
 // REQUEST_CHANGES and pending reviews need a body; COMMENT needs a body or inline comments;
-// only reviewers with write access are `official`; dismissal needs repo admin.
+// only reviewers with write access (or, under an approvals whitelist, on it) are `official`;
+// dismissal needs repo admin.
 import { z } from "zod";
 import type { Router, Ctx } from "../router.ts";
 import type { IssueRec, PullRec, RepoRec, ReviewRec, UserRec } from "../store.ts";
@@ -52,10 +53,21 @@ function reviewById(c: Ctx, issue: IssueRec): ReviewRec {
   return v;
 }
 
+/**
+ * Forgejo's IsOfficialReviewer: under a protection rule with an approvals whitelist, the users
+ * on it; otherwise (rule or no rule) anyone with write access. Only verdicts are official.
+ */
+function isOfficial(c: Ctx, repo: RepoRec, pr: PullRec, v: ReviewRec, user: UserRec): boolean {
+  if (v.state !== "APPROVED" && v.state !== "REQUEST_CHANGES") return false;
+  const rule = c.core.protection(repo, pr.baseBranch);
+  if (rule?.enableApprovalsWhitelist) return rule.approvalsWhitelistUsernames.some((l) => same(l, user.login));
+  return atLeast(c.core.level(user, repo), "write");
+}
+
 /** A submitted official verdict supersedes the reviewer's earlier official ones. */
-function submit(c: Ctx, repo: RepoRec, issue: IssueRec, v: ReviewRec, user: UserRec): void {
+function submit(c: Ctx, repo: RepoRec, issue: IssueRec, pr: PullRec, v: ReviewRec, user: UserRec): void {
   const ts = now();
-  v.official = (v.state === "APPROVED" || v.state === "REQUEST_CHANGES") && atLeast(c.core.level(user, repo), "write");
+  v.official = isOfficial(c, repo, pr, v, user);
   if (v.official) for (const o of c.core.s.reviews) if (o !== v && o.issueId === issue.id && same(o.user, v.user)) o.official = false;
   v.submitted = ts;
   v.updated = ts;
@@ -96,7 +108,7 @@ export function registerReviews(r: Router): void {
       updated: ts,
     };
     c.core.s.reviews.push(v);
-    if (state !== "PENDING") submit(c, repo, issue, v, user);
+    if (state !== "PENDING") submit(c, repo, issue, pr, v, user);
     await c.core.store.save();
     return json(200, c.conv.review(v, issue, head));
   });
@@ -119,7 +131,7 @@ export function registerReviews(r: Router): void {
     if (state === "PENDING") throw unprocessable("review event must be APPROVED, REQUEST_CHANGES or COMMENT");
     v.state = state;
     v.body = text;
-    submit(c, repo, issue, v, user);
+    submit(c, repo, issue, pr, v, user);
     await c.core.store.save();
     return json(200, c.conv.review(v, issue, await headOf(c, repo, pr)));
   });
