@@ -3,10 +3,11 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { commands, type CommandEntry } from "./commands.ts";
 import { write, type CliIo, type Command, type OptionSpec } from "./command.ts";
+import { HELP_OPTION, commandHelp, globalHelp, groupHelp } from "./help.ts";
 import { UsageError, EXIT_OK, EXIT_USAGE, exitCodeOf, errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../lib/version.ts";
 
-const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show this help." };
+const isHelp = (arg: string | undefined): boolean => arg === "--help" || arg === "-h";
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -20,15 +21,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const first = argv[0];
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  if (first === undefined || isHelp(first) || first === "help") {
     const topic = first === "help" ? argv.slice(1) : [];
-    if (topic.length > 0) {
-      const found = findCommand(topic);
-      if (!found) throw unknownCommand(topic);
-      write(io.stdout, commandHelp(await found.entry.load()));
-      return EXIT_OK;
-    }
-    write(io.stdout, globalHelp());
+    if (topic.length > 0) return help(topic, io);
+    write(io.stdout, globalHelp(commands));
     return first === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (first === "--version" || first === "-V" || first === "version") {
@@ -36,6 +32,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (first.startsWith("-")) throw new UsageError(`unknown flag ${first}; see \`disinto --help\``);
+  // `disinto lock --help`: a group answers help like a command does
+  if (isHelp(argv[1]) && groupOf(first).length > 0) return help([first], io);
   const found = findCommand(argv);
   if (!found) throw unknownCommand(argv);
   const { rest } = found;
@@ -53,6 +51,24 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return command.run({ args: parsed.positionals, flags: parsed.values, io });
 }
 
+/** `disinto help <topic…>`: a command's help, or a group's list of subcommands. */
+async function help(topic: string[], io: CliIo): Promise<number> {
+  const found = findCommand(topic);
+  if (found && found.rest.length === 0) {
+    write(io.stdout, commandHelp(await found.entry.load()));
+    return EXIT_OK;
+  }
+  const group = topic.length === 1 ? groupOf(topic[0] ?? "") : [];
+  if (group.length === 0) throw unknownCommand(topic);
+  write(io.stdout, groupHelp(topic[0] ?? "", group));
+  return EXIT_OK;
+}
+
+/** The commands of a group such as `lock` (`lock acquire`, `lock release`, …). */
+function groupOf(word: string): CommandEntry[] {
+  return commands.filter((c) => c.name[0] === word && c.name.length > 1);
+}
+
 function parseFlags(command: Command, options: Record<string, OptionSpec>, rest: string[]) {
   const config: ParseArgsConfig["options"] = {};
   for (const [name, spec] of Object.entries(options)) {
@@ -61,6 +77,12 @@ function parseFlags(command: Command, options: Record<string, OptionSpec>, rest:
   try {
     return parseArgs({ args: rest, options: config, allowPositionals: true, strict: true });
   } catch (err) {
+    // A token flag a command does not take: say where the token goes instead.
+    const secret = /Unknown option '--([a-z-]*(?:token|password|key))'/.exec(errorMessage(err))?.[1];
+    if (secret !== undefined) {
+      const variable = `DISINTO_${secret.replace(/-/g, "_").toUpperCase()}`;
+      throw new UsageError(`--${secret} is not accepted (disinto ${command.name.join(" ")}): secrets never go on the command line, where process lists and shell history show them; set ${variable} in the environment`);
+    }
     // node's messages are good but name no command; add it and where to look.
     const msg = errorMessage(err).replace(/\. To specify a positional argument.*$/s, "");
     throw new UsageError(`${msg} (disinto ${command.name.join(" ")}); see \`disinto ${command.name.join(" ")} --help\``);
@@ -82,47 +104,11 @@ function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | 
 }
 
 function unknownCommand(argv: string[]): UsageError {
-  const groups = commands.filter((c) => c.name[0] === argv[0] && c.name.length > 1);
+  const groups = groupOf(argv[0] ?? "");
   if (groups.length > 0) {
     const subs = groups.map((c) => c.name.slice(1).join(" ")).join(", ");
     const given = argv[1] ?? "";
     return new UsageError(`${given ? `unknown subcommand '${given}'` : "missing subcommand"} for \`disinto ${argv[0]}\`; expected one of: ${subs}`);
   }
   return new UsageError(`unknown command '${argv[0]}'; see \`disinto --help\` for the list`);
-}
-
-export function globalHelp(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  const lines = commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  return [
-    `disinto ${VERSION} — an autonomous code factory that runs as CI steps`,
-    "",
-    "Usage: disinto <command> [options]",
-    "",
-    "Commands:",
-    ...lines,
-    "",
-    "Options:",
-    "  -h, --help     Show help (also: disinto <command> --help)",
-    "  -V, --version  Print the version",
-    "",
-    "Exit codes: 0 done or nothing to do, 1 failure, 2 bad input or config.",
-  ].join("\n");
-}
-
-export function commandHelp(c: Command): string {
-  const opts = Object.entries({ ...c.options, help: HELP_OPTION }).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}`;
-    return [flag, spec.description] as const;
-  });
-  const width = Math.max(...opts.map(([f]) => f.length));
-  return [
-    `Usage: disinto ${c.usage}`,
-    "",
-    c.summary,
-    ...(c.description ? ["", c.description.trim()] : []),
-    "",
-    "Options:",
-    ...opts.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`),
-  ].join("\n");
 }

@@ -153,7 +153,7 @@ export class Init {
       me = await this.forge.currentUser();
     } catch (err) {
       if (!hasStatus(err, 401, 403)) throw err;
-      problems.push(`the forge token (DISINTO_FORGE_TOKEN or --forge-token) was refused by ${forgeUrl} (HTTP ${err.status}): give a token of a user who is an admin of ${repoName}`);
+      problems.push(`the forge token (DISINTO_FORGE_TOKEN) was refused by ${forgeUrl} (HTTP ${err.status}): give a token of a user who is an admin of ${repoName}`);
       return plan;
     }
     const project = await this.forge.getRepo(this.projectRef);
@@ -253,7 +253,7 @@ export class Init {
       ciRepo = await this.ci.lookupRepo(repoName);
     } catch (err) {
       if (!hasStatus(err, 401, 403)) throw err;
-      problems.push(`the CI token (DISINTO_CI_TOKEN or --ci-token) was refused by ${trimUrl(this.input.ciUrl)} (HTTP ${err.status}): give a Woodpecker token (User settings → CLI & API) of an admin of ${repoName}`);
+      problems.push(`the CI token (DISINTO_CI_TOKEN) was refused by ${trimUrl(this.input.ciUrl)} (HTTP ${err.status}): give a Woodpecker token (User settings → CLI & API) of an admin of ${repoName}`);
       return plan;
     }
     const active = ciRepo?.active === true ? ciRepo : undefined;

@@ -7,7 +7,7 @@ import { parseProjectConfig } from "../config/load.ts";
 import { ROLES, SCHEDULED_AGENTS, type ProjectConfig, type ScheduledAgent } from "../config/project.ts";
 import type { Forge, Issue, RepoForge, RepoRef } from "../forge/types.ts";
 import { hasStatus } from "../http/errors.ts";
-import { ConfigError, errorMessage } from "../lib/errors.ts";
+import { ConfigError, UsageError, errorMessage } from "../lib/errors.ts";
 import { devLabels } from "../agents/dev/labels.ts";
 import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
 import { verdictOf } from "../agents/dev/review-state.ts";
@@ -46,11 +46,14 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
   const warnings: string[] = [];
 
   const names = input.project !== undefined ? [input.project] : (await ops.contents.list("projects")).filter((e) => e.type === "file" && e.name.endsWith(".toml")).map((e) => e.name.slice(0, -5));
+  // An ops repo without the config asked for is a wrong name or token, not an idle factory.
+  if (names.length === 0) throw new UsageError(`${slug(input.opsRepo)}: no project config (projects/*.toml) found, or this token cannot read it; \`disinto init\` writes one`);
   const configs: ProjectConfig[] = [];
   for (const name of names.sort()) {
     const path = `projects/${name}.toml`;
     const doc = await ops.contents.get(path);
     if (doc === undefined) {
+      if (input.project !== undefined) throw new UsageError(`project config ${slug(input.opsRepo)}:${path} not found, or this token cannot read it (check --project and --ops-repo)`);
       warnings.push(`${slug(input.opsRepo)}:${path} not found`);
       continue;
     }

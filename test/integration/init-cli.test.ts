@@ -288,7 +288,7 @@ describe("disinto init", () => {
     assert.match(same.err, /the dev and review tokens belong to the same user \(dev-bot\)/);
     const badCi = await init(argv("admin/tools"), { DISINTO_CI_TOKEN: "not-a-woodpecker-token" });
     assert.equal(badCi.code, 2);
-    assert.match(badCi.err, /the CI token \(DISINTO_CI_TOKEN or --ci-token\) was refused by .+ \(HTTP 401\)/);
+    assert.match(badCi.err, /the CI token \(DISINTO_CI_TOKEN\) was refused by .+ \(HTTP 401\)/);
     assert.deepEqual(await snapshot(), before);
   });
 

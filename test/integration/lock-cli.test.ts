@@ -71,6 +71,32 @@ describe("disinto lock", () => {
     assert.match(ttl.err(), /--ttl must be a whole number of seconds greater than 0, got "soon"/);
   });
 
+  it("an ops repo that is missing, or that the token cannot read, is exit 2 naming it — not \"no leases\"", async () => {
+    for (const args of [["lock", "list"], ["lock", "list", "--json"], ["lock", "acquire", "x"], ["lock", "release", "x"]]) {
+      const io = captureIo({ ...env, DISINTO_OPS_REPO: "nobody/nothing" });
+      assert.equal(await main(args, io), 2, `${args.join(" ")}: ${io.err()}`);
+      assert.equal(io.out(), "", args.join(" "));
+      assert.match(io.err(), /ops repo nobody\/nothing on http:\/\/127\.0\.0\.1:\d+: not found, or this token cannot read it/);
+    }
+    // a private ops repo read with another user's token looks the same to the forge: 404
+    const admin = new ForgejoForge({ url: sandbox.url, token: sandbox.users["admin"]!.token });
+    await admin.createRepo({ name: "secret-ops", private: true, autoInit: true });
+    await admin.close();
+    const other = captureIo({ ...env, DISINTO_FORGE_TOKEN: sandbox.users["dev-bot"]!.token, DISINTO_OPS_REPO: "admin/secret-ops" });
+    assert.equal(await main(["lock", "list"], other), 2);
+    assert.match(other.err(), /ops repo admin\/secret-ops .*not found, or this token cannot read it/);
+  });
+
+  it("takes no token on the command line: --forge-token is refused (exit 2) pointing at DISINTO_FORGE_TOKEN", async () => {
+    const io = captureIo({ DISINTO_FORGE_URL: env.DISINTO_FORGE_URL!, DISINTO_OPS_REPO: env.DISINTO_OPS_REPO! });
+    assert.equal(await main(["lock", "list", "--forge-token", "t0ps3cret"], io), 2);
+    assert.match(io.err(), /--forge-token is not accepted.*set DISINTO_FORGE_TOKEN in the environment/);
+    assert.ok(!io.err().includes("t0ps3cret"));
+    const missing = captureIo({ DISINTO_FORGE_URL: env.DISINTO_FORGE_URL!, DISINTO_OPS_REPO: env.DISINTO_OPS_REPO! });
+    assert.equal(await main(["lock", "list"], missing), 2);
+    assert.match(missing.err(), /forge_token: missing; set DISINTO_FORGE_TOKEN in the environment/);
+  });
+
   it("works as a child process with the token in the environment, never printed", async () => {
     const r = await pexec(process.execPath, ["src/entrypoints/cli.ts", "lock", "list", "--json"], { env: { PATH: process.env.PATH ?? "", ...env } });
     assert.ok(Array.isArray(JSON.parse(r.stdout)));

@@ -232,6 +232,28 @@ describe("disinto status", () => {
     assert.match(out, /^warning: .*broken\.toml/m);
   });
 
+  it("a missing ops repo, project config or set of configs is exit 2 naming it — not an empty report", async () => {
+    const run = async (extra: string[]): Promise<ReturnType<typeof captureIo>> => {
+      const io = captureIo(env);
+      assert.equal(await main(["status", "--forge-url", sb.forge.url, ...extra], io), 2, `${extra.join(" ")}: ${io.out()}${io.err()}`);
+      assert.equal(io.out(), "", "nothing is reported");
+      return io;
+    };
+    assert.match((await run(["--ops-repo", "nobody/nothing"])).err(), /ops repo nobody\/nothing on http:\/\/127\.0\.0\.1:\d+: not found, or this token cannot read it/);
+    assert.match((await run(["--ops-repo", "nobody/nothing", "--json"])).err(), /ops repo nobody\/nothing .*not found/);
+    assert.match((await run(["--ops-repo", "admin/shop-ops", "--project", "nope"])).err(), /project config admin\/shop-ops:projects\/nope\.toml not found, or this token cannot read it/);
+    // a repo that exists but holds no projects/*.toml (the project repo given by mistake)
+    assert.match((await run(["--ops-repo", "admin/shop"])).err(), /admin\/shop: no project config \(projects\/\*\.toml\) found, or this token cannot read it/);
+  });
+
+  it("takes no token on the command line: --forge-token and --ci-token are refused (exit 2)", async () => {
+    for (const flag of ["--forge-token", "--ci-token"]) {
+      const io = captureIo({});
+      assert.equal(await main([...args, flag, "t0ps3cret"], io), 2);
+      assert.match(io.err(), new RegExp(`${flag} is not accepted .*set DISINTO_${flag.slice(2).replace("-", "_").toUpperCase()} in the environment`));
+    }
+  });
+
   it("docs/status.md names every field of the schema", async () => {
     const doc = await readFile("docs/status.md", "utf8");
     const names = new Set<string>();

@@ -76,3 +76,60 @@ describe("command table", () => {
     }
   });
 });
+
+describe("help", () => {
+  const over = (text: string): string[] => text.split("\n").filter((l) => l.length > 100);
+
+  it("every command and every command group answers --help and -h with exit 0, a usage, no line over 100 columns", async () => {
+    const { commands } = await import("../../src/cli/commands.ts");
+    const groups = [...new Set(commands.filter((c) => c.name.length > 1).map((c) => c.name[0]!))];
+    assert.ok(groups.includes("lock") && groups.includes("llm"), "the table has groups");
+    const topics = [...commands.map((c) => c.name), ...groups.map((g) => [g]), []];
+    for (const topic of topics) {
+      for (const argv of [[...topic, "--help"], [...topic, "-h"], ["help", ...topic]]) {
+        const io = captureIo();
+        assert.equal(await main(argv, io), 0, `disinto ${argv.join(" ")}: ${io.err()}`);
+        assert.match(io.out(), /^(Usage: disinto |disinto \d)/, `disinto ${argv.join(" ")}`);
+        assert.deepEqual(over(io.out()), [], `disinto ${argv.join(" ")}: lines over 100 columns`);
+      }
+    }
+  });
+
+  it("a group's help lists its subcommands; an unknown subcommand is still exit 2", async () => {
+    const io = captureIo();
+    assert.equal(await main(["lock", "--help"], io), 0);
+    for (const sub of ["acquire", "release", "list"]) assert.match(io.out(), new RegExp(`^  lock ${sub}\\b`, "m"));
+    const bad = captureIo();
+    assert.equal(await main(["lock", "frob"], bad), 2);
+    assert.match(bad.err(), /unknown subcommand 'frob' for `disinto lock`; expected one of: acquire, release, list/);
+  });
+
+  it("`run --help` offers only the agents that exist, from the one table of runnable agents", async () => {
+    const { runnableAgentNames } = await import("../../src/cli/agents.ts");
+    const io = captureIo();
+    assert.equal(await main(["run", "--help"], io), 0);
+    const names = runnableAgentNames();
+    assert.ok(names.includes("dev") && names.includes("review"));
+    assert.match(io.out(), new RegExp(`^Agents: ${names.join(", ")}\\.$`, "m"));
+    // the roles still to come are named nowhere in the help
+    for (const role of ["gardener", "planner", "predictor", "supervisor", "architect", "vault"]) {
+      if (!names.includes(role)) assert.doesNotMatch(io.out(), new RegExp(`\\b${role}\\b`), role);
+    }
+    const unknown = captureIo();
+    assert.equal(await main(["run", "planner"], unknown), 2);
+    assert.match(unknown.err(), new RegExp(`unknown agent "planner" for \`disinto run\`; expected one of: ${names.join(", ")}`));
+  });
+
+  it("`init --help` takes no token flag and says whose tokens the environment holds", async () => {
+    const io = captureIo();
+    assert.equal(await main(["init", "--help"], io), 0);
+    assert.doesNotMatch(io.out(), /--forge-token|--ci-token/);
+    assert.doesNotMatch(io.out(), /this agent's account/);
+    assert.match(io.out(), /Tokens come from the environment, never from the command line/);
+    assert.match(io.out(), /DISINTO_FORGE_TOKEN +a forge token of an admin of the project repo/);
+    const refused = captureIo({});
+    assert.equal(await main(["init", "acme/shop", "--forge-url", "http://127.0.0.1:9", "--ci-url", "http://127.0.0.1:9", "--forge-token", "t0ps3cret"], refused), 2);
+    assert.match(refused.err(), /--forge-token is not accepted \(disinto init\): secrets never go on the command line.*set DISINTO_FORGE_TOKEN in the environment/);
+    assert.ok(!refused.err().includes("t0ps3cret"));
+  });
+});

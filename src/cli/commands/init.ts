@@ -11,6 +11,8 @@ import { Redactor } from "../../lib/redact.ts";
 import { write, type Command } from "../command.ts";
 
 const settingsSchema = baseSettingsSchema.pick({ forge_url: true, forge_token: true, ci_url: true, ci_token: true, ops_repo: true, project: true, dry_run: true });
+// The tokens are read from the environment only: no flag takes a secret (process lists, history).
+const flagOptions = settingsCliOptions(settingsSchema.omit({ forge_token: true, ci_token: true }));
 const AGENTS = PLUGIN_AGENTS.map((a) => a.name);
 
 function tokenSecrets(raw: unknown): Partial<Record<ScheduledAgent, string>> {
@@ -58,7 +60,7 @@ Values are stored as Woodpecker secrets; the config holds only their names.
 
 Exit 2 when something is missing (each problem is named; nothing is changed).`,
   options: {
-    ...settingsCliOptions(settingsSchema),
+    ...flagOptions,
     config: { type: "string", value: "FILE", description: "Install this project config (TOML) instead of the one in the ops repo or a generated one." },
     "token-secret": {
       type: "string",

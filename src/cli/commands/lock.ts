@@ -4,16 +4,18 @@ import { hostname, userInfo } from "node:os";
 import { z } from "zod";
 import { ForgejoForge } from "../../forge/index.ts";
 import { baseSettingsSchema, loadSettings, settingsCliOptions } from "../../host/settings.ts";
-import { ConfigError, UsageError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { Redactor } from "../../lib/redact.ts";
 import { Leases, NotHolderError, StateStore, type LeaseDoc } from "../../state/index.ts";
 import { write, type Command, type CommandInput, type OptionSpec } from "../command.ts";
+import { requireOpsRepo, requireSettings, splitRepo } from "../forge-settings.ts";
 
 /** Exit code when the lease is held by someone else. */
 export const EXIT_HELD = 3;
 
 const settingsSchema = baseSettingsSchema.pick({ forge_url: true, forge_token: true, ops_repo: true });
-const settingOptions = settingsCliOptions(settingsSchema);
+// The token is read from the environment only: no flag takes a secret (process lists, history).
+const settingOptions = settingsCliOptions(settingsSchema.omit({ forge_token: true }));
 const holderOption: OptionSpec = { type: "string", value: "ID", description: "Who holds the lease (default: cli:<user>@<host>, the same for every command you run here)." };
 
 function defaultHolder(): string {
@@ -29,14 +31,12 @@ function defaultHolder(): string {
 async function withLeases<T>(input: CommandInput, fn: (leases: Leases) => Promise<T>): Promise<T> {
   const redactor = new Redactor();
   const s = loadSettings(settingsSchema, { env: input.io.env, flags: input.flags, redactor });
-  const missing = (["forge_url", "forge_token", "ops_repo"] as const).filter((k) => s[k] === undefined);
-  if (missing.length > 0) {
-    throw new ConfigError(missing.map((k) => ({ file: "settings", path: k, message: `missing; give --${k.replace(/_/g, "-")} or DISINTO_${k.toUpperCase()}` })));
-  }
-  const [owner, name] = (s.ops_repo as string).split("/") as [string, string];
+  requireSettings(s, ["forge_url", "forge_token", "ops_repo"]);
+  const ops = splitRepo(s.ops_repo as string);
   const forge = new ForgejoForge({ url: s.forge_url as string, token: s.forge_token as string, redactor });
   try {
-    const store = new StateStore({ contents: forge.repo({ owner, name }).contents, author: { agent: "lock", identity: defaultHolder() } });
+    await requireOpsRepo(forge, ops, s.forge_url as string);
+    const store = new StateStore({ contents: forge.repo(ops).contents, author: { agent: "lock", identity: defaultHolder() } });
     return await fn(new Leases(store));
   } finally {
     await forge.close();
@@ -54,8 +54,9 @@ lease document and exits 0 when acquired; prints the current holder's lease and 
 someone else holds it. Agents' leases are named like dev/<project>/<login> and
 review/<project>/pr-<N>.
 
-Needs the forge and the ops repo: --forge-url, --forge-token (better: DISINTO_FORGE_TOKEN in the
-environment, so the token is not in your shell history) and --ops-repo.`,
+Needs the forge and the ops repo: --forge-url and --ops-repo (or DISINTO_FORGE_URL and
+DISINTO_OPS_REPO), and DISINTO_FORGE_TOKEN in the environment: a token that can write the ops
+repo. Tokens are never taken from the command line.`,
   options: {
     ttl: { type: "string", value: "SECONDS", description: "How long the lease lasts unless renewed (default 600)." },
     holder: holderOption,

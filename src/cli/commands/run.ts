@@ -1,20 +1,14 @@
 // `disinto run <agent>`: one tick of an agent on this machine, with the same settings (as
-// --flags or DISINTO_* variables) and the same code path as the CI step. The agent table is
-// the one place that maps names to ticks; each tick is loaded only when it runs.
+// --flags or DISINTO_* variables) and the same code path as the CI step. Which agents exist is
+// src/cli/agents.ts's table.
 import type { Command } from "../command.ts";
 import type { Role } from "../../config/project.ts";
-import type { Outcome } from "../../host/outcome.ts";
 import { settingsCliOptions } from "../../host/settings.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { agentSettingsSchema, runAgent, type AgentRuntime } from "../../agents/runtime.ts";
+import { agentSettingsSchema, runAgent } from "../../agents/runtime.ts";
+import { loadTick, runnableAgentNames } from "../agents.ts";
 
-type Tick = (rt: AgentRuntime) => Promise<Outcome>;
-
-/** Agents `disinto run` knows: name → how to load its tick. Add an agent with one line. */
-export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>>> = {
-  dev: async () => (await import("../../agents/dev/tick.ts")).runDevTick,
-  review: async () => (await import("../../agents/review/tick.ts")).runReviewTick,
-};
+const settingOptions = settingsCliOptions(agentSettingsSchema);
 
 export const runCommand: Command = {
   name: ["run"],
@@ -27,13 +21,14 @@ the forge token belong in DISINTO_FORGE_TOKEN, not on the command line), the sam
 state and leases, one outcome line at the end. Exit 0 done, idle or paused; 1 failed; 2
 invalid settings or config.
 
-Agents: ${Object.keys(RUNNABLE_AGENTS).join(", ")}.`,
-  options: settingsCliOptions(agentSettingsSchema),
+Agents: ${runnableAgentNames().join(", ")}.`,
+  // the settings schema names every role; only the agents that exist may be offered here
+  options: { ...settingOptions, agent: { type: "string", value: "AGENT", description: `Agent to run: ${runnableAgentNames().join(" or ")} (the same as the argument).` } },
   args: { min: 1, max: 1 },
   async run({ args, flags, io }) {
     const name = args[0] ?? "";
-    const load = (RUNNABLE_AGENTS as Record<string, (() => Promise<Tick>) | undefined>)[name];
-    if (load === undefined) throw new UsageError(`unknown agent ${JSON.stringify(name)} for \`disinto run\`; expected one of: ${Object.keys(RUNNABLE_AGENTS).join(", ")}`);
+    const load = loadTick(name);
+    if (load === undefined) throw new UsageError(`unknown agent ${JSON.stringify(name)} for \`disinto run\`; expected one of: ${runnableAgentNames().join(", ")}`);
     const tick = await load();
     return runAgent(name as Role, tick, { env: io.env, flags: { ...flags, agent: name }, streams: { stdout: io.stdout } });
   },

@@ -3,12 +3,12 @@
 import { WoodpeckerCi } from "../../ci/index.ts";
 import { ForgejoForge } from "../../forge/index.ts";
 import { baseSettingsSchema, loadSettings, settingsCliOptions } from "../../host/settings.ts";
-import { ConfigError } from "../../lib/errors.ts";
 import { Redactor } from "../../lib/redact.ts";
 import { collectStatus } from "../../status/collect.ts";
 import { renderStatus } from "../../status/render.ts";
 import { STATUS_FORMAT } from "../../status/schema.ts";
 import { write, type Command } from "../command.ts";
+import { requireOpsRepo, requireSettings, splitRepo } from "../forge-settings.ts";
 
 const settingsSchema = baseSettingsSchema.pick({ forge_url: true, forge_token: true, ops_repo: true, project: true, ci_url: true, ci_token: true });
 
@@ -30,23 +30,22 @@ in_progress }, pulls, budget, warnings }], other_leases, warnings }. Every field
 in docs/status.md; the zod schema is statusReportSchema in src/status/schema.ts.`,
   options: {
     json: { type: "boolean", description: `Print the report as JSON (format ${STATUS_FORMAT}, see docs/status.md).` },
-    ...settingsCliOptions(settingsSchema),
+    // tokens come from the environment only: no flag takes a secret (process lists, history)
+    ...settingsCliOptions(settingsSchema.omit({ forge_token: true, ci_token: true })),
   },
   args: { min: 0, max: 0 },
   async run({ flags, io }) {
     const redactor = new Redactor();
     const s = loadSettings(settingsSchema, { env: io.env, flags, redactor });
-    const missing = (["forge_url", "forge_token", "ops_repo"] as const).filter((k) => s[k] === undefined);
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((k) => ({ file: "settings", path: k, message: `missing; give --${k.replace(/_/g, "-")} or DISINTO_${k.toUpperCase()}` })));
-    }
-    const [owner, name] = (s.ops_repo as string).split("/") as [string, string];
+    requireSettings(s, ["forge_url", "forge_token", "ops_repo"]);
+    const opsRepo = splitRepo(s.ops_repo as string);
     const forge = new ForgejoForge({ url: s.forge_url as string, token: s.forge_token as string, redactor });
     const ciToken = s.ci_token;
     try {
+      await requireOpsRepo(forge, opsRepo, s.forge_url as string);
       const report = await collectStatus({
         forge,
-        opsRepo: { owner, name },
+        opsRepo,
         project: s.project,
         ciUrl: s.ci_url,
         ci: ciToken === undefined ? undefined : (url) => new WoodpeckerCi({ url, token: ciToken, redactor }),
