@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { loadProjectConfig, parseProjectConfig } from "../config/load.ts";
 import type { ProjectConfig, Role } from "../config/project.ts";
+import { dryRunRepo } from "../forge/dry-run.ts";
 import { ForgejoForge } from "../forge/index.ts";
 import type { Forge, RepoForge } from "../forge/types.ts";
 import type { RunContext } from "../host/context.ts";
@@ -17,10 +18,12 @@ import type { Outcome } from "../host/outcome.ts";
 import { runStep } from "../host/run.ts";
 import { lookupSecret } from "../host/secrets.ts";
 import { baseSettingsSchema } from "../host/settings.ts";
+import { DryRun, DryRunStop } from "../lib/dry-run.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
 import { WoodpeckerCi, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
 import type { LogSink } from "../host/logger.ts";
 import type { Accounting } from "../llm/accounting.ts";
+import { DryRunBackend } from "../llm/dry-run.ts";
 import { createBackend } from "../llm/factory.ts";
 import { opsRepoHooks } from "../llm/ops-repo.ts";
 import { backendPlan, capsOf } from "../llm/project-backend.ts";
@@ -29,6 +32,7 @@ import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
 import { Leases, type LeaseHolder } from "../state/lease.ts";
 import { Ledger } from "../state/ledger.ts";
 import { PhaseStore } from "../state/phase.ts";
+import { DryRunContents } from "../state/dry-run-contents.ts";
 import { StateStore } from "../state/store.ts";
 
 export const agentSettingsSchema = baseSettingsSchema.extend({
@@ -57,6 +61,8 @@ export interface GitAccess {
   url: string;
   auth: { username: string; secret: string };
   identity: { name: string; email: string };
+  /** A dry run: pushes are logged, not made. */
+  dryRun: boolean;
 }
 
 export interface AgentRuntime {
@@ -77,11 +83,15 @@ export interface AgentRuntime {
   ci: Ci | undefined;
   /** Who this run is, for lease documents. */
   holder: LeaseHolder;
-  /** The identity's LLM backend, created on first use (idle runs never build one). */
+  /**
+   * The run's LLM backend — the one the `backend` setting names, else the identity's —
+   * created on first use (idle runs never build one). In a dry run it stops the run instead
+   * of calling the model.
+   */
   backend(): Promise<LlmBackend>;
   /** The backend's credentials, for RunTask.env: only the names the backend owns. */
   backendEnv(backend: LlmBackend): BackendEnv;
-  /** Turn and time limits the project config sets for this identity's backend. */
+  /** Turn and time limits the project config sets for the run's backend. */
   llmLimits: { maxTurns: number | undefined; timeoutMinutes: number | undefined };
   /** Ledger, sessions and slots in the ops repo, and the [limits] spend caps: for runWithAccounting. */
   accounting: Accounting;
@@ -96,6 +106,11 @@ export interface AgentRuntime {
   checkpoint(name: string): Promise<void>;
   /** Release what the runtime holds (HTTP connections, temp dirs). */
   close(): Promise<void>;
+  /**
+   * Set in a dry run: the forge and CI clients, the ops-repo state, git and the backend
+   * report here what they were asked to change, and change nothing.
+   */
+  dryRun: DryRun | undefined;
 }
 
 export interface RuntimeOptions {
@@ -103,6 +118,8 @@ export interface RuntimeOptions {
   env: Env;
   /** Where checkpoint() sends SIGKILL; injectable for in-process tests. */
   kill?: () => void;
+  /** Wraps the backend built from the config (tests count the calls that reach it). */
+  wrapBackend?: (backend: LlmBackend) => LlmBackend;
 }
 
 function required<T>(value: T | undefined, setting: string, why: string): T {
@@ -133,6 +150,15 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
   const token = required(s.forge_token, "forge_token", "this agent's forge API token (a secret: `forge_token: {from_secret: …}`)");
   const forge = new ForgejoForge({ url: forgeUrl, token, redactor: ctx.redactor });
   const ci = s.ci_url !== undefined && s.ci_token !== undefined ? new WoodpeckerCi({ url: s.ci_url, token: s.ci_token, redactor: ctx.redactor }) : undefined;
+  // A dry run is wired here, below the agents, so no agent can forget it: the HTTP clients
+  // refuse every write they are not spared by a simulation (the repos below), the ops repo
+  // is an in-memory overlay, git does not push and the backend is never called.
+  const dry = s.dry_run ? new DryRun(log) : undefined;
+  if (dry) {
+    log.info("dry run: nothing on the forge, the CI, the ops repo or in git is changed, and the model is not called; the writes the run would make are listed");
+    forge.http.refuseWrites(dry);
+    ci?.http.refuseWrites(dry);
+  }
   let closed = false;
   const dirs: string[] = [];
   try {
@@ -142,8 +168,19 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
     }
     const identity = config.identities[role];
     if (identity === undefined) throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}`, message: `missing; the ${role} agent needs a forge identity and a backend` }]);
-    const repo = forge.repo(splitRepo(config.repo));
-    const ops = forge.repo(splitRepo(config.ops_repo));
+    // The `backend` setting picks one of the config's backends for this run (a cheaper model,
+    // a scripted one to try a config): checked before anything is done.
+    const backendName = s.backend ?? identity.backend;
+    if (s.backend !== undefined && config.backends[s.backend] === undefined) {
+      const names = Object.keys(config.backends);
+      throw new ConfigError([
+        { file: "settings", path: "backend", message: `${JSON.stringify(s.backend)} is not a backend of projects/${config.name}.toml; ${names.length > 0 ? `configured: ${names.join(", ")}` : "it configures none ([backends.<name>])"}` },
+      ]);
+    }
+    const rawRepo = forge.repo(splitRepo(config.repo));
+    const rawOps = forge.repo(splitRepo(config.ops_repo));
+    const repo = dry ? dryRunRepo(rawRepo, dry, { login: identity.login }) : rawRepo;
+    const ops = dry ? dryRunRepo(rawOps, dry, { login: identity.login, contents: new DryRunContents(rawOps.contents, dry, config.ops_repo) }) : rawOps;
     const author = { agent: role, identity: identity.login, ...(ctx.pipeline.url ? { pipelineUrl: ctx.pipeline.url } : {}) };
     const state = new StateStore({ contents: ops.contents, author, redactor: ctx.redactor });
     const holder: LeaseHolder = {
@@ -155,7 +192,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
     };
     // With a CI client, a lease whose holder's pipeline has finished is free before it expires.
     const leases = new Leases(state, ci ? { holderFinished: (h) => pipelineFinished(ci, h.pipeline_url) } : {});
-    const backendEntry = identity.backend !== undefined ? config.backends[identity.backend] : undefined;
+    const backendEntry = backendName !== undefined ? config.backends[backendName] : undefined;
     const plan = backendEntry ? backendPlan(backendEntry) : undefined;
     let backend: LlmBackend | undefined;
     const rt: AgentRuntime = {
@@ -174,10 +211,14 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
       ci,
       holder,
       async backend() {
-        if (identity.backend === undefined) {
-          throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}.backend`, message: `missing; the ${role} agent needs an LLM backend` }]);
+        if (backendName === undefined) {
+          throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}.backend`, message: `missing; the ${role} agent needs an LLM backend (or set \`backend\`)` }]);
         }
-        backend ??= await buildBackend(rt, identity.backend, ops);
+        if (backend === undefined) {
+          const built = await buildBackend(rt, backendName, ops);
+          const wrapped = opts.wrapBackend ? opts.wrapBackend(built) : built;
+          backend = dry ? new DryRunBackend(wrapped, dry, role) : wrapped;
+        }
         return backend;
       },
       backendEnv(b) {
@@ -204,6 +245,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         url: `${forgeUrl.replace(/\/+$/, "")}/${config.repo}.git`,
         auth: { username: identity.login, secret: s.git_password ?? token },
         identity: { name: identity.login, email: `${identity.login}@users.noreply.disinto` },
+        dryRun: dry !== undefined,
       },
       async workDir() {
         const dir = await mkdtemp(join(s.work_dir ?? tmpdir(), `disinto-${role}-`));
@@ -228,6 +270,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
         await Promise.all([forge.close(), ci?.close()]);
       },
+      dryRun: dry,
     };
     return rt;
   } catch (err) {
@@ -261,12 +304,28 @@ async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Pro
   return createBackend(backendPlan(b, { script: parseScriptText(doc.text, `${rt.config.ops_repo}:${b.script}`) }).config, where);
 }
 
+/**
+ * A dry run's outcome says what would have been done: where it stopped (the model, or a write
+ * it could not simulate) or how the agent would have ended, and how many writes it planned.
+ * It is `done` when it stopped where the real run would have gone on working.
+ */
+export function dryRunOutcome(dry: DryRun, out: Outcome): Outcome {
+  const n = dry.writes.length;
+  const planned = `planned writes: ${n}${n > 0 ? " (listed above)" : ""}`;
+  const details = { ...out.details, dry_run: { planned_writes: [...dry.writes], ...(dry.stoppedAt !== undefined ? { stopped_at: dry.stoppedAt } : {}) } };
+  if (dry.stoppedAt !== undefined) return { outcome: "done", summary: `dry run: would ${dry.stopAction ?? dry.stoppedAt}; ${planned}`, details };
+  if (n === 0) return { ...out, details };
+  return { outcome: out.outcome, summary: `dry run: would end ${JSON.stringify(out.summary)}; ${planned}`, details };
+}
+
 export interface RunAgentOptions {
   env: Env;
   flags?: Flags;
   streams: { stdout: LogSink };
   now?: () => number;
   kill?: () => void;
+  /** Wraps the backend built from the config (tests count the calls that reach it). */
+  wrapBackend?: (backend: LlmBackend) => LlmBackend;
 }
 
 /** What an agent entrypoint calls: build the runtime, run the tick, report, exit code. */
@@ -274,9 +333,18 @@ export async function runAgent(role: Role, body: (rt: AgentRuntime) => Promise<O
   return runStep(
     { schema: agentSettingsSchema, agent: role, env: opts.env, flags: opts.flags, streams: opts.streams, now: opts.now },
     async (ctx, log) => {
-      const rt = await createRuntime(ctx, log, role, { env: opts.env, ...(opts.kill ? { kill: opts.kill } : {}) });
+      const rt = await createRuntime(ctx, log, role, { env: opts.env, ...(opts.kill ? { kill: opts.kill } : {}), ...(opts.wrapBackend ? { wrapBackend: opts.wrapBackend } : {}) });
       try {
-        return await body(rt);
+        if (rt.dryRun === undefined) return await body(rt);
+        let outcome: Outcome;
+        try {
+          outcome = await body(rt);
+        } catch (err) {
+          // Where the dry run stopped, what the agent did with the stop (a failure) is not news.
+          if (rt.dryRun.stoppedAt === undefined && !(err instanceof DryRunStop)) throw err;
+          outcome = { outcome: "failed", summary: "" };
+        }
+        return dryRunOutcome(rt.dryRun, outcome);
       } finally {
         await rt.close();
       }

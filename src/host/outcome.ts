@@ -74,7 +74,9 @@ export function exitCodeFor(kind: OutcomeKind): number {
 
 export function formatOutcome(r: OutcomeRecord): string {
   const head = r.outcome === "done" ? r.summary : r.summary ? `${r.outcome}: ${r.summary}` : r.outcome;
-  const parts = [`${r.agent}: ${head}${r.dry_run ? " (dry run)" : ""}`];
+  // A dry run's summary usually says so itself ("dry run: would …"); else the line is marked.
+  const marked = r.dry_run === true && !r.summary.startsWith("dry run:");
+  const parts = [`${r.agent}: ${head}${marked ? " (dry run)" : ""}`];
   if (r.llm.turns > 0) parts.push(`${r.llm.turns} turn${r.llm.turns === 1 ? "" : "s"}`);
   if (r.llm.tokens > 0) parts.push(`${formatTokens(r.llm.tokens)} tok`);
   if (r.llm.cost_usd > 0) parts.push(formatCost(r.llm.cost_usd));

@@ -27,7 +27,15 @@ export const baseSettingsSchema = z.object({
     .meta({ description: "The factory's ops repo.", expected: "owner/name", examples: ["acme/shop-ops"] }),
   ci_url: httpUrl().optional().meta({ description: "Root URL of the Woodpecker server.", examples: ["https://ci.example.com"] }),
   ci_token: z.string().min(1).optional().describe("Woodpecker API token."),
-  backend: z.string().min(1).optional().describe("LLM backend: claude-cli, openai or scripted."),
+  backend: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description: "The name of a backend in the project config's [backends] to use for this run instead of the identity's (e.g. a cheaper model, or a scripted one to try a config).",
+      expected: "a [backends.<name>] of the project config",
+      examples: ["claude"],
+    }),
   timeout_minutes: z
     .number()
     .positive()

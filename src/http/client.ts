@@ -2,11 +2,14 @@
 // per-request timeout, zod-parsed responses, typed errors, bounded retries for idempotent
 // requests, and a request counter. Routes are templates (`/repos/{owner}/{repo}/issues`) so
 // counts and errors group by endpoint, and so a contract test can check every template the
-// client uses against the server's published API.
+// client uses against the server's published API. Every string in a request body goes through
+// the run's Redactor before it leaves, and a client told to refuse writes (a dry run) sends
+// no request that could change the server.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { Redactor } from "../lib/redact.ts";
+import { redactBody, summarizeBody } from "./body.ts";
 import { RequestCounter, type RequestStats } from "./counter.ts";
 import { HttpError, NetworkError, SchemaError, TimeoutError, type HttpLayerError, type RequestDescription } from "./errors.ts";
 import { DEFAULT_RETRY, backoffDelay, isIdempotentMethod, parseRetryAfter, type RetryPolicy } from "./retry.ts";
@@ -28,8 +31,10 @@ export interface RequestOptions {
   params?: Readonly<Record<string, PathParam>>;
   /** Undefined and null values are left out; arrays repeat the key (`labels=1&labels=2`). */
   query?: Readonly<Record<string, QueryValue>>;
-  /** Sent as JSON. */
+  /** Sent as JSON, every string in it redacted. */
   body?: unknown;
+  /** Top-level body fields sent exactly as given: a secret the request exists to deliver (a CI secret's value). */
+  unredacted?: readonly string[];
   /** Override the method's default (see retry.ts for the rule). */
   idempotent?: boolean;
   timeoutMs?: number;
@@ -62,6 +67,16 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * Consulted instead of sending a request that would change the server (a dry run): it is told
+ * `METHOD /path` and a one-line summary of the body, and returns the error the request fails with.
+ */
+export interface WriteGuard {
+  refuse(request: string, summary: string): Error;
+}
+
+const READ_METHODS = new Set<HttpMethod>(["GET", "HEAD"]);
+
 interface RawResponse {
   status: number;
   headers: Headers;
@@ -86,6 +101,7 @@ export class HttpClient {
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private clockOffsetMs = 0;
+  private guard: WriteGuard | undefined;
 
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
@@ -139,6 +155,15 @@ export class HttpClient {
     return new Date(Date.now() + this.clockOffsetMs);
   }
 
+  /**
+   * From now on every request but GET and HEAD fails with the guard's error, unsent. A setter
+   * rather than an option: the forge and CI clients build their HttpClient themselves, and
+   * the run decides whether it is a dry run.
+   */
+  refuseWrites(guard: WriteGuard): void {
+    this.guard = guard;
+  }
+
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
@@ -148,6 +173,9 @@ export class HttpClient {
     const desc: RequestDescription = { method: route.method, path: this.redactor.redact(path), route: route.path, attempts: 0 };
     const url = `${this.baseUrl}${path}${buildQuery(opts.query)}`;
     const idempotent = opts.idempotent ?? isIdempotentMethod(route.method);
+    const body = opts.body === undefined ? undefined : redactBody(opts.body, this.redactor, opts.unredacted);
+    if (this.guard !== undefined && !READ_METHODS.has(route.method)) throw this.guard.refuse(`${route.method} ${desc.path}`, summarizeBody(body));
+    const json = body === undefined ? undefined : JSON.stringify(body);
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       desc.attempts = attempt;
@@ -155,7 +183,7 @@ export class HttpClient {
       let failure: HttpLayerError;
       let retryAfterMs: number | undefined;
       try {
-        const raw = await this.once(route.method, url, opts, desc);
+        const raw = await this.once(route.method, url, json, opts, desc);
         if (raw.status >= 200 && raw.status < 300) return { raw, desc: { ...desc } };
         failure = this.httpError({ ...desc }, raw);
         retryAfterMs = parseRetryAfter(raw.headers["retry-after"]);
@@ -171,7 +199,7 @@ export class HttpClient {
     }
   }
 
-  private async once(method: HttpMethod, url: string, opts: RequestOptions, desc: RequestDescription): Promise<RawResponse> {
+  private async once(method: HttpMethod, url: string, json: string | undefined, opts: RequestOptions, desc: RequestDescription): Promise<RawResponse> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
@@ -181,14 +209,10 @@ export class HttpClient {
     }, timeoutMs);
     const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers["content-type"] = "application/json";
-    }
+    if (json !== undefined) headers["content-type"] = "application/json";
     const sentAt = Date.now();
     try {
-      const res = await request(url, { method, headers, body, dispatcher: this.dispatcher, signal: controller.signal });
+      const res = await request(url, { method, headers, body: json, dispatcher: this.dispatcher, signal: controller.signal });
       const text = await res.body.text();
       this.noteServerDate(res.headers.date, sentAt);
       return { status: res.statusCode, headers: res.headers, text };

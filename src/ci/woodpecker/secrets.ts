@@ -36,7 +36,7 @@ export class WoodpeckerSecrets implements SecretsApi {
     if (secret.note !== undefined) body.note = secret.note;
     if ((await this.get(secret.name)) !== undefined) return { secret: await this.update(what, body), created: false };
     try {
-      const res = await this.ctx.http.json(ROUTES.secretCreate, secretSchema, { params: this.ctx.params, body });
+      const res = await this.ctx.http.json(ROUTES.secretCreate, secretSchema, { params: this.ctx.params, body, unredacted: ["value"] });
       return { secret: res.data, created: true };
     } catch (err) {
       if (hasStatus(err, 400, 422)) throw new CiValidationError(what, err);
@@ -55,7 +55,7 @@ export class WoodpeckerSecrets implements SecretsApi {
   private async update(what: string, body: Record<string, unknown>): Promise<CiSecret> {
     const name = String(body.name);
     try {
-      return (await this.ctx.http.json(ROUTES.secretUpdate, secretSchema, { params: this.params(name), body, idempotent: true })).data;
+      return (await this.ctx.http.json(ROUTES.secretUpdate, secretSchema, { params: this.params(name), body, unredacted: ["value"], idempotent: true })).data;
     } catch (err) {
       if (hasStatus(err, 400, 422)) throw new CiValidationError(what, err);
       throw err;
