@@ -156,17 +156,22 @@ export class StateStore {
    * run several times and must not have side effects.
    */
   async updateText(path: string, fn: (current: string | undefined) => string | undefined, why: string): Promise<UpdateResult<string>> {
-    let pending: string | undefined;
+    let pending: { base: string; text: string } | undefined;
     return this.loop(path, async () => {
       const cur = await this.readText(path);
-      // An earlier round's write whose answer was lost did land: applying fn again would
-      // apply it twice (a doubled append).
-      if (pending !== undefined && cur?.value === pending) return { doc: cur, changed: true };
+      // An earlier round's write whose answer was lost did land: applying fn again would apply
+      // it twice (a doubled append). Other writers may have built on it before we looked again
+      // (the forge client then reports a lost race), so an append — our text extended the base —
+      // has landed when the stored text still begins with it. (It cannot tell our append from
+      // an identical one another writer made first; appends carry a time, a title or an id.)
+      if (pending !== undefined && cur !== undefined && (cur.value === pending.text || (pending.text.startsWith(pending.base) && cur.value.startsWith(pending.text)))) {
+        return { doc: cur, changed: true };
+      }
       const proposed = fn(cur?.value);
       // Compared as stored: a change that only adds a secret is no change once masked.
       const next = proposed === undefined ? undefined : this.redact(proposed);
       if (next === undefined || (cur !== undefined && next === cur.value)) return { doc: cur, changed: false };
-      pending = next;
+      pending = { base: cur?.value ?? "", text: next };
       const doc = cur === undefined ? await this.createText(path, next, why) : await this.replaceText(path, next, cur.sha, why);
       return { doc, changed: true };
     });

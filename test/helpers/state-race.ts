@@ -1,5 +1,6 @@
 // The state store's guarantees under real concurrency: separate OS processes racing through
-// the sandbox forge's contents API, with and without injected 5xx and CAS conflicts.
+// the sandbox forge's contents API, with and without injected 5xx, CAS conflicts and answers
+// lost after the write landed.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,7 +16,7 @@ interface Acquired { acquired: boolean; fence?: number; holder?: string | null }
 
 /** The race suite on one sandbox, without or with injected faults (one test file each, run in parallel). */
 export function raceSuite(mode: "clean" | "faults"): void {
-  describe(`state store races (${mode === "clean" ? "no faults" : "20% 5xx and forced CAS conflicts"})`, () => {
+  describe(`state store races (${mode === "clean" ? "no faults" : "20% 5xx, forced CAS conflicts and lost answers"})`, () => {
     let sandbox: SandboxForge;
     let workers: Worker[] = [];
     let admin: ForgejoForge;
@@ -27,9 +28,16 @@ export function raceSuite(mode: "clean" | "faults"): void {
       sandbox.setFaults([]);
       await admin.createRepo({ name, autoInit: true });
       if (mode === "faults") {
+        // Lost answers: the write lands, and its answer is held back long enough for other
+        // writers to build on it before the connection drops (or a 500 arrives). A store that
+        // re-applied its update after that would apply it twice.
+        const lost = (method: string) => ({ route: `${method} /api/v1/repos/*/*/contents/**`, lostAnswerRate: 0.2, lostAnswerDelayMs: 150 });
         sandbox.setFaults([
           { route: "* /api/v1/**", errorRate: 0.2 },
           { route: "* /api/v1/repos/*/*/contents/**", casConflictRate: 0.2 },
+          lost("PUT"),
+          lost("POST"),
+          lost("DELETE"),
         ]);
       }
       return `admin/${name}`;

@@ -1,5 +1,6 @@
-// Fault injection: per-route latency, 5xx answers, dropped connections and forced
-// contents-API CAS conflicts, drawn from a seedable PRNG so a failing test can be replayed.
+// Fault injection: per-route latency, 5xx answers, dropped connections, lost answers and
+// forced contents-API CAS conflicts, drawn from a seedable PRNG so a failing test can be
+// replayed.
 import { UsageError } from "../../lib/errors.ts";
 import { globMatch } from "./glob.ts";
 
@@ -13,6 +14,13 @@ export interface FaultRule {
   dropRate?: number;
   /** 0..1: contents-API writes answer 409 as if another writer had moved the file. */
   casConflictRate?: number;
+  /**
+   * 0..1: handle the request — the write lands — and then lose the answer: the connection is
+   * dropped (or, every other time, a 500 is sent) after `lostAnswerDelayMs`, a window in which
+   * other clients see the write. What a client cannot tell from a failure before handling.
+   */
+  lostAnswerRate?: number;
+  lostAnswerDelayMs?: number;
 }
 
 /** What to do to one request: the union of every matching rule. */
@@ -21,6 +29,8 @@ export interface FaultDecision {
   drop: boolean;
   error: boolean;
   casConflict: boolean;
+  /** Handle the request, then drop the connection (`drop`) or answer 500 (`error`) after `delayMs`. */
+  lostAnswer: { as: "drop" | "error"; delayMs: number } | undefined;
 }
 
 export const DEFAULT_FAULT_ROUTE = "* /api/v1/**";
@@ -51,7 +61,7 @@ export class FaultInjector {
   }
 
   decide(method: string, path: string, isContentsWrite: boolean): FaultDecision {
-    const d: FaultDecision = { latencyMs: 0, drop: false, error: false, casConflict: false };
+    const d: FaultDecision = { latencyMs: 0, drop: false, error: false, casConflict: false, lostAnswer: undefined };
     const subject = `${method} ${path}`;
     for (const r of this.rules) {
       if (!globMatch(r.route, subject)) continue;
@@ -61,6 +71,9 @@ export class FaultInjector {
       if (r.dropRate !== undefined && this.random() < r.dropRate) d.drop = true;
       if (r.errorRate !== undefined && this.random() < r.errorRate) d.error = true;
       if (isContentsWrite && r.casConflictRate !== undefined && this.random() < r.casConflictRate) d.casConflict = true;
+      if (r.lostAnswerRate !== undefined && this.random() < r.lostAnswerRate) {
+        d.lostAnswer = { as: this.random() < 0.5 ? "drop" : "error", delayMs: Math.max(d.lostAnswer?.delayMs ?? 0, r.lostAnswerDelayMs ?? 0) };
+      }
     }
     return d;
   }
@@ -73,6 +86,8 @@ function validateRule(r: FaultRule): FaultRule {
   rate("errorRate", r.errorRate);
   rate("dropRate", r.dropRate);
   rate("casConflictRate", r.casConflictRate);
+  rate("lostAnswerRate", r.lostAnswerRate);
+  if (r.lostAnswerDelayMs !== undefined && !(r.lostAnswerDelayMs >= 0)) throw new UsageError(`fault rule ${r.route}: lost-answer delay must be >= 0 ms`);
   if (r.latencyMs !== undefined && !(r.latencyMs >= 0)) throw new UsageError(`fault rule ${r.route}: latency must be >= 0 ms`);
   if (!/^\S+ \S+$/.test(r.route)) throw new UsageError(`fault rule route must be "METHOD /path-glob", got "${r.route}"`);
   return r;
@@ -85,6 +100,8 @@ export const FAULT_SPEC_HELP = `Fault spec: rules separated by ';', each a comma
   drop=RATE    destroy the connection without answering
   latency=MS   delay every matching request
   cas=RATE     contents-API writes answer 409 (lost compare-and-swap)
+  lost=RATE    handle the request, then drop the connection or answer 500 (the answer is lost)
+  lostdelay=MS how long a lost answer keeps the client waiting (others see the write meanwhile)
 Examples: "5xx=0.2"   "route=PUT /api/v1/repos/**,cas=0.5;latency=20"`;
 
 /** Parse the CLI syntax documented in FAULT_SPEC_HELP. Throws UsageError on a bad spec. */
@@ -119,8 +136,14 @@ export function parseFaults(spec: string): FaultRule[] {
         case "cas":
           rule.casConflictRate = num();
           break;
+        case "lost":
+          rule.lostAnswerRate = num();
+          break;
+        case "lostdelay":
+          rule.lostAnswerDelayMs = num();
+          break;
         default:
-          throw new UsageError(`fault spec: unknown key "${key}" (expected route, 5xx, drop, latency, cas)`);
+          throw new UsageError(`fault spec: unknown key "${key}" (expected route, 5xx, drop, latency, cas, lost, lostdelay)`);
       }
     }
     rules.push(validateRule(rule));
