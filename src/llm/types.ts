@@ -2,6 +2,7 @@
 // (ledger, session store, concurrency slots). Agents depend on these types only.
 import type { z } from "zod";
 import type { Redactor } from "../lib/redact.ts";
+import type { Isolation } from "./isolation.ts";
 
 /** Where progress lines go. The host logger satisfies it; tests pass a collecting sink. */
 export interface ProgressSink {
@@ -59,6 +60,8 @@ export interface RunTask<T = unknown> {
   redactor?: Redactor;
   /** Where the full transcript (JSON lines) goes; default: a fresh file under the OS temp dir. */
   transcriptPath?: string;
+  /** How the model is kept from the runner's secrets; default: what this process can do (isolation.ts). */
+  isolation?: Isolation;
 }
 
 export type RunStatus = "ok" | "max_turns" | "deadline" | "budget" | "error";
@@ -97,6 +100,12 @@ export interface Backend {
   readonly credentialNames: readonly string[];
   /** Never throws for failures of the model, the process or the network: they are a status. */
   run<T>(task: RunTask<T>): Promise<RunResult<T>>;
+  /**
+   * A cheap check, before an agent takes work, that a run could start at all (executable,
+   * credentials in `env`, endpoint answering): what is wrong and how to fix it, or undefined.
+   * Never throws.
+   */
+  preflight?(env: BackendEnv): Promise<string | undefined>;
 }
 
 // ── Hooks around a run: ledger, sessions, concurrency ─────────────────────────────────────────

@@ -34,7 +34,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const dumpPath = process.env.FAKE_CLAUDE_DUMP;
-const dump = { argv, env: { ...process.env }, cwd: process.cwd(), childPids: [] };
+const dump = { argv, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid?.(), childPids: [] };
 const saveDump = () => dumpPath && writeFileSync(dumpPath, JSON.stringify(dump, null, 2));
 saveDump();
 

@@ -90,8 +90,12 @@ describe("claude-cli backend", () => {
     assert.equal(env["ANTHROPIC_API_KEY"], API_KEY);
     assert.ok(env["CLAUDE_CONFIG_DIR"]?.startsWith(tmpdir()), "per-run config dir");
     assert.notEqual(env["CLAUDE_CONFIG_DIR"], join(process.env["HOME"] ?? "", ".claude"));
-    if (process.getuid?.() === 0) assert.equal(env["IS_SANDBOX"], "1");
-    const own = new Set(["ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_AUTOUPDATER", "DISABLE_ERROR_REPORTING", "DISABLE_TELEMETRY", "IS_SANDBOX"]);
+    // A root runner starts the CLI as the model user: it is not root, so no IS_SANDBOX
+    if (process.getuid?.() === 0) {
+      assert.equal(env["IS_SANDBOX"], undefined);
+      assert.notEqual(d.uid, 0, "claude ran as root");
+    }
+    const own = new Set(["ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_AUTOUPDATER", "DISABLE_ERROR_REPORTING", "DISABLE_TELEMETRY", "IS_SANDBOX", "DISINTO_MODEL_RUN"]);
     // the wrapper script adds its two FAKE_CLAUDE_* settings; sh may add PWD/SHLVL/_
     const shell = new Set(["FAKE_CLAUDE_SCENARIO", "FAKE_CLAUDE_DUMP", "PWD", "SHLVL", "_", "OLDPWD"]);
     for (const k of Object.keys(env)) assert.ok(isAllowedName(k) || own.has(k) || shell.has(k), `unexpected variable ${k}`);

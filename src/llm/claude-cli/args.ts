@@ -74,14 +74,15 @@ export function claudeArgs(a: ClaudeArgs): { args: string[]; stdin: string | und
 
 /**
  * The allowlisted environment plus the run's credentials, its own config dir and CI hygiene.
- * IS_SANDBOX=1: the CLI refuses bypassPermissions as root without it (CI containers usually
- * run as root); the container is the sandbox.
+ * IS_SANDBOX=1: the CLI refuses bypassPermissions as root without it; set only when the CLI
+ * itself runs as root (a root runner normally starts it as the model user, see isolation.ts).
  */
 export function claudeEnv(
   credentials: Readonly<Record<string, string>>,
   configDir: string,
   policy: ToolPolicy,
   parent: Readonly<Record<string, string | undefined>> = process.env,
+  asRoot: boolean = process.getuid?.() === 0,
 ): Record<string, string> {
   const extra: Record<string, string> = {
     ...credentials,
@@ -91,6 +92,6 @@ export function claudeEnv(
     DISABLE_ERROR_REPORTING: "1",
     DISABLE_TELEMETRY: "1",
   };
-  if (policy === "edit" && process.getuid?.() === 0) extra["IS_SANDBOX"] = "1";
+  if (policy === "edit" && asRoot) extra["IS_SANDBOX"] = "1";
   return llmEnv(parent, extra);
 }

@@ -1,21 +1,24 @@
 // The claude-cli backend: one `claude -p --output-format stream-json --verbose` process per run
 // (contract: /shared/contracts/claude-cli.md), in its own process group, watched line by line.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import { z } from "zod";
 import { Redactor } from "../../lib/redact.ts";
+import { defaultIsolation, enterSandbox } from "../isolation.ts";
+import type { ModelSandbox } from "../isolation.ts";
 import { costOf, priceTableSchema, RunMeter, timerDelay } from "../meter.ts";
 import type { Stop } from "../meter.ts";
 import { signalGroup, terminateGroup } from "../process-group.ts";
 import { clip, redactingSink, summarizeToolCall } from "../progress.ts";
 import { jsonFromText, validateResult } from "../result.ts";
 import { decodeSession, encodeSession } from "../session.ts";
+import { claudePreflight } from "../preflight.ts";
 import { Transcript } from "../transcript.ts";
 import { emptyUsage } from "../types.ts";
-import type { Backend, RunResult, RunStatus, RunTask, SessionBlob, Usage } from "../types.ts";
+import type { Backend, BackendEnv, RunResult, RunStatus, RunTask, SessionBlob, Usage } from "../types.ts";
 import { CLAUDE_CREDENTIAL_NAMES, claudeArgs, claudeEnv } from "./args.ts";
 import { captureSession, parsePayload, restoreSession } from "./config-dir.ts";
 import { parseLine } from "./frames.ts";
@@ -73,6 +76,10 @@ export class ClaudeCliBackend implements Backend {
     this.name = `claude-cli:${this.config.model ?? "default"}`;
   }
 
+  preflight(env: BackendEnv): Promise<string | undefined> {
+    return claudePreflight(this.config.binary, env);
+  }
+
   async run<T>(task: RunTask<T>): Promise<RunResult<T>> {
     const cfg = this.config;
     const redactor = task.redactor ?? new Redactor();
@@ -94,6 +101,7 @@ export class ClaudeCliBackend implements Backend {
 
     const tmp = await mkdtemp(join(tmpdir(), "disinto-claude-"));
     const configDir = join(tmp, "config");
+    let sandbox: ModelSandbox | undefined;
     try {
       let resumeId: string | undefined;
       if (task.session?.resume) {
@@ -104,21 +112,32 @@ export class ClaudeCliBackend implements Backend {
         resumeId = payload.sessionId;
         log.info(`claude-cli: resuming session ${resumeId}`);
       }
+      await mkdir(configDir, { recursive: true });
+      const isolation = task.isolation ?? defaultIsolation();
+      sandbox = await enterSandbox(isolation, { tree: task.cwd, write: task.tools === "edit", log });
+      await sandbox.grant(tmp);
       const jsonSchema = task.resultSchema ? (z.toJSONSchema(task.resultSchema, { unrepresentable: "any" }) as Record<string, unknown>) : undefined;
+      // argv is world-readable (/proc/<pid>/cmdline) and everything goes to the endpoint:
+      // no secret the run knows leaves in the prompt.
+      const prompt = redactor.redact(task.prompt);
       const { args, stdin } = claudeArgs({
-        prompt: task.prompt,
+        prompt,
         model: cfg.model,
         maxTurns: task.limits.maxTurns,
         policy: task.tools,
-        system: task.system,
+        system: task.system !== undefined ? redactor.redact(task.system) : undefined,
         jsonSchema,
         resumeId,
         maxBudgetUsd: task.limits.maxCostUsd,
         extraArgs: cfg.extraArgs,
       });
-      const env = claudeEnv(task.env, configDir, task.tools);
-      transcript.write("spawn", { binary: cfg.binary, args: args.map((a) => (a === task.prompt ? "<prompt>" : clip(a, 200))), cwd: task.cwd, envNames: Object.keys(env).sort() });
-      const out = await this.watch(task, args, stdin, env, meter, transcript, log);
+      // IS_SANDBOX only where the CLI itself still runs as root (bwrap keeps the uid).
+      const asRoot = process.getuid?.() === 0 && isolation.kind !== "user";
+      const env = sandbox.env(claudeEnv(task.env, configDir, task.tools, process.env, asRoot));
+      transcript.write("spawn", { binary: cfg.binary, args: args.map((a) => (a === prompt ? "<prompt>" : clip(a, 200))), cwd: task.cwd, envNames: Object.keys(env).sort(), isolation: isolation.kind });
+      const out = await this.watch(task, sandbox, args, stdin, env, meter, transcript, log);
+      // Kill what it left behind and take the tree back before reading anything it wrote.
+      await sandbox.release();
 
       // ── what happened ──
       const r = out.result;
@@ -183,14 +202,18 @@ export class ClaudeCliBackend implements Backend {
       else log.warn(`claude-cli: ${status}${reason ? ` — ${clip(reason, 300)}` : ""}`);
       return res;
     } finally {
+      await sandbox?.release();
       await rm(tmp, { recursive: true, force: true });
     }
   }
 
   /** Spawn, read frames, enforce deadline/tokens and the post-result grace; always reaps the group. */
-  private async watch<T>(task: RunTask<T>, args: string[], stdin: string | undefined, env: Record<string, string>, meter: RunMeter, transcript: Transcript, log: ReturnType<typeof redactingSink>) {
+  private async watch<T>(task: RunTask<T>, sandbox: ModelSandbox, claudeArgv: string[], stdin: string | undefined, env: Record<string, string>, meter: RunMeter, transcript: Transcript, log: ReturnType<typeof redactingSink>) {
     const cfg = this.config;
-    const child = execa(cfg.binary, args, {
+    const { file, args, uid, gid } = sandbox.command(cfg.binary, claudeArgv, task.cwd);
+    const child = execa(file, args, {
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : {}),
       cwd: task.cwd,
       env,
       extendEnv: false,

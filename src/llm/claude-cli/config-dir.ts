@@ -3,7 +3,8 @@
 // The CLI keeps a session's transcript at
 //   $CLAUDE_CONFIG_DIR/projects/<cwd with "/" → "-">/<session_id>.jsonl   (contract §7)
 // so resuming in a new runner means putting that file back where the CLI will look.
-import { mkdir, readdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
@@ -41,12 +42,32 @@ export async function restoreSession(configDir: string, cwd: string, p: ClaudeSe
 export async function captureSession(configDir: string, sessionId: string): Promise<ClaudeSessionPayload | undefined> {
   if (!SESSION_ID.test(sessionId)) return undefined;
   const projects = join(configDir, "projects");
+  // every folder on the way must be a real one, not a link the model made
+  for (const d of [configDir, projects]) if (!(await lstat(d).catch(() => undefined))?.isDirectory()) return undefined;
   const dirs = await readdir(projects).catch(() => [] as string[]);
   let best: string | undefined;
   for (const d of dirs) {
-    const text = await readFile(join(projects, d, `${sessionId}.jsonl`), "utf8").catch(() => undefined);
+    const text = await readPlainFile(join(projects, d), `${sessionId}.jsonl`);
     // restored copies under a second spelling are older: keep the longest
     if (text !== undefined && (best === undefined || text.length > best.length)) best = text;
   }
   return best === undefined ? undefined : { sessionId, jsonl: best };
+}
+
+/**
+ * The model owned the config dir: a "transcript" may be a symlink to /proc/<runner>/environ
+ * or sit in a symlinked folder. Only a regular file in a real directory is read, and the
+ * final component is opened without following links.
+ */
+async function readPlainFile(dir: string, name: string): Promise<string | undefined> {
+  const d = await lstat(dir).catch(() => undefined);
+  if (!d?.isDirectory()) return undefined;
+  const fh = await open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    if (!(await fh.stat()).isFile()) return undefined;
+    return await fh.readFile("utf8");
+  } finally {
+    await fh.close();
+  }
 }

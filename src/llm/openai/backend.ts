@@ -5,15 +5,18 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Redactor } from "../../lib/redact.ts";
 import { llmEnv } from "../env.ts";
+import { defaultIsolation, enterSandbox } from "../isolation.ts";
+import type { ModelSandbox } from "../isolation.ts";
 import { priceTableSchema, RunMeter, timerDelay } from "../meter.ts";
 import type { Stop } from "../meter.ts";
 import { clip, redactingSink } from "../progress.ts";
 import { jsonFromText, safeJson, validateResult } from "../result.ts";
 import { decodeSession, encodeSession } from "../session.ts";
 import { executeTool, functionTools, SUBMIT_RESULT, toolContext, unwrapSubmitted } from "../tools/toolbox.ts";
+import { openaiPreflight } from "../preflight.ts";
 import { Transcript } from "../transcript.ts";
 
-import type { Backend, RunResult, RunStatus, RunTask, Usage } from "../types.ts";
+import type { Backend, BackendEnv, RunResult, RunStatus, RunTask, Usage } from "../types.ts";
 import { ApiError, streamChat } from "./client.ts";
 import type { Completion } from "./client.ts";
 
@@ -41,6 +44,21 @@ const messageSchema = z.looseObject({ role: z.enum(["system", "user", "assistant
 const sessionPayloadSchema = z.object({ messages: z.array(messageSchema) });
 type Message = z.infer<typeof messageSchema>;
 
+/** A message as it may leave for the endpoint: its text and tool-call arguments redacted. */
+function redactMessage(m: Message, redactor: Redactor): Message {
+  const out: Message = { ...m };
+  if (typeof m["content"] === "string") out["content"] = redactor.redact(m["content"]);
+  const calls = m["tool_calls"];
+  if (Array.isArray(calls)) {
+    out["tool_calls"] = calls.map((c: unknown) => {
+      const call = c as { function?: { arguments?: unknown } };
+      if (typeof call.function?.arguments !== "string") return c;
+      return { ...(c as object), function: { ...call.function, arguments: redactor.redact(call.function.arguments) } };
+    });
+  }
+  return out;
+}
+
 /** Rough token count when a server reports no usage: limits must still bite. */
 function estimateUsage(messages: Message[], c: Completion): Usage {
   const out = c.content.length + c.toolCalls.reduce((n, t) => n + t.name.length + t.arguments.length, 0);
@@ -59,7 +77,20 @@ export class OpenAiBackend implements Backend {
     this.credentialNames = this.config.apiKeyEnv ? [this.config.apiKeyEnv] : [];
   }
 
+  preflight(env: BackendEnv): Promise<string | undefined> {
+    return openaiPreflight(this.config, env);
+  }
+
   async run<T>(task: RunTask<T>): Promise<RunResult<T>> {
+    const held: { sandbox?: ModelSandbox } = {};
+    try {
+      return await this.loop(task, held);
+    } finally {
+      await held.sandbox?.release();
+    }
+  }
+
+  private async loop<T>(task: RunTask<T>, held: { sandbox?: ModelSandbox }): Promise<RunResult<T>> {
     const cfg = this.config;
     const redactor = task.redactor ?? new Redactor();
     for (const v of Object.values(task.env)) redactor.add(v);
@@ -108,12 +139,15 @@ export class OpenAiBackend implements Backend {
       sessionId = d.sessionId ?? sessionId;
       log.info(`${this.name}: resuming session (${messages.length} messages)`);
     }
-    if (task.system) messages.unshift({ role: "system", content: task.system });
-    messages.push({ role: "user", content: task.prompt });
+    // Everything in `messages` goes to the endpoint: no secret the run knows goes with it.
+    if (task.system) messages.unshift({ role: "system", content: redactor.redact(task.system) });
+    messages.push({ role: "user", content: redactor.redact(task.prompt) });
     transcript.write("user", { system: task.system, prompt: task.prompt });
 
-    // Commands the model runs get the allowlist only — not even this backend's API key.
-    const ctx = toolContext(task.cwd, llmEnv(), cfg.commandTimeoutMs, task.limits.deadline);
+    // Commands the model runs get the allowlist only — not even this backend's API key — and
+    // run confined, away from this process's environment (isolation.ts).
+    held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    const ctx = toolContext(task.cwd, llmEnv(), cfg.commandTimeoutMs, task.limits.deadline, held.sandbox);
     const tools = functionTools(task.tools, task.resultSchema);
     const client = { baseUrl: cfg.baseUrl, apiKey, headers: cfg.headers, maxRetries: cfg.maxRetries, retryBaseMs: cfg.retryBaseMs, requestTimeoutMs: cfg.requestTimeoutMs };
     let resultRetries = cfg.resultRetries;
@@ -131,7 +165,7 @@ export class OpenAiBackend implements Backend {
           client,
           {
             model: cfg.model,
-            messages,
+            messages: messages.map((m) => redactMessage(m, redactor)),
             tools,
             tool_choice: "auto", // a string: llama-server ignores or rejects the object form (contract §8)
             parallel_tool_calls: true,
@@ -196,7 +230,7 @@ export class OpenAiBackend implements Backend {
         const out = await executeTool(t.name, t.arguments, task.tools, ctx);
         log.info(out.ok ? out.summary : `${out.summary} ✗`);
         transcript.write("tool", { id: t.id, name: t.name, arguments: t.arguments, ok: out.ok, output: out.output });
-        messages.push({ role: "tool", tool_call_id: t.id, content: out.output });
+        messages.push({ role: "tool", tool_call_id: t.id, content: redactor.redact(out.output) });
       }
       if (submitted) return finish("ok", undefined, submitted.value);
       if (submitError !== undefined && resultRetries-- <= 0) return finish("error", `no valid structured result: ${submitError}`);

@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Redactor } from "../../lib/redact.ts";
 import { llmEnv } from "../env.ts";
+import { defaultIsolation, enterSandbox } from "../isolation.ts";
+import type { ModelSandbox } from "../isolation.ts";
 import { RunMeter } from "../meter.ts";
 import { clip, redactingSink } from "../progress.ts";
 import { safeJson, validateResult } from "../result.ts";
@@ -54,6 +56,15 @@ export class ScriptedBackend implements Backend {
   }
 
   async run<T>(task: RunTask<T>): Promise<RunResult<T>> {
+    const held: { sandbox?: ModelSandbox } = {};
+    try {
+      return await this.play(task, held);
+    } finally {
+      await held.sandbox?.release();
+    }
+  }
+
+  private async play<T>(task: RunTask<T>, held: { sandbox?: ModelSandbox }): Promise<RunResult<T>> {
     const redactor = task.redactor ?? new Redactor();
     for (const v of Object.values(task.env)) redactor.add(v);
     const log = redactingSink(task.log, redactor);
@@ -97,7 +108,10 @@ export class ScriptedBackend implements Backend {
     if (!t) return finish("error", `scripted backend: no task in the script matches the prompt (${clip(task.prompt, 80)})`);
     log.info(`scripted backend: task ${t.name ?? "(unnamed)"} · ${t.actions.length} actions · not a model`);
 
-    const ctx = toolContext(task.cwd, llmEnv(), this.commandTimeoutMs, task.limits.deadline);
+    // Its `run` actions are commands like a model's: confined the same way.
+    const needsSandbox = t.actions.some((a) => "run" in a);
+    if (needsSandbox) held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    const ctx = toolContext(task.cwd, llmEnv(), this.commandTimeoutMs, task.limits.deadline, held.sandbox);
     for (const a of t.actions) {
       const stop = meter.beforeTurn();
       if (stop) return finish(stop.status, stop.reason);

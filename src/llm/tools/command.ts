@@ -1,7 +1,9 @@
 // run_command: `sh -c` in the working tree with the allowlisted environment, a timeout that
 // kills the whole process group (background children included), and output cut to its head
-// and tail so a noisy build cannot flood the model's context or the runner's memory.
+// and tail so a noisy build cannot flood the model's context or the runner's memory. With a
+// sandbox the shell runs confined (as the model user, or inside bwrap): it is the model's code.
 import { execa } from "execa";
+import type { ModelSandbox } from "../isolation.ts";
 import { timerDelay } from "../meter.ts";
 import { signalGroup, terminateGroup } from "../process-group.ts";
 
@@ -62,12 +64,15 @@ export class HeadTail {
 export async function runCommand(
   cwd: string,
   command: string,
-  opts: { env: Record<string, string>; timeoutMs: number; headBytes?: number; tailBytes?: number; killGraceMs?: number },
+  opts: { env: Record<string, string>; timeoutMs: number; headBytes?: number; tailBytes?: number; killGraceMs?: number; sandbox?: ModelSandbox },
 ): Promise<CommandOutcome> {
   const out = new HeadTail(opts.headBytes ?? 8 * 1024, opts.tailBytes ?? 8 * 1024);
-  const child = execa("sh", ["-c", command], {
+  const c = opts.sandbox ? opts.sandbox.command("sh", ["-c", command], cwd) : { file: "sh", args: ["-c", command] };
+  const child = execa(c.file, c.args, {
+    ...(c.uid !== undefined ? { uid: c.uid } : {}),
+    ...(c.gid !== undefined ? { gid: c.gid } : {}),
     cwd,
-    env: opts.env,
+    env: opts.sandbox ? opts.sandbox.env(opts.env) : opts.env,
     extendEnv: false,
     stdin: "ignore",
     detached: true,

@@ -1,8 +1,14 @@
 // File tools shared by the openai and scripted backends. Every path goes through `confine`;
 // outputs are bounded so a huge file or tree cannot flood the model's context.
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
-import { confine } from "./paths.ts";
+// They run in the runner's process, with its privileges, while the model (or a process it left
+// running) may be changing the tree: a checked path may be swapped for a symlink to
+// /proc/self/environ before it is opened. So files are opened without following a final
+// symlink and the opened descriptor's real path is checked again before a byte is read or written.
+import { constants } from "node:fs";
+import { lchown, lstat, mkdir, open, readdir, readlink, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { confine, PathError } from "./paths.ts";
 
 export class ToolError extends Error {
   constructor(message: string) {
@@ -16,6 +22,69 @@ export interface FsRoot {
   real: string;
   /** the working tree as the caller named it */
   given: string;
+  /** Who files and folders the tools create belong to (the model user, when it owns the tree). */
+  owner?: { uid: number; gid: number };
+}
+
+function within(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+/** Open `abs` (never through a final symlink) and prove the descriptor is inside the tree. */
+async function openInside(root: FsRoot, abs: string, rel: string, flags: number, mode?: number): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(abs, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw new PathError(`path ${rel} is a symlink; refusing to follow it`);
+    if (code === "ENOENT") throw new ToolError(`no such file: ${rel}`);
+    if (code === "EISDIR") throw new ToolError(`${rel} is a directory`);
+    throw new ToolError(`cannot open ${rel}: ${code ?? (err as Error).message}`);
+  }
+  try {
+    const real = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined);
+    if (real !== undefined && !within(root.real, real)) throw new PathError(`path ${rel} resolves outside the working tree`);
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ToolError(`${rel} is not a regular file`);
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+async function readInside(root: FsRoot, abs: string, rel: string): Promise<Buffer> {
+  const fh = await openInside(root, abs, rel, constants.O_RDONLY);
+  try {
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function writeInside(root: FsRoot, abs: string, rel: string, content: string): Promise<void> {
+  const fh = await openInside(root, abs, rel, constants.O_WRONLY | constants.O_CREAT, 0o644);
+  try {
+    // truncate only now that the file is known to be the tree's
+    await fh.truncate(0);
+    await fh.writeFile(content);
+    if (root.owner) await fh.chown(root.owner.uid, root.owner.gid);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** mkdir -p, the new folders given to the tree's owner. */
+async function makeDirs(root: FsRoot, dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined || !root.owner) return;
+  const { uid, gid } = root.owner;
+  for (let d = dir; within(first, d); d = dirname(d)) {
+    if ((await lstat(d)).isDirectory()) await lchown(d, uid, gid);
+    if (d === first) break;
+  }
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules"]);
@@ -55,7 +124,7 @@ export async function readTextFile(root: FsRoot, path: string, opts: { offset?: 
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw new ToolError(`no such file: ${rel}`);
   if (st.isDirectory()) throw new ToolError(`${rel} is a directory; use list_files`);
-  const buf = await readFile(abs);
+  const buf = await readInside(root, abs, rel);
   if (buf.subarray(0, 8000).includes(0)) throw new ToolError(`${rel} looks binary (${buf.length} bytes)`);
   let text = buf.toString("utf8");
   if (opts.offset !== undefined || opts.limit !== undefined) {
@@ -73,10 +142,10 @@ export async function writeTextFile(root: FsRoot, path: string, content: string)
   const { abs, rel } = await confine(root.real, path, { write: true, rootGiven: root.given });
   const st = await stat(abs).catch(() => undefined);
   if (st?.isDirectory()) throw new ToolError(`${rel} is a directory`);
-  await mkdir(dirname(abs), { recursive: true });
+  await makeDirs(root, dirname(abs));
   // confine again: mkdir may have followed nothing new, but a racing symlink must not win
   await confine(root.real, path, { write: true, rootGiven: root.given });
-  await writeFile(abs, content);
+  await writeInside(root, abs, rel, content);
   return `wrote ${rel} (${Buffer.byteLength(content)} bytes)`;
 }
 
@@ -84,14 +153,12 @@ export async function writeTextFile(root: FsRoot, path: string, content: string)
 export async function editTextFile(root: FsRoot, path: string, oldText: string, newText: string): Promise<string> {
   const { abs, rel } = await confine(root.real, path, { write: true, rootGiven: root.given });
   if (oldText === "") throw new ToolError("old_text is empty; use write_file to create or replace a whole file");
-  const text = await readFile(abs, "utf8").catch(() => {
-    throw new ToolError(`no such file: ${rel}`);
-  });
+  const text = (await readInside(root, abs, rel)).toString("utf8");
   const count = text.split(oldText).length - 1;
   if (count === 0) throw new ToolError(`old_text not found in ${rel}; read the file and copy the exact text, including whitespace`);
   if (count > 1) throw new ToolError(`old_text occurs ${count} times in ${rel}; include more surrounding lines so it is unique`);
   const at = text.indexOf(oldText);
-  await writeFile(abs, text.slice(0, at) + newText + text.slice(at + oldText.length));
+  await writeInside(root, abs, rel, text.slice(0, at) + newText + text.slice(at + oldText.length));
   return `edited ${rel}`;
 }
 
@@ -113,7 +180,8 @@ export async function searchFiles(
   const hits: string[] = [];
   const visit = async (p: string): Promise<void> => {
     if (hits.length >= limit) return;
-    const st = await stat(p).catch(() => undefined);
+    // lstat: a symlink (even one swapped in since the listing) is never followed
+    const st = await lstat(p).catch(() => undefined);
     if (!st) return;
     if (st.isDirectory()) {
       const entries = await readdir(p, { withFileTypes: true });
@@ -128,7 +196,8 @@ export async function searchFiles(
       return;
     }
     if (!st.isFile() || st.size > MAX_SEARCH_FILE_BYTES) return;
-    const buf = await readFile(p);
+    const buf = await readInside(root, p, relative(root.real, p)).catch(() => undefined);
+    if (!buf) return;
     if (buf.subarray(0, 8000).includes(0)) return;
     const lines = buf.toString("utf8").split("\n");
     for (let i = 0; i < lines.length && hits.length < limit; i++) {

@@ -4,6 +4,7 @@
 // bad call is a message back, never a crash of the run.
 import { realpathSync } from "node:fs";
 import { z } from "zod";
+import type { ModelSandbox } from "../isolation.ts";
 import { summarizeToolCall } from "../progress.ts";
 import type { ToolPolicy } from "../types.ts";
 import { runCommand } from "./command.ts";
@@ -13,6 +14,8 @@ import { PathError } from "./paths.ts";
 
 export interface ToolContext {
   root: FsRoot;
+  /** Where run_command runs the model's commands (see isolation.ts); unconfined without one. */
+  sandbox?: ModelSandbox;
   /** Environment for run_command: the allowlist, without the backend's credentials. */
   env: Record<string, string>;
   commandTimeoutMs: number;
@@ -20,8 +23,9 @@ export interface ToolContext {
   deadline: number;
 }
 
-export function toolContext(cwd: string, env: Record<string, string>, commandTimeoutMs: number, deadline: number): ToolContext {
-  return { root: { real: realpathSync(cwd), given: cwd }, env, commandTimeoutMs, deadline };
+export function toolContext(cwd: string, env: Record<string, string>, commandTimeoutMs: number, deadline: number, sandbox?: ModelSandbox): ToolContext {
+  const owner = sandbox?.owner;
+  return { root: { real: realpathSync(cwd), given: cwd, ...(owner ? { owner } : {}) }, env, commandTimeoutMs, deadline, ...(sandbox ? { sandbox } : {}) };
 }
 
 interface ToolDef<A> {
@@ -88,7 +92,7 @@ const TOOLS: readonly ToolDef<unknown>[] = [
       const left = ctx.deadline - Date.now();
       if (left <= 0) return "not run: the run's deadline has passed";
       const asked = a.timeout_seconds !== undefined ? a.timeout_seconds * 1000 : ctx.commandTimeoutMs;
-      const r = await runCommand(ctx.root.real, a.command, { env: ctx.env, timeoutMs: Math.min(asked, ctx.commandTimeoutMs, left) });
+      const r = await runCommand(ctx.root.real, a.command, { env: ctx.env, timeoutMs: Math.min(asked, ctx.commandTimeoutMs, left), ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}) });
       const status = r.timedOut ? "timed out (process group killed)" : r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode ?? "?"}`;
       return `${status}\n${r.output}`;
     },
