@@ -5,6 +5,7 @@
 // matches a folder protects everything inside it, so `.woodpecker` means `.woodpecker/**`.
 // Matching errs on the side of protecting: a false positive costs a label, a false negative
 // lets a change to CI through.
+import type { Git } from "./git.ts";
 
 const cache = new Map<string, RegExp>();
 
@@ -70,4 +71,24 @@ export function matchesProtected(path: string, patterns: string[] | string): boo
 export function protectedChanges(paths: string[], patterns: string[]): string[] {
   if (patterns.length === 0) return [];
   return [...new Set(paths.filter((p) => matchesProtected(p, patterns)))];
+}
+
+/**
+ * What a push of `head` would change, by path, judged only from commit ids the caller recorded
+ * or read from the forge — never from refs inside the tree, which whatever ran there (the
+ * model) may have moved with `git update-ref`. Two views, both counted:
+ *   - `since`: the commit the branch stood at before the model started — what this push adds;
+ *   - `primary`: the forge's head of the primary branch — what merging the branch would change
+ *     (against their merge base; against `primary` itself when the histories share no commit).
+ * Replace refs and grafts are ignored: they could make git see another history.
+ */
+export async function pathsChangedSince(git: Git, head: string, bases: { since: string; primary: string }): Promise<string[]> {
+  const names = async (from: string): Promise<string[]> => {
+    const r = await git.run(["--no-replace-objects", "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", from, head, "--"]);
+    return r.stdout.split("\0").filter((p) => p !== "");
+  };
+  const mb = await git.run(["--no-replace-objects", "merge-base", bases.primary, head], { allowFail: true });
+  if (mb.code !== 0 && mb.code !== 1) throw new Error(`git merge-base ${bases.primary.slice(0, 12)} ${head.slice(0, 12)} failed (exit ${mb.code}): ${mb.stderr.trim().slice(0, 300)}`);
+  const mergeBase = mb.code === 0 ? mb.stdout.trim() : bases.primary;
+  return [...new Set([...(await names(bases.since)), ...(await names(mergeBase))])].sort();
 }

@@ -1,7 +1,12 @@
 // Protected-path globs: what the dev agent may not change without the issue's permission label.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { matchesProtected, protectedChanges } from "../../src/git/index.ts";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Git, matchesProtected, protectedChanges } from "../../src/git/index.ts";
+import { pathsChangedSince } from "../../src/git/protected.ts";
 
 describe("matchesProtected", () => {
   it("`dir/**` covers everything below the folder, at any depth, and the folder name itself", () => {
@@ -77,5 +82,51 @@ describe("protectedChanges", () => {
     // changedPaths and diffNames list both sides of a rename.
     assert.deepEqual(protectedChanges(["ci.yaml", ".woodpecker/ci.yaml"], [".woodpecker/**"]), [".woodpecker/ci.yaml"]);
     assert.deepEqual(protectedChanges([".woodpecker/new.yml", "old.txt"], [".woodpecker/**"]), [".woodpecker/new.yml"]);
+  });
+});
+
+describe("pathsChangedSince: judged from recorded commits, not from refs in the tree", () => {
+  const sh = (dir: string, args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@x", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@x" } }).trim();
+
+  it("a protected change stays visible when the tree's refs (origin/main, HEAD's branch) are moved onto it, when history is cut, and when replace refs disguise it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "protected-"));
+    try {
+      sh(dir, ["init", "-q", "-b", "main"]);
+      await mkdir(join(dir, ".woodpecker"));
+      await writeFile(join(dir, ".woodpecker/ci.yml"), "steps: []\n");
+      await writeFile(join(dir, "a.js"), "1\n");
+      sh(dir, ["add", "-A"]);
+      sh(dir, ["commit", "-q", "-m", "base"]);
+      const base = sh(dir, ["rev-parse", "HEAD"]);
+      sh(dir, ["update-ref", "refs/remotes/origin/main", base]);
+      sh(dir, ["checkout", "-q", "-b", "fix/issue-1"]);
+      await writeFile(join(dir, ".woodpecker/ci.yml"), "steps: [evil]\n");
+      await writeFile(join(dir, "a.js"), "2\n");
+      sh(dir, ["commit", "-q", "-am", "change"]);
+      const head = sh(dir, ["rev-parse", "HEAD"]);
+      // What the model can do in its tree: make origin/main and main point at its commit.
+      sh(dir, ["update-ref", "refs/remotes/origin/main", head]);
+      sh(dir, ["update-ref", "refs/heads/main", head]);
+      const git = await Git.open(dir, { identity: { name: "t", email: "t@x" } });
+      try {
+        const fromRefs = await git.diffNames((await git.mergeBase("refs/remotes/origin/main", "HEAD")) ?? "HEAD", "HEAD");
+        assert.deepEqual(fromRefs, [], "the tree's refs hide the change");
+        const paths = await pathsChangedSince(git, head, { since: base, primary: base });
+        assert.deepEqual(paths, [".woodpecker/ci.yml", "a.js"]);
+        assert.deepEqual(protectedChanges(paths, [".woodpecker/**"]), [".woodpecker/ci.yml"]);
+
+        // A commit with no parent shares no history with the primary branch: compared whole.
+        const orphan = sh(dir, ["commit-tree", `${head}^{tree}`, "-m", "orphan"]);
+        assert.deepEqual(await pathsChangedSince(git, orphan, { since: orphan, primary: base }), [".woodpecker/ci.yml", "a.js"]);
+
+        // A replace ref makes git show the base as the head: ignored.
+        sh(dir, ["replace", base, head]);
+        assert.deepEqual(await pathsChangedSince(git, head, { since: base, primary: base }), [".woodpecker/ci.yml", "a.js"]);
+      } finally {
+        await git.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

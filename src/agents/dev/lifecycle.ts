@@ -41,12 +41,13 @@ export class IssueOps {
 
   /**
    * Post `body` unless a comment carrying `marker` is already there: a tick that died after
-   * posting and is retried does not say it twice.
+   * posting and is retried does not say it twice. The body is redacted: it may quote the
+   * model or a backend.
    */
   async commentOnce(issue: number, marker: string, body: string): Promise<Comment | undefined> {
     const existing = await this.rt.repo.comments.list(issue);
     if (existing.some((c) => sameLogin(c.author, this.rt.login) && c.body.includes(marker))) return undefined;
-    return this.rt.repo.comments.create(issue, body);
+    return this.rt.repo.comments.create(issue, this.rt.ctx.redactor.redact(body));
   }
 
   /**

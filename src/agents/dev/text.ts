@@ -61,6 +61,29 @@ export function pausedComment(input: { issue: number; reason: string; at: Date; 
   ].join("\n");
 }
 
+/** The backend could not run after the claim: posted once per issue and failure. */
+export function backendFailedComment(input: { issue: number; backend: string; reason: string; at: Date; key: string; released: boolean; retryMinutes: number }): string {
+  return [
+    `### LLM backend failed — issue #${input.issue}`,
+    "",
+    "| Field | Value |",
+    "| --- | --- |",
+    "| Exit reason | `backend_failed` |",
+    `| Backend | \`${input.backend}\` |`,
+    `| Timestamp | ${utc(input.at)} |`,
+    "",
+    fence(input.reason.trim()),
+    "",
+    input.released
+      ? `The dev agent claimed this issue but its LLM backend did not start, so the issue is back in the backlog. No issue is claimed for ${input.retryMinutes} minutes; then the dev agent tries again.`
+      : "The dev agent's LLM backend did not start; the work stays where it is and the next tick tries again.",
+    "",
+    "What to do: check the backend's entry in the project config, its credentials (the step's secrets) and that the endpoint or CLI works (`disinto llm try`). This comment is not repeated for the same failure.",
+    "",
+    markerOf("backend_failed", input.key),
+  ].join("\n");
+}
+
 export function orphanComment(input: { issue: number; at: Date; key: string; graceSeconds: number }): string {
   return [
     "### Stale in-progress issue released",

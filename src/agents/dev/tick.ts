@@ -10,9 +10,14 @@
 //      issue: claim it and implement it.
 //
 // Deciding needs forge and ops-repo reads only: a tick with nothing to do takes no lease,
-// starts no git and no LLM. Work happens under the lease `dev/<project>/<login>`; after
-// taking it the tick re-reads the phase record and re-decides if another tick moved it.
-import { errorMessage } from "../../lib/errors.ts";
+// starts no git and no LLM, and writes no journal. Work happens under the lease
+// `dev/<project>/<login>`; after taking it the tick re-reads the phase record and re-decides
+// if another tick moved it. Before it claims an issue the backend is checked (preflight): a
+// backend that cannot run is a configuration error (exit 2) that claims and writes nothing.
+// Every tick that acts journals what it saw, did and how it ended (`journal/dev/<day>.md`).
+import { createHash } from "node:crypto";
+import { ConfigError, errorMessage } from "../../lib/errors.ts";
+import { appendJournal } from "../../state/journal.ts";
 import type { Issue, PullRequest } from "../../forge/types.ts";
 import { MergeError } from "../../forge/errors.ts";
 import type { Outcome } from "../../host/outcome.ts";
@@ -28,7 +33,7 @@ import { pickNext } from "./pick.ts";
 import { ciFixPrompt, reviewFixPrompt } from "./prompt.ts";
 import { readVerdict, type Verdict } from "./review-state.ts";
 import { survey, type Survey } from "./survey.ts";
-import { branchName, issueOfPull, markerOf, orphanComment, pausedComment, prBody, prTitle, pullIsFor, refusalComment } from "./text.ts";
+import { backendFailedComment, branchName, issueOfPull, markerOf, orphanComment, pausedComment, prBody, prTitle, pullIsFor, refusalComment } from "./text.ts";
 import type { Refusal } from "./result.ts";
 import { budgetKey, doWork, type WorkKind, type WorkResult } from "./work.ts";
 
@@ -41,6 +46,10 @@ const MERGE_SCAN_MAX = 10;
 /** Rounds of model-resolved merge conflicts per PR before a person is asked. */
 export const CONFLICT_ROUNDS_MAX = 2;
 const CONFLICT_NOTE = "merge conflict round";
+/** The note of the `idle` transition after a backend failure released a fresh claim. */
+const BACKEND_NOTE = "backend failed";
+/** After such a failure, no new issue is claimed for this long (the phase record says when). */
+export const BACKEND_RETRY_MS = 15 * 60_000;
 
 const IN_FLIGHT: ReadonlySet<Phase> = new Set(["implementing", "awaiting_ci", "awaiting_review", "merging", "paused"]);
 
@@ -55,7 +64,8 @@ type Plan =
   | { kind: "adopt"; issue: Issue }
   | { kind: "finish_done"; rec: PhaseRecord }
   | { kind: "finish_block"; rec: PhaseRecord }
-  | { kind: "work"; survey: Survey; orphans: Issue[] };
+  /** `pick`: a backlog issue is to be claimed (else only orphans are released). */
+  | { kind: "work"; survey: Survey; orphans: Issue[]; pick: boolean };
 
 export async function runDevTick(rt: AgentRuntime): Promise<Outcome> {
   return new DevTick(rt).run();
@@ -83,6 +93,7 @@ class DevTick {
     const first = await rt.phases.read(this.project, this.login);
     const plan = await this.assess(first);
     if (plan.kind === "idle") return this.idle(plan.summary);
+    if (plan.kind === "work" && plan.pick) await this.preflight();
 
     const name = leaseName(this.project, this.login);
     const got = await rt.leases.acquire(name, { ttlMs: Math.max(5 * 60_000, rt.deadline - rt.now() + LEASE_MARGIN_MS), holder: rt.holder });
@@ -93,7 +104,15 @@ class DevTick {
       const fresh = await rt.phases.read(this.project, this.login);
       const again = same(first, fresh) ? plan : await this.assess(fresh);
       if (again.kind === "idle") return this.idle(again.summary);
-      return await this.act(again);
+      let outcome: Outcome;
+      try {
+        outcome = await this.act(again);
+      } catch (err) {
+        await this.journal(again, { outcome: "failed", summary: errorMessage(err) });
+        throw err;
+      }
+      if (outcome.outcome !== "idle" || this.steps.length > 0) await this.journal(again, outcome);
+      return outcome;
     } finally {
       this.lease = undefined;
       await rt.leases.release(got.lease).catch((err: unknown) => rt.log.warn(`lease ${name}: release failed (${err instanceof Error ? err.message : String(err)}); it expires by itself`));
@@ -146,9 +165,52 @@ class DevTick {
     const releasable: Issue[] = [];
     for (const o of orphans) if (await this.orphaned(o, s)) releasable.push(o);
     const pick = pickNext({ backlog: s.backlog, login: this.login, labels: this.labels, depState: s.depState });
-    if (pick.issue !== undefined || releasable.length > 0) return { kind: "work", survey: s, orphans: releasable };
+    const cooling = pick.issue !== undefined ? this.backendCooling(rec) : undefined;
+    if (cooling !== undefined && releasable.length === 0) return { kind: "idle", summary: cooling };
+    if (pick.issue !== undefined || releasable.length > 0) return { kind: "work", survey: s, orphans: releasable, pick: pick.issue !== undefined && cooling === undefined };
     const waiting = orphans.length > 0 ? `; ${orphans.length} unassigned in-progress issue${orphans.length === 1 ? "" : "s"} not released (grace period, open PR or tracked)` : "";
     return { kind: "idle", summary: `${idleSummary(s, pick.passed.length)}${waiting}` };
+  }
+
+  /**
+   * A backend failure released a fresh claim less than BACKEND_RETRY_MS ago (read from the
+   * record the tick has anyway): why no issue is claimed yet, or undefined.
+   */
+  private backendCooling(rec: PhaseRecord | undefined): string | undefined {
+    const last = rec?.phase === "idle" ? rec.history.at(-1) : undefined;
+    if (last?.to !== "idle" || !last.note?.startsWith(BACKEND_NOTE)) return undefined;
+    const retry = Date.parse(last.at) + BACKEND_RETRY_MS;
+    if (!(this.rt.now() < retry)) return undefined;
+    return `not claiming: the LLM backend failed at ${last.at} (${last.note.slice(BACKEND_NOTE.length + 2)}); next try after ${new Date(retry).toISOString()}`;
+  }
+
+  /**
+   * Before claiming: the backend can be built from the config and says it could run. What
+   * the operator must fix stops the run here with exit 2 — nothing claimed, nothing written.
+   */
+  private async preflight(): Promise<void> {
+    const { rt } = this;
+    const backend = await rt.backend();
+    const problem = await backend.preflight?.(rt.backendEnv(backend));
+    if (problem === undefined) return;
+    const name = rt.config.identities[rt.role]?.backend ?? "?";
+    throw new ConfigError([{ file: `projects/${rt.config.name}.toml`, path: `backends.${name}`, message: `${backend.name} cannot run: ${rt.ctx.redactor.redact(problem)}` }]);
+  }
+
+  /** One journal entry for a tick that acted: what it saw, what it did, how it ended. Never fails the tick. */
+  private async journal(plan: Exclude<Plan, { kind: "idle" }>, outcome: Pick<Outcome, "outcome" | "summary">): Promise<void> {
+    const { rt } = this;
+    const lines = [`- Saw: ${describePlan(plan)}`, `- Did: ${this.steps.length > 0 ? this.steps.join(" → ") : "nothing recorded"}`, `- Outcome: ${outcome.outcome} — ${outcome.summary}`];
+    try {
+      await appendJournal(rt.state, "dev", {
+        at: new Date(rt.now()),
+        title: rt.ctx.redactor.redact(`${this.project} ${this.login}: ${outcome.summary}`.replace(/\s+/g, " ").slice(0, 160)),
+        body: rt.ctx.redactor.redact(lines.join("\n")),
+        ...(rt.ctx.pipeline.url ? { pipelineUrl: rt.ctx.pipeline.url } : {}),
+      });
+    } catch (err) {
+      rt.log.warn(`journal: ${errorMessage(err)}`);
+    }
   }
 
   /** Whether the issue's or the day's cap is still spent (reads the ledger only). */
@@ -179,7 +241,7 @@ class DevTick {
       case "finish_block":
         return this.finishBlock(plan.rec);
       case "work":
-        return this.pickAndWork(plan.survey, plan.orphans);
+        return this.pickAndWork(plan.survey, plan.orphans, plan.pick);
     }
   }
 
@@ -345,12 +407,12 @@ class DevTick {
     return this.runWork(rec, issue, undefined, { kind: "recover", followUp: undefined, as: "implement" }, undefined);
   }
 
-  private async pickAndWork(s: Survey, orphans: Issue[]): Promise<Outcome> {
+  private async pickAndWork(s: Survey, orphans: Issue[], mayPick: boolean): Promise<Outcome> {
     const { rt } = this;
     const released: number[] = [];
     for (const o of orphans) if (await this.releaseOrphan(o)) released.push(o.number);
     const exclude = new Set<number>();
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; mayPick && i < 5; i++) {
       const pick = pickNext({ backlog: s.backlog, login: this.login, labels: this.labels, depState: s.depState, exclude });
       const issue = pick.issue;
       if (issue === undefined) break;
@@ -446,8 +508,10 @@ class DevTick {
         await this.write({ phase: "paused" }, result.reason, `dev: #${n} paused`);
         return { outcome: "paused", summary: `#${n} paused: ${result.reason}`, details: this.details(n, pr?.number) };
       }
+      case "backend_failed":
+        return this.backendFailed(rec, issue, pr, work, result.reason);
       case "failed":
-        // Not the issue's fault: no comment, no label; the next tick tries again.
+        // A push that failed: not the issue's fault, and its commit waits for the next tick.
         return { outcome: "failed", summary: `#${n}: ${result.reason}`, details: this.details(n, pr?.number) };
       case "interrupted":
         this.steps.push(result.reason);
@@ -456,7 +520,8 @@ class DevTick {
         const open = pr ?? (await rt.repo.pulls.findByHead(branch, { state: "open" }));
         let number = open?.number;
         if (number === undefined) {
-          const created = await rt.repo.pulls.create({ head: branch, base: rt.config.primary_branch, title: prTitle(issue.title, n), body: prBody(n, result.summary) });
+          const redact = (t: string): string => rt.ctx.redactor.redact(t);
+          const created = await rt.repo.pulls.create({ head: branch, base: rt.config.primary_branch, title: redact(prTitle(issue.title, n)), body: redact(prBody(n, result.summary)) });
           number = created.number;
           await rt.checkpoint("after-pr");
         }
@@ -489,12 +554,36 @@ class DevTick {
       const fresh = await rt.repo.issues.get(n);
       const missing = blockers.filter((b) => !(fresh?.body ?? "").includes(`#${b} (found by the dev agent)`));
       if (fresh !== undefined && missing.length > 0) {
-        await rt.repo.issues.edit(n, { body: `${fresh.body.trimEnd()}\n\n## Dependencies\n\n${missing.map((b) => `- #${b} (found by the dev agent)`).join("\n")}\n` });
+        await rt.repo.issues.edit(n, { body: rt.ctx.redactor.redact(`${fresh.body.trimEnd()}\n\n## Dependencies\n\n${missing.map((b) => `- #${b} (found by the dev agent)`).join("\n")}\n`) });
       }
       await this.ops.release(fresh ?? issue);
     }
     await this.write({ phase: "idle", issue: null, branch: null, pr: null, head_sha: null }, `refused #${n}: ${r.status}`, `dev: #${n} refused (${r.status})`);
     return this.did(`#${n} refused: ${r.status}`);
+  }
+
+  /**
+   * The backend did not run at all, after the claim. Said once on the issue (a marker keyed by
+   * the failure, so the same failure on a later tick says nothing new) and journalled. A claim
+   * made for this run goes back to the backlog and no issue is claimed for BACKEND_RETRY_MS;
+   * work already in flight keeps its phase and is retried on the next tick.
+   */
+  private async backendFailed(rec: PhaseRecord, issue: Issue, pr: PullRequest | undefined, work: WorkKind, reason: string): Promise<Outcome> {
+    const { rt } = this;
+    const n = issue.number;
+    const backend = await rt.backend();
+    const fresh = work.kind === "implement" && pr === undefined;
+    const key = `${n}-${createHash("sha256").update(reason.replace(/\d+/g, "#")).digest("hex").slice(0, 12)}`;
+    const body = backendFailedComment({ issue: n, backend: backend.name, reason, at: new Date(rt.now()), key, released: fresh, retryMinutes: BACKEND_RETRY_MS / 60_000 });
+    await this.ops.commentOnce(n, markerOf("backend_failed", key), body);
+    const note = `${BACKEND_NOTE}: ${reason.replace(/\s+/g, " ").slice(0, 200)}`;
+    if (fresh) {
+      await this.ops.release(issue);
+      await this.write({ phase: "idle", issue: null, branch: null, pr: null, head_sha: null }, note, `dev: #${n} released (${BACKEND_NOTE})`);
+    } else {
+      this.steps.push(note);
+    }
+    return { outcome: "failed", summary: `#${n}: the LLM backend ${backend.name} did not run (${reason})${fresh ? "; released to the backlog" : ""}`, details: this.details(n, pr?.number) };
   }
 
   private async escalate(rec: PhaseRecord, reason: string, details: string): Promise<Outcome> {
@@ -601,6 +690,24 @@ class DevTick {
 
   private idle(summary: string): Outcome {
     return { outcome: "idle", summary, ...(this.steps.length > 0 ? { details: { steps: this.steps } } : {}) };
+  }
+}
+
+/** What the tick found, for its journal entry. */
+function describePlan(plan: Exclude<Plan, { kind: "idle" }>): string {
+  switch (plan.kind) {
+    case "inflight":
+      return `#${plan.rec.issue} in flight, ${plan.rec.phase}${plan.rec.pr !== null ? ` (PR #${plan.rec.pr})` : ""}${plan.ci ? `, CI ${plan.ci.state}` : ""}${plan.verdict && plan.verdict.kind !== "none" ? `, review ${plan.verdict.kind}` : ""}`;
+    case "merge_ready":
+      return `PR #${plan.pr.number} approved and green, tracked by no record`;
+    case "adopt":
+      return `#${plan.issue.number} in progress and assigned to this identity, tracked by no record`;
+    case "finish_done":
+      return `#${plan.rec.issue} done but not yet closed on the forge`;
+    case "finish_block":
+      return `#${plan.rec.issue} escalated but not yet blocked on the forge`;
+    case "work":
+      return `${plan.survey.backlog.length} backlog issue${plan.survey.backlog.length === 1 ? "" : "s"}${plan.orphans.length > 0 ? `, orphaned in-progress ${plan.orphans.map((o) => `#${o.number}`).join(", ")}` : ""}`;
   }
 }
 

@@ -2,11 +2,16 @@
 // to a review, or the recovery of a run that died. The model edits the tree; the runner — not
 // the model — checks the result (there is a change, no protected path is touched without the
 // issue's permission, the test command passes, with bounded feedback rounds), then commits
-// and pushes. Work cut short by the deadline or a failing model is committed as work in
-// progress and pushed, so no tick's work is lost.
+// and pushes — after a last check of the commit itself (publish.ts: protected paths against
+// recorded commits, no secret added). Work cut short by the deadline or a failing model is
+// committed as work in progress and pushed, so no tick's work is lost; a push that fails is
+// retried, then saved for the next tick, which pushes it without the model. Everything the
+// runner writes from the model's text (commit messages, the PR's summary) is redacted.
 import type { Formula } from "../../config/formula.ts";
 import type { Issue } from "../../forge/types.ts";
+import { PushRejectedError } from "../../git/errors.ts";
 import { protectedChanges } from "../../git/protected.ts";
+import { errorMessage } from "../../lib/errors.ts";
 import { runWithAccounting, type AccountedResult, type Accounting } from "../../llm/accounting.ts";
 import { totalTokens, type Backend } from "../../llm/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
@@ -23,6 +28,7 @@ import {
   type PromptComment,
   type TaskFacts,
 } from "./prompt.ts";
+import { checkPush, dropSavedPush, loadSavedPush, pushWithRetry, restorePush, savePush } from "./publish.ts";
 import { devResultSchema, type DevResult, type Refusal } from "./result.ts";
 import { commitMessage, isWipSubject, pullIsFor } from "./text.ts";
 import { runTestCommand, Workspace } from "./workspace.ts";
@@ -71,7 +77,9 @@ export type WorkResult =
   | { kind: "escalate"; reason: string; details: string }
   | { kind: "paused"; reason: string }
   | { kind: "interrupted"; reason: string; head: string | undefined }
-  /** The backend could not run at all (not the issue's fault): the tick fails, the phase stays. */
+  /** The backend could not run at all (not the issue's fault): said once on the issue, see tick.ts. */
+  | { kind: "backend_failed"; reason: string }
+  /** The work is done but could not be pushed: the tick fails, the phase stays, the commit waits. */
   | { kind: "failed"; reason: string };
 
 export function sessionKey(branch: string): string {
@@ -146,6 +154,8 @@ async function pushedEarlier(ws: Workspace, judgedHead: string | undefined): Pro
 
 /** The model's part, with the runner's checks around it. The caller records phases. */
 export async function doWork(rt: AgentRuntime, input: WorkInput): Promise<WorkResult> {
+  const waiting = await pushSaved(rt, input);
+  if (waiting !== undefined) return waiting;
   const margins = timeMargins(rt.deadline - rt.startedAt);
   const llmDeadline = rt.deadline - margins.afterLlmMs;
   if (llmDeadline - rt.now() < margins.minLlmMs) return { kind: "interrupted", reason: "too little time left in this step for model work", head: undefined };
@@ -159,9 +169,61 @@ export async function doWork(rt: AgentRuntime, input: WorkInput): Promise<WorkRe
   }
 }
 
+/** The last checks, then the push; a WorkResult when the work stops there (see publish.ts). */
+async function publish(rt: AgentRuntime, ws: Workspace, input: WorkInput, what: "final" | "wip", summary: string, testsFailing: boolean): Promise<WorkResult | undefined> {
+  const f = facts(rt, input);
+  const refused = await checkPush(rt, ws, { allowProtected: f.protectedAllowed, allowLabel: f.allowLabel });
+  if (refused !== undefined) return { kind: "escalate", reason: refused.reason, details: refused.details };
+  try {
+    await pushWithRetry(rt, ws, input.branch);
+    return undefined;
+  } catch (err) {
+    if (err instanceof PushRejectedError) return { kind: "escalate", reason: "push_rejected", details: `The forge refused the push to ${input.branch}: ${errorMessage(err)}` };
+    const saved = await savePush(rt, ws, { issue: input.issue.number, branch: input.branch, kind: what, summary, tests_failing: testsFailing }).catch((e: unknown) => {
+      rt.log.warn(`saving the unpushed commit failed: ${errorMessage(e)}`);
+      return false;
+    });
+    const next = saved ? "the commit is saved in the ops repo; the next tick pushes it without running the model" : "the commit could not be saved; the next tick does the work again";
+    return { kind: "failed", reason: `pushing ${input.branch} failed (${errorMessage(err)}); ${next}` };
+  }
+}
+
+/**
+ * A commit an earlier tick could not push (see publish.ts): push it now. The result of the
+ * work when it was finished work; undefined when there was none, or it was work in progress
+ * (pushed: the model goes on from there), or it cannot be used (the model does it again).
+ */
+async function pushSaved(rt: AgentRuntime, input: WorkInput): Promise<WorkResult | undefined> {
+  const doc = await loadSavedPush(rt);
+  if (doc === undefined) return undefined;
+  const saved = doc.value;
+  if (saved.branch !== input.branch || saved.issue !== input.issue.number) {
+    await dropSavedPush(rt, doc, `dev: drop the saved push of #${saved.issue} (${saved.branch}): no longer in flight`);
+    return undefined;
+  }
+  const ws = await Workspace.open(rt, input.branch);
+  try {
+    if (!(await restorePush(rt, ws, saved))) {
+      await dropSavedPush(rt, doc, `dev: #${saved.issue} drop the saved push of ${saved.head.slice(0, 12)}: it cannot be restored`);
+      return undefined;
+    }
+    rt.log.info(`#${saved.issue}: pushing ${saved.head.slice(0, 12)}, saved by an earlier tick whose push failed`);
+    const stop = await publish(rt, ws, input, saved.kind, saved.summary, saved.tests_failing);
+    if (stop?.kind === "failed") return stop;
+    await dropSavedPush(rt, doc, `dev: #${saved.issue} saved commit ${saved.head.slice(0, 12)} ${stop === undefined ? "pushed" : "refused"}`);
+    if (stop !== undefined) return stop;
+    await rt.checkpoint("after-push");
+    if (saved.kind === "wip") return undefined;
+    return { kind: "pushed", head: saved.head, summary: saved.summary, testsFailing: saved.tests_failing };
+  } finally {
+    await ws.close();
+  }
+}
+
 async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend: Backend, acc: Accounting, llmDeadline: number, minLlmMs: number): Promise<WorkResult> {
   const { issue } = input;
   const f = facts(rt, input);
+  const redact = (text: string): string => rt.ctx.redactor.redact(text);
   const full = implementPrompt(input.formula, f, await issueContext(rt, input));
   const key = sessionKey(input.branch);
   let prompt: string;
@@ -219,18 +281,23 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
     return r;
   };
 
-  /** On the way out: push what is in the tree as work in progress. */
-  const wip = async (reason: string): Promise<string | undefined> => {
+  /**
+   * On the way out: push what is in the tree (and any commit the model made) as work in
+   * progress. `stop` when the checks refused it or the push failed: the work ends with that.
+   */
+  const wip = async (reason: string): Promise<{ head: string | undefined; stop?: WorkResult }> => {
     // A half-resolved merge is not worth keeping: the next round merges again from the branch.
     if (await ws.merging()) {
       await ws.abortMerge();
-      return undefined;
+      return { head: undefined };
     }
-    if (!(await ws.dirty())) return (await ws.commitsAhead()).length > 0 ? ws.git.head() : undefined;
-    const sha = await ws.git.commitAll(commitMessage("wip", issue.title, issue.number, `Work in progress, stopped: ${reason}.`));
-    await ws.git.push(input.branch);
+    if (await ws.dirty()) await ws.git.commitAll(redact(commitMessage("wip", issue.title, issue.number, `Work in progress, stopped: ${reason}.`)));
+    const head = await ws.git.head();
+    if (head === ws.startSha) return { head: undefined };
+    const stop = await publish(rt, ws, input, "wip", "", false);
+    if (stop !== undefined) return { head: undefined, stop };
     await rt.checkpoint("wip-pushed");
-    return sha;
+    return { head };
   };
 
   let r = await run(prompt);
@@ -241,16 +308,16 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
   let testsFailing = false;
   for (;;) {
     if (r.status === "budget") {
-      await wip(r.reason ?? "budget");
-      return { kind: "paused", reason: r.reason ?? "the spend cap is reached" };
+      const w = await wip(r.reason ?? "budget");
+      return w.stop ?? { kind: "paused", reason: r.reason ?? "the spend cap is reached" };
     }
     if (r.status === "deadline") {
-      const head = await wip("the step's deadline");
-      return { kind: "interrupted", reason: "the model ran until the step's deadline", head };
+      const w = await wip("the step's deadline");
+      return w.stop ?? { kind: "interrupted", reason: "the model ran until the step's deadline", head: w.head };
     }
     if (r.status === "error" && r.turns === 0 && !nudged) {
-      await wip(r.reason ?? "backend error");
-      return { kind: "failed", reason: `the LLM backend did not run: ${r.reason ?? "error"}` };
+      const w = await wip(r.reason ?? "backend error");
+      return w.stop ?? { kind: "backend_failed", reason: redact(r.reason ?? "error") };
     }
     if (r.status !== "ok" || r.result === undefined) {
       const why = `${r.status}${r.reason ? `: ${r.reason}` : ""}`;
@@ -258,12 +325,15 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
         nudged = true;
         rt.log.warn(`the model stopped without a valid result (${why}); nudging once`);
         // Keep the work (a merge being resolved stays in the tree: the nudge goes on with it).
-        if (!(await ws.merging())) await wip(why);
+        if (!(await ws.merging())) {
+          const w = await wip(why);
+          if (w.stop) return w.stop;
+        }
         r = await run(nudgePrompt(why));
         continue;
       }
-      await wip(why);
-      return { kind: "escalate", reason: "no_result", details: `The model stopped without a valid result: ${why}` };
+      const w = await wip(why);
+      return w.stop ?? { kind: "escalate", reason: "no_result", details: `The model stopped without a valid result: ${why}` };
     }
     const result = r.result;
     if (result.status !== "implemented") {
@@ -320,8 +390,8 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
         rt.log.warn(`the test command still fails after ${testRounds} rounds of feedback; pushing for CI to judge`);
       }
     }
-    const summary = result.summary.trim() + (testsFailing ? `\n\n> The runner's test command (\`${cmd ?? ""}\`) still failed when this was pushed.` : "");
-    const message = commitMessage(kind, issue.title, issue.number, summary);
+    const summary = redact(result.summary.trim()) + (testsFailing ? `\n\n> The runner's test command (\`${cmd ?? ""}\`) still failed when this was pushed.` : "");
+    const message = redact(commitMessage(kind, issue.title, issue.number, summary));
     if (await ws.merging()) await commitMerge(ws, message);
     else if (dirty) await ws.git.commitAll(message);
     else if (isWipSubject((await ws.commitsAhead())[0]?.subject ?? "")) {
@@ -329,7 +399,8 @@ async function workIn(rt: AgentRuntime, input: WorkInput, ws: Workspace, backend
       await ws.git.run(["commit", "--quiet", "--allow-empty", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-"], { input: message });
     }
     await rt.checkpoint("after-commit");
-    await ws.git.push(input.branch);
+    const stop = await publish(rt, ws, input, "final", summary, testsFailing);
+    if (stop !== undefined) return stop;
     await rt.checkpoint("after-push");
     return { kind: "pushed", head: await ws.git.head(), summary, testsFailing };
   }
@@ -346,7 +417,8 @@ async function mergedCleanly(rt: AgentRuntime, ws: Workspace, input: WorkInput):
   const summary = `Merged ${rt.config.primary_branch}; git found no conflicts.`;
   await commitMerge(ws, commitMessage("conflict_fix", input.issue.title, input.issue.number, summary));
   await rt.checkpoint("after-commit");
-  await ws.git.push(input.branch);
+  const stop = await publish(rt, ws, input, "final", summary, false);
+  if (stop !== undefined) return stop;
   await rt.checkpoint("after-push");
   return { kind: "pushed", head: await ws.git.head(), summary, testsFailing: false };
 }

@@ -22,12 +22,21 @@ export class Workspace {
   readonly primary: string;
   /** The branch already existed on the remote (work of an earlier run is in the tree). */
   readonly resumed: boolean;
+  /**
+   * Commit ids read right after the clone, before anything else ran in the tree: where the
+   * branch started (the remote branch, or the primary branch for a new one) and the primary
+   * branch's head. Checks after the model use these, never refs the model could have moved.
+   */
+  readonly startSha: string;
+  readonly primarySha: string;
 
-  private constructor(git: Git, branch: string, primary: string, resumed: boolean) {
+  private constructor(git: Git, branch: string, primary: string, resumed: boolean, shas: { start: string; primary: string }) {
     this.git = git;
     this.branch = branch;
     this.primary = primary;
     this.resumed = resumed;
+    this.startSha = shas.start;
+    this.primarySha = shas.primary;
   }
 
   get dir(): string {
@@ -45,17 +54,57 @@ export class Workspace {
       redactor: rt.ctx.redactor,
       log: (line) => rt.log.debug(line),
     });
-    const remote = await git.revParse(`refs/remotes/origin/${branch}`);
-    if (remote !== undefined) await git.checkoutNewBranch(branch, `refs/remotes/origin/${branch}`);
-    else await git.checkoutNewBranch(branch, `refs/remotes/origin/${primary}`);
-    return new Workspace(git, branch, primary, remote !== undefined);
+    try {
+      const remote = await git.revParse(`refs/remotes/origin/${branch}`);
+      const primarySha = await git.revParse(`refs/remotes/origin/${primary}`);
+      if (primarySha === undefined) throw new Error(`${rt.config.repo}: the primary branch ${primary} does not exist on the forge`);
+      const start = remote ?? primarySha;
+      await git.checkoutNewBranch(branch, start);
+      return new Workspace(git, branch, primary, remote !== undefined, { start, primary: primarySha });
+    } catch (err) {
+      await git.dispose();
+      throw err;
+    }
   }
 
   /** Where the branch left the primary branch (the primary branch itself once it is being merged in). */
   async base(): Promise<string> {
-    const primary = `refs/remotes/origin/${this.primary}`;
-    if (await this.merging()) return primary;
-    return (await this.git.mergeBase(primary, "HEAD")) ?? primary;
+    if (await this.merging()) return this.primarySha;
+    return (await this.git.mergeBase(this.primarySha, "HEAD")) ?? this.primarySha;
+  }
+
+  /**
+   * The forge's head of the primary branch now (read through the API), fetched into the tree
+   * when the clone does not have it; the recorded primary head when the forge cannot say.
+   */
+  async forgePrimary(rt: AgentRuntime): Promise<string> {
+    const has = async (sha: string): Promise<boolean> => (await this.git.run(["cat-file", "-e", `${sha}^{commit}`], { allowFail: true })).code === 0;
+    const branch = await rt.repo.branches.get(this.primary);
+    if (branch === undefined) return this.primarySha;
+    if (await has(branch.commitSha)) return branch.commitSha;
+    await this.git.fetch([`+refs/heads/${this.primary}:refs/disinto/primary`]);
+    if (await has(branch.commitSha)) return branch.commitSha;
+    return (await this.git.revParse("refs/disinto/primary")) ?? this.primarySha;
+  }
+
+  /**
+   * What a push of `head` adds, for the secret scan: the diff from where the branch started,
+   * without context, binary files read as text, limited to files that also differ from the
+   * primary branch's head `primary` (content merged in from there is not the model's); then
+   * the messages of the commits not on either, each as a file `(commit message <sha>)`.
+   */
+  async addedText(head: string, primary: string): Promise<string> {
+    const differs = parseZ((await this.git.run(["--no-replace-objects", "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", primary, head, "--"])).stdout);
+    const diff = differs.length === 0 ? { stdout: "" } : await this.git.run(["-c", "core.quotePath=false", "--no-replace-objects", "diff", "--text", "-U0", "--no-color", "--no-renames", "--no-ext-diff", "--no-textconv", this.startSha, head, "--", ...differs.map((f) => `:(literal)${f}`)]);
+    const log = await this.git.run(["--no-replace-objects", "log", "-z", "--format=%H%n%B", head, `^${this.startSha}`, `^${primary}`, "--"], { allowFail: true });
+    const messages = log.stdout
+      .split("\0")
+      .filter((m) => m.trim() !== "")
+      .map((m) => {
+        const [sha = "", ...body] = m.split("\n");
+        return `diff --git a/(commit message ${sha.slice(0, 12)}) b/(commit message ${sha.slice(0, 12)})\n@@\n${body.map((l) => `+${l}`).join("\n")}`;
+      });
+    return [diff.stdout, ...messages].join("\n");
   }
 
   /** A merge is under way in the tree (started by startMerge, not yet committed). */
@@ -65,7 +114,7 @@ export class Workspace {
 
   /** The branch already contains the primary branch's head (a merge of it was pushed before). */
   async containsPrimary(): Promise<boolean> {
-    return (await this.git.run(["merge-base", "--is-ancestor", `refs/remotes/origin/${this.primary}`, "HEAD"], { allowFail: true })).code === 0;
+    return (await this.git.run(["merge-base", "--is-ancestor", this.primarySha, "HEAD"], { allowFail: true })).code === 0;
   }
 
   /**
@@ -122,12 +171,16 @@ export class Workspace {
 
   /** Commits on the branch that are not on the primary branch, newest first. */
   async commitsAhead(): Promise<{ sha: string; subject: string }[]> {
-    return this.git.log(`refs/remotes/origin/${this.primary}..HEAD`);
+    return this.git.log(`${this.primarySha}..HEAD`);
   }
 
   async close(): Promise<void> {
     await this.git.dispose();
   }
+}
+
+function parseZ(out: string): string[] {
+  return out.split("\0").filter((p) => p !== "");
 }
 
 export interface TestRun {
