@@ -39,18 +39,21 @@ export const agentSettingsSchema = baseSettingsSchema.extend({
   config: z
     .string()
     .min(1)
+    .max(4096)
     .optional()
     .describe("Path of a local project config TOML to use instead of projects/<project>.toml in the ops repo (local runs and tests)."),
   git_password: z
     .string()
     .min(1)
+    .max(16 * 1024)
     .optional()
     .describe("Password for git over HTTP, for forges that refuse API tokens there. Default: the forge token."),
-  claude_bin: z.string().min(1).default("claude").describe("The Claude Code CLI executable (claude-cli backend)."),
-  work_dir: z.string().min(1).optional().describe("Where to create this run's working trees. Default: a fresh temporary directory."),
+  claude_bin: z.string().min(1).max(4096).default("claude").describe("The Claude Code CLI executable (claude-cli backend)."),
+  work_dir: z.string().min(1).max(4096).optional().describe("Where to create this run's working trees. Default: a fresh temporary directory."),
   crash_at: z
     .string()
     .min(1)
+    .max(255)
     .optional()
     .describe("For fault-injection tests only: kill this process (SIGKILL) when it reaches the named checkpoint."),
 });

@@ -8,32 +8,38 @@ import type { RuleIssue } from "./project.ts";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const matching = (re: RegExp, expected: string) => z.string().regex(re, { error: (iss) => `expected ${expected}, got ${showValue(iss.input)}` });
-const text = () => z.string().min(1);
-const names = (what: string) => z.array(text().describe(what));
+// Upper bounds on every string, list and number: formulas are pasted into prompts, and an
+// absurd value must fail `disinto validate` naming the key and the bound.
+const MAX_NAME = 255;
+/** A step's instructions or a formula's description: a long prompt, not a document. */
+const MAX_PROSE = 64 * 1024;
+const MAX_LIST = 100;
+const matching = (re: RegExp, expected: string) => z.string().max(MAX_NAME).regex(re, { error: (iss) => `expected ${expected}, got ${showValue(iss.input)}` });
+const text = (max = MAX_NAME) => z.string().min(1).max(max);
+const names = (what: string) => z.array(text(1024).describe(what)).max(MAX_LIST);
 
 const FormulaStepSchema = z
   .strictObject({
     id: matching(ID, 'a step id of letters, digits, "_" or "-"').describe("Identifier of the step, unique in the formula; other steps name it in `needs`."),
-    title: text().describe("One-line title of the step."),
-    description: text().describe("What the model does in this step: the instructions pasted into the prompt."),
+    title: text(1024).describe("One-line title of the step."),
+    description: text(MAX_PROSE).describe("What the model does in this step: the instructions pasted into the prompt."),
     needs: names("Id of a step that must come first.").default([]).describe("Ids of the steps this one builds on. They must exist and must not form a cycle."),
   })
   .describe("One step ([[steps]]); steps are presented to the model in file order.");
 
 const FormulaVarSchema = z
   .strictObject({
-    description: text().describe("What the variable is for."),
+    description: text(MAX_PROSE).describe("What the variable is for."),
     required: z.boolean().default(false).describe("Whether a value must be given when the formula is used. Default false."),
-    default: z.string().optional().describe("Value used when none is given."),
+    default: z.string().max(MAX_PROSE).optional().describe("Value used when none is given."),
   })
   .describe("A variable the formula expects ([vars.<name>]).");
 
 export const FormulaSchema = z
   .strictObject({
     name: matching(NAME, 'a formula name of letters, digits, ".", "_" or "-"').describe("Formula name; formulas are found as formulas/<name>.toml."),
-    description: text().describe("What the formula is for, in a sentence or two."),
-    version: z.number().int().min(1).describe("Version of the formula, a whole number from 1; raise it when the steps change meaning."),
+    description: text(MAX_PROSE).describe("What the formula is for, in a sentence or two."),
+    version: z.number().int().min(1).max(1_000_000).describe("Version of the formula, a whole number from 1; raise it when the steps change meaning."),
     model: text().optional().describe('Advisory model hint, e.g. "sonnet" or "opus"; the backend config decides.'),
     context: z
       .strictObject({
@@ -44,12 +50,13 @@ export const FormulaSchema = z
     steps: z
       .array(FormulaStepSchema)
       .min(1, { error: "needs at least one step: add a [[steps]] table" })
+      .max(MAX_LIST)
       .describe("The steps ([[steps]] tables), at least one."),
     allowed_tools: names("A tool name.").optional().describe("Advisory: tools the model may use in this formula."),
     disallowed_commands: names("A command name.")
       .optional()
       .describe('Advisory: shell commands the model must not run (e.g. "env", "printenv", which would print secrets).'),
-    timeout_minutes: z.number().int().min(1).optional().describe("Longest a run of this formula should take, in minutes."),
+    timeout_minutes: z.number().int().min(1).max(1440).optional().describe("Longest a run of this formula should take, in minutes, at most 1440 (a day)."),
     vars: z
       .record(matching(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name of letters, digits, "_" or "-"'), FormulaVarSchema)
       .default({})

@@ -88,7 +88,7 @@ function plainMessages(allowedKeys: Map<string, string[]>) {
       }
       case "too_big": {
         const max = iss.maximum;
-        if (iss.origin === "string") return `must be at most ${plural(max, "character", "characters")} long`;
+        if (iss.origin === "string") return `must be at most ${plural(max, "character", "characters")} long, got ${typeof input === "string" ? input.length : "more"}`;
         if (iss.origin === "array") return `must have at most ${plural(max, "entry", "entries")}`;
         return iss.inclusive === false ? `must be less than ${max}, got ${showValue(input)}` : `must be at most ${max}, got ${showValue(input)}`;
       }

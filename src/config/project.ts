@@ -18,19 +18,28 @@ export interface RuleIssue {
 // ─── building blocks ────────────────────────────────────────────────────────────────────────
 
 /** A string that must match `re`; the message names what was expected and shows the value. */
-function matching(re: RegExp, expected: string): z.ZodString {
-  return z.string().regex(re, { error: (iss) => `expected ${expected}, got ${showValue(iss.input)}` });
+function matching(re: RegExp, expected: string, max = MAX_NAME): z.ZodString {
+  return z.string().max(max).regex(re, { error: (iss) => `expected ${expected}, got ${showValue(iss.input)}` });
 }
 
 function httpUrl(what: string) {
   return z
     .url({ protocol: /^https?$/, error: (iss) => `expected ${what} (http:// or https://), got ${showValue(iss.input)}` })
+    .max(MAX_URL)
     // Every client joins paths onto it; one canonical form avoids `//api/v1`.
     .transform((u) => u.replace(/\/+$/, ""));
 }
 
-const nonEmpty = () => z.string().min(1);
-const wholeNumber = (min: number) => z.number().int().min(min);
+// Upper bounds for every number and string: a config is read by every agent run, and an
+// absurd value (timeout_minutes = 1e12, an 8 MiB test_command) must stop at `disinto
+// validate` with the key and the bound, not crash a run later with "Invalid time value".
+const MAX_NAME = 255;
+const MAX_URL = 2048;
+const MAX_TEXT = 4096;
+const MAX_LIST = 100;
+
+const nonEmpty = (max = MAX_NAME) => z.string().min(1).max(max);
+const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = (what: string) => matching(ENV_NAME, `the name of ${what} (letters, digits and "_", e.g. "FORGE_DEV_TOKEN")`);
@@ -110,14 +119,14 @@ const IdentitiesSchema = z
 // ─── LLM backends ───────────────────────────────────────────────────────────────────────────
 
 const slots = () =>
-  wholeNumber(1)
+  wholeNumber(1, 64)
     .default(1)
-    .describe("How many runs may use this backend at the same time, across all projects (a semaphore in the ops repo). Default 1.");
-const maxTurns = () => wholeNumber(1).default(60).describe("Most model turns in one run. Default 60.");
+    .describe("How many runs may use this backend at the same time, across all projects (a semaphore in the ops repo), at most 64. Default 1.");
+const maxTurns = () => wholeNumber(1, 1000).default(60).describe("Most model turns in one run, at most 1000. Default 60.");
 const timeoutMinutes = () =>
-  wholeNumber(1)
+  wholeNumber(1, 1440)
     .default(50)
-    .describe("Longest one LLM run may take, in minutes; the run stops and checkpoints before it. Keep it under the CI workflow timeout. Default 50.");
+    .describe("Longest one LLM run may take, in minutes; the run stops and checkpoints before it. Keep it under the CI workflow timeout; at most 1440 (a day). Default 50.");
 
 const ClaudeCliBackendSchema = z
   .strictObject({
@@ -130,7 +139,7 @@ const ClaudeCliBackendSchema = z
   .describe("Claude Code CLI backend.");
 
 const price = (kind: string) =>
-  z.number().min(0).optional().describe(`Price in USD per million ${kind} tokens, for the cost ledger and budgets. Omitted: cost is recorded as 0.`);
+  z.number().min(0).max(10_000).optional().describe(`Price in USD per million ${kind} tokens (at most 10000), for the cost ledger and budgets. Omitted: cost is recorded as 0.`);
 
 const OpenAiBackendSchema = z
   .strictObject({
@@ -151,7 +160,7 @@ const OpenAiBackendSchema = z
 const ScriptedBackendSchema = z
   .strictObject({
     type: z.literal("scripted").describe('"scripted": replays a script of canned answers; for tests and the demo, never chosen implicitly.'),
-    script: nonEmpty().describe("Path of the script to replay, relative to the ops repo checkout."),
+    script: nonEmpty(1024).describe("Path of the script to replay, relative to the ops repo checkout."),
   })
   .describe("Deterministic scripted backend for tests and the demo.");
 
@@ -172,24 +181,25 @@ const CiSchema = z
     woodpecker_url: httpUrl("a URL")
       .optional()
       .describe('Woodpecker server URL (e.g. "https://ci.example.org"). Set together with woodpecker_repo_id.'),
-    woodpecker_repo_id: wholeNumber(1).optional().describe("Woodpecker's numeric id of the project repo. Set together with woodpecker_url."),
+    woodpecker_repo_id: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional().describe("Woodpecker's numeric id of the project repo. Set together with woodpecker_url."),
     required_contexts: z
       .array(nonEmpty().describe("A commit status context, e.g. \"ci/woodpecker/pr/test\"."))
+      .max(MAX_LIST)
       .default([])
       .describe(
         "Commit status contexts that must be green: the review agent reviews only then, and the dev agent merges only then. Empty: review has no CI gate, and dev uses every status on the commit except disinto's own (disinto/*).",
       ),
-    stale_minutes: wholeNumber(1).default(60).describe("A pipeline pending longer than this many minutes counts as stuck. Default 60."),
+    stale_minutes: wholeNumber(1, 10_080).default(60).describe("A pipeline pending longer than this many minutes counts as stuck; at most 10080 (a week). Default 60."),
   })
   .prefault({})
   .describe("How agents read the project's CI results.");
 
-const budget = (scope: string) => z.number().positive().optional().describe(`Spend cap in USD ${scope}. Omitted: no cap.`);
+const budget = (scope: string) => z.number().positive().max(1_000_000).optional().describe(`Spend cap in USD ${scope}, at most 1000000. Omitted: no cap.`);
 
 const LimitsSchema = z
   .strictObject({
-    ci_fix_attempts: wholeNumber(0).default(3).describe("How many times the dev agent tries to fix a red CI on one PR before it blocks the issue. Default 3."),
-    review_rounds: wholeNumber(1).default(5).describe("How many review rounds the dev agent answers on one PR before it blocks the issue. Default 5."),
+    ci_fix_attempts: wholeNumber(0, 100).default(3).describe("How many times the dev agent tries to fix a red CI on one PR before it blocks the issue, at most 100. Default 3."),
+    review_rounds: wholeNumber(1, 100).default(5).describe("How many review rounds the dev agent answers on one PR before it blocks the issue, at most 100. Default 5."),
     budget_usd_per_run: budget("for one agent run"),
     budget_usd_per_issue: budget("for all runs on one issue"),
     budget_usd_per_day: budget("per backend per day (UTC)"),
@@ -288,11 +298,11 @@ const LabelsSchema = z
 
 const ReviewSchema = z
   .strictObject({
-    diff_max_bytes: wholeNumber(1).default(25000).describe("The PR diff shown to the reviewer is cut at this many bytes. Default 25000."),
-    max_per_tick: wholeNumber(1).default(3).describe("Most PRs reviewed in one run. Default 3."),
-    followups_max: wholeNumber(0)
+    diff_max_bytes: wholeNumber(1, 1_000_000).default(25000).describe("The PR diff shown to the reviewer is cut at this many bytes, at most 1000000. Default 25000."),
+    max_per_tick: wholeNumber(1, 50).default(3).describe("Most PRs reviewed in one run, at most 50. Default 3."),
+    followups_max: wholeNumber(0, 50)
       .default(5)
-      .describe("Most tech-debt follow-up issues one review may file for pre-existing problems. 0 disables them. Default 5."),
+      .describe("Most tech-debt follow-up issues one review may file for pre-existing problems, at most 50. 0 disables them. Default 5."),
   })
   .prefault({})
   .describe("Review agent settings.");
@@ -310,9 +320,10 @@ const ProjectConfigObject = z
       .optional()
       .describe('The ops repo (config, locks, state, journals, vault), as owner/name. Default "<repo>-ops", e.g. "acme/widgets-ops".'),
     primary_branch: matching(/^[^\s~^:?*\x5B\\]+$/, "a branch name").default("main").describe('Branch PRs target and merge into. Default "main".'),
-    test_command: nonEmpty().optional().describe('Command the dev agent runs in the repo before it hands work back (e.g. "npm test"). Omitted: none.'),
+    test_command: nonEmpty(MAX_TEXT).optional().describe('Command the dev agent runs in the repo before it hands work back (e.g. "npm test"). Omitted: none.'),
     protected_paths: z
-      .array(nonEmpty().describe('A glob relative to the repo root, e.g. ".woodpecker/**".'))
+      .array(nonEmpty(1024).describe('A glob relative to the repo root, e.g. ".woodpecker/**".'))
+      .max(MAX_LIST)
       .default([".woodpecker/**"])
       .describe('Paths the dev agent must not change unless the issue has the "allow-protected-paths" label. Default [".woodpecker/**"].'),
     ci: CiSchema,

@@ -12,24 +12,30 @@ import { isSecretKey, registerSecretLeaves } from "./secrets.ts";
 
 export const REPO_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
-const httpUrl = () => z.url({ protocol: /^https?$/, error: "not an http(s) URL" });
+const httpUrl = () => z.url({ protocol: /^https?$/, error: "not an http(s) URL" }).max(2048, "longer than 2048 characters");
+// Bounds for settings strings: names, and secrets (long-lived tokens, JWTs, PEM keys).
+const NAME_MAX = 255;
+const SECRET_MAX = 16 * 1024;
+const tooLong = (max: number) => ({ error: (iss: { input?: unknown }) => `must be at most ${max} characters long, got ${typeof iss.input === "string" ? iss.input.length : "more"}` });
 
 /** Settings every agent shares. Most are optional here: each agent requires what it uses. */
 export const baseSettingsSchema = z.object({
-  agent: z.string().min(1).optional().describe("Agent to run: dev, review, gardener, planner, predictor, supervisor, architect or vault."),
-  project: z.string().min(1).optional().describe("Project name; selects projects/<name>.toml in the ops repo."),
+  agent: z.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Agent to run: dev, review, gardener, planner, predictor, supervisor, architect or vault."),
+  project: z.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Project name; selects projects/<name>.toml in the ops repo."),
   forge_url: httpUrl().optional().meta({ description: "Root URL of the forge.", examples: ["https://git.example.com"] }),
-  forge_token: z.string().min(1).optional().describe("Forge API token of this agent's account."),
+  forge_token: z.string().min(1).max(SECRET_MAX, tooLong(SECRET_MAX)).optional().describe("Forge API token of this agent's account."),
   ops_repo: z
     .string()
+    .max(NAME_MAX, tooLong(NAME_MAX))
     .regex(REPO_PATTERN, "not of the form owner/name")
     .optional()
     .meta({ description: "The factory's ops repo.", expected: "owner/name", examples: ["acme/shop-ops"] }),
   ci_url: httpUrl().optional().meta({ description: "Root URL of the Woodpecker server.", examples: ["https://ci.example.com"] }),
-  ci_token: z.string().min(1).optional().describe("Woodpecker API token."),
+  ci_token: z.string().min(1).max(SECRET_MAX, tooLong(SECRET_MAX)).optional().describe("Woodpecker API token."),
   backend: z
     .string()
     .min(1)
+    .max(NAME_MAX, tooLong(NAME_MAX))
     .optional()
     .meta({
       description: "The name of a backend in the project config's [backends] to use for this run instead of the identity's (e.g. a cheaper model, or a scripted one to try a config).",
@@ -39,6 +45,8 @@ export const baseSettingsSchema = z.object({
   timeout_minutes: z
     .number()
     .positive()
+    // A deadline past what a Date can hold crashes later as "Invalid time value"; no CI step runs a day.
+    .max(1440, { error: (iss) => `must be at most 1440 (a day), got ${String(iss.input)}` })
     .default(55)
     .meta({ description: "Minutes the step may run; work stops cleanly before this deadline.", expected: "minutes", examples: [55] }),
   log_format: z.enum(["text", "json"]).default("text").describe("Log lines as text or as one JSON object per line."),

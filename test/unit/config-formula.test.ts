@@ -169,3 +169,18 @@ k = 1
     assert.equal(lines.get('labels."prediction/x"'), 14);
   });
 });
+
+describe("formula: every number, string and list has an upper bound", () => {
+  const cases: [string, string, string][] = [
+    ["timeout_minutes", `${HEAD}timeout_minutes = 1e12\n${step("a")}`, "timeout_minutes: must be at most 1440, got 1000000000000"],
+    ["version", `${HEAD.replace("version = 1", "version = 1e15")}${step("a")}`, "version: must be at most 1000000, got 1000000000000000"],
+    ["a step title", `${HEAD}${step("a").replace('title = "Step a"', `title = "${"t".repeat(2000)}"`)}`, "steps[0].title: must be at most 1024 characters long, got 2000"],
+    ["a step's instructions", `${HEAD}${step("a").replace("Do a.", "d".repeat(70_000))}`, "steps[0].description: must be at most 65536 characters long, got 70012"],
+    ["the number of steps", `${HEAD}${Array.from({ length: 101 }, (_, i) => step(`s${i}`)).join("")}`, "steps: must have at most 100 entries"],
+  ];
+  for (const [what, toml, expected] of cases) {
+    it(what, () => {
+      assert.deepEqual(problems(toml).map((l) => l.replace(/^f\.toml:\d+: /, "")), [expected]);
+    });
+  }
+});

@@ -266,3 +266,37 @@ describe("project config: each problem, in words", () => {
     ]);
   });
 });
+
+describe("project config: every number and string has an upper bound", () => {
+  const big = "x".repeat(8 * 1024 * 1024);
+  // [a line or section added to BASE, the expected problem]
+  const cases: [string, string][] = [
+    ['[backends.claude]\ntype = "claude-cli"\ntimeout_minutes = 1e12', "backends.claude.timeout_minutes: must be at most 1440, got 1000000000000"],
+    ['[backends.claude]\ntype = "claude-cli"\nslots = 1000', "backends.claude.slots: must be at most 64, got 1000"],
+    ['[backends.claude]\ntype = "claude-cli"\nmax_turns = 100000', "backends.claude.max_turns: must be at most 1000, got 100000"],
+    ["[ci]\nstale_minutes = 1000000", "ci.stale_minutes: must be at most 10080, got 1000000"],
+    ["[limits]\nci_fix_attempts = 1000", "limits.ci_fix_attempts: must be at most 100, got 1000"],
+    ["[limits]\nreview_rounds = 1000", "limits.review_rounds: must be at most 100, got 1000"],
+    ["[limits]\nbudget_usd_per_day = 1e9", "limits.budget_usd_per_day: must be at most 1000000, got 1000000000"],
+    ["[review]\nmax_per_tick = 1000", "review.max_per_tick: must be at most 50, got 1000"],
+    ["[review]\ndiff_max_bytes = 1e9", "review.diff_max_bytes: must be at most 1000000, got 1000000000"],
+    ["[review]\nfollowups_max = 51", "review.followups_max: must be at most 50, got 51"],
+    [`test_command = "${big}"`, `test_command: must be at most 4096 characters long, got ${big.length}`],
+    [`[labels]\nbacklog = "${"needs work ".repeat(30)}"`, "labels.backlog: must be at most 255 characters long, got 330"],
+    [`protected_paths = [${Array.from({ length: 101 }, (_, i) => `"p${i}/**"`).join(", ")}]`, "protected_paths: must have at most 100 entries"],
+  ];
+  for (const [section, expected] of cases) {
+    it(expected.replace(/, got .*/, "").slice(0, 90), () => {
+      // A top-level key replaces BASE's blank line 4 (before the first table); [backends.claude] replaces BASE's own.
+      const toml = section.startsWith("[") ? `${BASE}\n${section}\n` : withLine(4, section);
+      const found = problems(section.startsWith("[backends.claude]") ? `${BASE.replace('[backends.claude]\ntype = "claude-cli"\n', "")}\n${section}\n` : toml);
+      // The key, the value and the bound; the line number is tested elsewhere.
+      assert.deepEqual(found.map((l) => l.replace(/^p\.toml:\d+: /, "")), [expected]);
+    });
+  }
+  it("the bounds themselves are accepted", () => {
+    const ok = `${BASE.replace('[backends.claude]\ntype = "claude-cli"\n', "")}\n[backends.claude]\ntype = "claude-cli"\ntimeout_minutes = 1440\nslots = 64\nmax_turns = 1000\n[review]\nmax_per_tick = 50\n`;
+    const c = parseProjectConfig(ok, "p.toml");
+    assert.equal(c.backends["claude"]?.type === "claude-cli" && c.backends["claude"].timeout_minutes, 1440);
+  });
+});

@@ -163,6 +163,28 @@ describe("loadSettings errors", () => {
     assert.match(byPath.timeout_minutes ?? "", /^PLUGIN_TIMEOUT_MINUTES="-5" is invalid: /);
   });
 
+  for (const [env, expected] of [
+    [{ PLUGIN_TIMEOUT_MINUTES: "1e12" }, 'timeout_minutes: PLUGIN_TIMEOUT_MINUTES="1e12" is invalid: must be at most 1440 (a day), got 1000000000000; expected minutes, e.g. 55'],
+    [{ PLUGIN_PROJECT: "p".repeat(300) }, /^project: PLUGIN_PROJECT=.* is invalid: must be at most 255 characters long, got 300/],
+    [{ PLUGIN_OPS_REPO: `a/${"b".repeat(300)}` }, /^ops_repo: PLUGIN_OPS_REPO=.* is invalid: must be at most 255 characters long, got 302/],
+    [{ PLUGIN_FORGE_URL: `https://x.example/${"p".repeat(3000)}` }, /^forge_url: PLUGIN_FORGE_URL=.* is invalid: longer than 2048 characters/],
+    [{ PLUGIN_BACKEND: "b".repeat(256) }, /^backend: PLUGIN_BACKEND=.* is invalid: must be at most 255 characters long, got 256/],
+  ] as const) {
+    it(`bounds ${Object.keys(env)[0]}: the key, the value and the bound`, () => {
+      const err = configError(() => loadSettings(baseSettingsSchema, { env }));
+      assert.equal(err.issues.length, 1, err.message);
+      const line = `${err.issues[0]!.path}: ${err.issues[0]!.message}`;
+      if (typeof expected === "string") assert.equal(line, expected);
+      else assert.match(line, expected);
+    });
+  }
+
+  it("a secret over its bound is named, never shown", () => {
+    const err = configError(() => loadSettings(baseSettingsSchema, { env: { PLUGIN_FORGE_TOKEN: CANARY.repeat(2000) } }));
+    assert.match(err.message, /forge_token: .*must be at most 16384 characters long, got 36000/);
+    assert.doesNotMatch(err.message, new RegExp(CANARY));
+  });
+
   it("names a flag as the source when the value came from one", () => {
     const err = configError(() => loadSettings(baseSettingsSchema, { env: { PLUGIN_CI_URL: "https://ci.example.com" }, flags: { "ci-url": "ci.example.com" } }));
     assert.match(err.message, /^settings: ci_url: --ci-url="ci\.example\.com" is invalid/);
