@@ -7,7 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { api, jsonApi } from "../helpers/sandbox-forge.ts";
-import { buildPagesWorld, CALC, COMMENT, MULTIPLY_LINE, PR_BODY, PR_TITLE, REVIEW_BODY, XSS_BODY, XSS_TITLE, type PagesWorld } from "../fixtures/sandbox-pages.ts";
+import { assertPage, buildPagesWorld, CALC, COMMENT, MULTIPLY_LINE, page, PR_BODY, PR_TITLE, REVIEW_BODY, XSS_BODY, XSS_TITLE, type PagesWorld } from "../fixtures/sandbox-pages.ts";
 
 let w: PagesWorld;
 before(async () => {
@@ -16,34 +16,6 @@ before(async () => {
 after(async () => {
   await w.stop();
 });
-
-interface Page {
-  status: number;
-  type: string;
-  html: string;
-  /** The visible text: tags dropped, entities decoded. */
-  text: string;
-  headers: Headers;
-}
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
-
-async function page(url: string, headers: Record<string, string> = { Accept: "text/html" }): Promise<Page> {
-  const res = await fetch(url, { headers });
-  const html = await res.text();
-  const text = html
-    .replace(/<style>[\s\S]*?<\/style>/g, "")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ENTITIES[e] ?? "")
-    .replace(/\s+/g, " ");
-  return { status: res.status, type: res.headers.get("content-type") ?? "", html, text, headers: res.headers };
-}
-
-function assertPage(p: Page, ...texts: string[]): void {
-  assert.equal(p.status, 200, p.text.slice(0, 500));
-  assert.match(p.type, /^text\/html/);
-  for (const t of texts) assert.ok(p.text.includes(t.replace(/\s+/g, " ")), `page lacks ${JSON.stringify(t)}: ${p.text.slice(0, 3000)}`);
-}
 
 const basic = (user: string, secret: string): string => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
