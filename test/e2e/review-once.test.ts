@@ -53,6 +53,35 @@ describe("review agent: exactly once per head SHA", () => {
     assert.deepEqual(mine.map((s) => s.state), ["success"]);
   });
 
+  it("a run whose sweep saw the head unreviewed re-checks it under the lease: another run reviewed it meanwhile, so no second review", async () => {
+    const pr = await w.openPr({ branch: "feat-race", files: { "src/math.js": `${MATH_V2}\n// race\n` }, title: "Race" });
+    const sha = pr.head.sha;
+    await w.status(sha, "success");
+    let reached!: () => void;
+    let resume!: () => void;
+    const atLease = new Promise<void>((r) => (reached = r));
+    const resumed = new Promise<void>((r) => (resume = r));
+    // The slow run surveys, finds the head unreviewed, and stops just before taking the lease.
+    const slow = w.tick({
+      checkpoint: async (name) => {
+        if (name !== "review:before-lease") return;
+        reached();
+        await resumed;
+      },
+    });
+    await atLease;
+    const fast = await w.tick();
+    assert.equal(fast.code, 0, fast.out);
+    assert.match(fast.out, new RegExp(`PR #${pr.number} APPROVE`));
+    resume();
+    const late = await slow;
+    assert.equal(late.code, 0, late.out);
+    assert.match(late.out, new RegExp(`PR #${pr.number}: already reviewed at ${sha.slice(0, 7)}`));
+    assert.doesNotMatch(late.out, /scripted backend/);
+    assert.equal(reviewedFor(await w.reviewComments(pr.number), sha).length, 1);
+    assert.deepEqual((await w.reviews(pr.number)).map((r) => [r.state, r.commitId]), [["APPROVED", sha]]);
+  });
+
   it("a run killed after its comment is finished by the next run, without the model and without a second comment", async () => {
     const pr = await w.openPr({ branch: "feat-crash", files: { "README.md": "# app\n\nA tiny library. Now documented.\n" }, title: "Docs" });
     const sha = pr.head.sha;

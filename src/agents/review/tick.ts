@@ -98,6 +98,9 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
       continue;
     }
 
+    // Everything above was read without the lease: another run may review this head from here
+    // on, which reviewPullRequest re-checks under the lease (fault tests pause here).
+    await rt.checkpoint("review:before-lease");
     const name = leaseName(config.name, pr.number);
     const got = await rt.leases.acquire(name, { ttlMs: LEASE_TTL_MS, holder: rt.holder });
     if (!got.acquired) {
