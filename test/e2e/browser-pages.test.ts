@@ -13,13 +13,13 @@ const skip = chromium === undefined && process.env.CI === undefined ? "no Chromi
 
 const flat = (s: string): string => s.replace(/\s+/g, " ");
 
-describe("sandbox pages in headless Chromium", { skip, timeout: 120_000 }, () => {
+describe("sandbox pages in headless Chromium", { skip, timeout: 240_000 }, () => {
   let w: PagesWorld;
   let browser: Browser | undefined;
   before(async () => {
     assert.ok(chromium, "CI is set but no Chromium was found: .ci/run installs it");
     w = await buildPagesWorld();
-    browser = await launchBrowser(chromium);
+    browser = await launchBrowser(chromium, { timeoutMs: 60_000 });
   });
   after(async () => {
     await browser?.close();
