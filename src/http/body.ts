@@ -54,7 +54,10 @@ const LINE_CHARS = 200;
 export function summarizeBody(body: unknown): string {
   if (body === undefined) return "";
   if (body === null || typeof body !== "object" || Array.isArray(body)) return value(body, undefined);
-  const parts = Object.entries(body).map(([k, v]) => `${k}=${value(v, k)}`);
+  // Undefined fields are not sent (JSON leaves them out), so they are not described either.
+  const parts = Object.entries(body)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${value(v, k)}`);
   const line = parts.join(" ");
   return line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS - 1)}…` : line;
 }

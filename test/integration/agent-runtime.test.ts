@@ -6,7 +6,9 @@ import { ForgejoForge } from "../../src/forge/index.ts";
 import { runAgent } from "../../src/agents/runtime.ts";
 import { lookupSecret } from "../../src/host/secrets.ts";
 import { Redactor } from "../../src/lib/redact.ts";
-import { sink } from "../helpers/io.ts";
+import { main } from "../../src/cli/main.ts";
+import { api } from "../helpers/sandbox-forge.ts";
+import { captureIo, sink } from "../helpers/io.ts";
 
 const CONFIG = `name = "shop"
 forge_url = "http://forge.invalid"
@@ -29,6 +31,12 @@ base_url = "http://127.0.0.1:9/v1"
 model = "tiny"
 api_key_env = "LOCAL_LLM_KEY"
 max_turns = 12
+
+[backends.cheap]
+type = "openai"
+base_url = "http://127.0.0.1:9/v1"
+model = "tinier"
+max_turns = 3
 
 [limits]
 budget_usd_per_day = 5
@@ -110,6 +118,49 @@ describe("agent runtime", () => {
     const code = await runAgent("dev", () => Promise.resolve({ outcome: "done" as const, summary: "" }), { env: env({ DISINTO_PROJECT: "nope" }), streams: { stdout: s.out } });
     assert.equal(code, 2);
     assert.match(s.text(), /admin\/shop-ops:projects\/nope\.toml: not found in the ops repo/);
+  });
+
+  it("the backend setting picks a [backends.<name>] of the config for this run instead of the identity's", async () => {
+    const s = sink();
+    let seen: { name: string; maxTurns: number | undefined } | undefined;
+    const code = await runAgent(
+      "dev",
+      async (rt) => {
+        seen = { name: (await rt.backend()).name, maxTurns: rt.llmLimits.maxTurns };
+        return { outcome: "done", summary: "checked" };
+      },
+      { env: env({ DISINTO_BACKEND: "cheap" }), streams: { stdout: s.out } },
+    );
+    assert.equal(code, 0, s.text());
+    assert.deepEqual(seen, { name: "openai:tinier", maxTurns: 3 });
+  });
+
+  it("`run dev --backend nonsense` is exit 2 listing the configured backends; nothing runs or is written", async () => {
+    const ops = api(sandbox, "admin");
+    const head = async (): Promise<unknown> => (await ops("GET", "/repos/admin/shop-ops/branches/main")).body?.commit?.id;
+    const before = await head();
+    const io = captureIo(env());
+    const code = await main(["run", "dev", "--backend", "nonsense"], io);
+    assert.equal(code, 2, io.out() + io.err());
+    assert.match(io.out(), /settings: backend: "nonsense" is not a backend of projects\/shop\.toml; configured: local, cheap/);
+    assert.doesNotMatch(io.out(), /dry run|lease|claim/);
+    assert.equal(await head(), before);
+  });
+
+  it("a dry run refuses a write nothing simulates: exit 0, the outcome names the request, the forge is unchanged", async () => {
+    const s = sink();
+    const code = await runAgent(
+      "dev",
+      async (rt) => {
+        await rt.repo.issues.create({ title: "Should not exist", body: "dry" });
+        return { outcome: "done", summary: "created an issue" };
+      },
+      { env: env({ DISINTO_DRY_RUN: "true" }), streams: { stdout: s.out } },
+    );
+    assert.equal(code, 0, s.text());
+    assert.match(s.text(), /^dev: dry run: would POST \/repos\/admin\/shop\/issues; planned writes: 0 · /m);
+    assert.match(s.text(), /dry run: would POST \/repos\/admin\/shop\/issues — title="Should not exist" body="dry"; the dry run stops here/);
+    assert.deepEqual(await admin.repo({ owner: "admin", name: "shop" }).issues.list({ state: "all" }), []);
   });
 
   it("checkpoint kills only at the named point", async () => {

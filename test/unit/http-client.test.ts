@@ -258,3 +258,71 @@ describe("HttpClient retries", () => {
     await http.close();
   });
 });
+
+describe("HttpClient request bodies", () => {
+  const PUT_FILE = { method: "PUT", path: "/repos/{owner}/{repo}/contents/{filepath}" } as const;
+  const b64 = (s: string): string => Buffer.from(s).toString("base64");
+
+  it("redacts every string of a JSON body before it leaves: the token, nested values, array items, credential shapes", async () => {
+    handler = (_req, res) => json(res, 201, { number: 7, title: "t" });
+    const http = client();
+    const body = { title: `fix ${TOKEN}`, body: "see\nAPI_KEY=hunter2hunter2", labels: [3, 4], nested: { items: [`x ${TOKEN}`, "plain"] }, n: 5, flag: true };
+    await http.json(POST_ISSUE, issue, { params, body });
+    assert.deepEqual(JSON.parse(seen[0]!.body), { title: "fix ********", body: "see\nAPI_KEY=********", labels: [3, 4], nested: { items: ["x ********", "plain"] }, n: 5, flag: true });
+    // The caller's object is not changed.
+    assert.equal(body.title, `fix ${TOKEN}`);
+    await http.close();
+  });
+
+  it("masks registered secrets inside base64 file text, leaves binary content and credential-shaped text there as it is", async () => {
+    handler = (_req, res) => json(res, 200, { number: 7, title: "t" });
+    const http = client();
+    const binary = Buffer.from([0xff, 0xfe, 0x00, 0x41]).toString("base64");
+    const session = JSON.stringify({ data: "H4sIAAAAAAAAA+3AAQ0AAAjDoPdPbQ8HFAAAAAAAAAAAAAAAAAAAwA0=", note: "token: abcdef0123456789" });
+    await http.json(PUT_FILE, issue, { params: { ...params, filepath: ["a.json"] }, body: { content: b64(`secret ${TOKEN}\n`), message: "m" } });
+    await http.json(PUT_FILE, issue, { params: { ...params, filepath: ["b.bin"] }, body: { content: binary, message: "m" } });
+    await http.json(PUT_FILE, issue, { params: { ...params, filepath: ["c.json"] }, body: { content: b64(session), message: "m" } });
+    const sent = seen.map((r) => (JSON.parse(r.body) as { content: string }).content);
+    assert.equal(Buffer.from(sent[0]!, "base64").toString(), "secret ********\n");
+    assert.equal(sent[1], binary);
+    assert.equal(sent[2], b64(session));
+    await http.close();
+  });
+
+  it("sends the fields a request names as unredacted exactly as given (a CI secret's value)", async () => {
+    handler = (_req, res) => json(res, 200, { number: 7, title: "t" });
+    const http = client();
+    await http.json(POST_ISSUE, issue, { params, body: { name: "t", value: TOKEN, note: TOKEN }, unredacted: ["value"] });
+    assert.deepEqual(JSON.parse(seen[0]!.body), { name: "t", value: TOKEN, note: "********" });
+    await http.close();
+  });
+});
+
+describe("HttpClient refusing writes (dry run)", () => {
+  it("sends reads; fails every other request unsent with the guard's error, telling it the request and a one-line body summary", async () => {
+    handler = (_req, res) => json(res, 200, { number: 7, title: "t" });
+    const http = client();
+    const refused: string[] = [];
+    http.refuseWrites({
+      refuse(request, summary) {
+        refused.push(`${request} — ${summary}`);
+        return new Error(`refused ${request}`);
+      },
+    });
+    assert.deepEqual((await http.json(GET_ISSUE, issue, { params })).data, { number: 7, title: "t" });
+    await assert.rejects(http.json(POST_ISSUE, issue, { params, body: { title: `T ${TOKEN}`, body: "line one\nline two", labels: [1, 2], skip: undefined } }), /^Error: refused POST \/repos\/o\/r\/issues$/);
+    await assert.rejects(http.json(PATCH_ISSUE, issue, { params, body: { assignees: ["dev-bot"] }, idempotent: true }), /refused PATCH/);
+    await assert.rejects(http.send({ method: "DELETE", path: "/repos/{owner}/{repo}/issues/{index}/labels/{id}" }, { params: { ...params, id: 3 } }), /refused DELETE/);
+    await assert.rejects(http.json({ method: "PUT", path: "/repos/{owner}/{repo}/contents/{filepath}" }, issue, { params: { ...params, filepath: ["f"] }, body: { content: Buffer.from("hello").toString("base64") } }), /refused PUT/);
+    assert.equal(seen.length, 1, "only the GET reached the server");
+    assert.equal(seen[0]!.method, "GET");
+    assert.deepEqual(refused, [
+      'POST /repos/o/r/issues — title="T ********" body="line one…" labels=[1,2]',
+      'PATCH /repos/o/r/issues/7 — assignees=["dev-bot"]',
+      "DELETE /repos/o/r/issues/7/labels/3 — ",
+      "PUT /repos/o/r/contents/f — content=<5 bytes>",
+    ]);
+    assert.equal(http.stats().total, 1, "a refused request is not counted as sent");
+    await http.close();
+  });
+});

@@ -52,6 +52,7 @@ export class Workspace {
       auth: rt.git.auth,
       identity: rt.git.identity,
       redactor: rt.ctx.redactor,
+      dryRun: rt.git.dryRun,
       log: (line) => rt.log.debug(line),
     });
     try {

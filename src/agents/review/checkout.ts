@@ -34,6 +34,7 @@ export async function checkoutPr(rt: AgentRuntime, pr: PullRequest): Promise<PrT
     dir,
     auth: rt.git.auth,
     identity: rt.git.identity,
+    dryRun: rt.git.dryRun,
     branch: primary,
     redactor: rt.ctx.redactor,
     log: (line) => rt.log.debug(line),
