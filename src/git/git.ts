@@ -4,7 +4,18 @@
 // The remote URL is pinned when the repository is cloned or opened and passed explicitly to
 // fetch, push and ls-remote, so a `remote.origin.url` rewritten inside the tree cannot point
 // the agent's credentials at another repository.
-import { mkdtemp, mkdir, readdir, rm, realpath } from "node:fs/promises";
+//
+// The model owns the working tree while it runs (llm/isolation.ts). Whatever it can write, the
+// runner's git must not obey: a hook, `core.fsmonitor`, a filter or diff driver, an
+// `include.path`, a `credential.helper` (which would even receive the password) in
+// `.git/config` would run with the runner's privileges and environment at the next commit or
+// push. `-c` overrides (env.ts) cover the keys we know of; the structural answer is that a
+// clone keeps its git directory OUTSIDE the tree (`clone --separate-git-dir`), in a
+// runner-owned directory the model may read (its own `git log` works) but never write, and
+// every command names it with `--git-dir`/`--work-tree`, so a `.git` file or folder the model
+// writes into the tree is never consulted. `safe.directory` is set for exactly that tree: a
+// root runner's git would otherwise refuse the model-owned tree as "dubious ownership".
+import { chmod, mkdtemp, mkdir, readdir, rm, realpath } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Redactor } from "../lib/redact.ts";
@@ -24,9 +35,15 @@ const STDERR_TAIL_CHARS = 2000;
 const AUTH_FAILURE = /Authentication failed|could not read (?:Username|Password)|terminal prompts disabled|returned error: 40[13]|Access denied|Invalid username or password/i;
 const BRANCH_NOT_FOUND = /Remote branch (.+?) not found in upstream/;
 const NON_FAST_FORWARD = /non-fast-forward|fetch first|stale info|already exists/i;
+// Failures of the network or the server, worth another attempt; an auth failure or a rejected
+// push never is (AUTH_FAILURE and the porcelain status are checked first).
+const TRANSIENT = /returned error: 5\d\d|HTTP 5\d\d|\b50[0-4]\b|Connection reset|Connection refused|Connection timed out|Operation timed out|timed out|Could not resolve host|Failed to connect|early EOF|RPC failed|unexpected disconnect|remote end hung up|transfer closed|Empty reply from server|SSL_read|GnuTLS recv error|index-pack failed|invalid index-pack output|the remote hung up/i;
+const DEFAULT_RETRY = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
 
 interface ExecOptions {
   cwd?: string;
+  /** Runs outside the repository (clone, ls-remote of an empty remote): no --git-dir. */
+  noRepo?: boolean;
   /** Talks to the remote: add the credential helper and the secret to this child only. */
   network?: boolean;
   input?: string;
@@ -43,6 +60,10 @@ interface Outcome {
 
 interface GitInit {
   dir: string;
+  /** The git directory, passed to every command; undefined until open() has asked git once. */
+  gitDir: string | undefined;
+  /** A directory this object made for the git dir (removed by dispose). */
+  ownedGitRoot?: string;
   home: string;
   remote: RemoteUrl | undefined;
   opts: GitCommonOptions;
@@ -55,6 +76,11 @@ export class Git {
   readonly home: string;
   /** The pinned remote URL (clean, no credentials); undefined for a repository without origin. */
   readonly url: string | undefined;
+  /** The git directory every command uses (outside the tree for a clone). */
+  gitDir: string | undefined;
+  private readonly ownedGitRoot: string | undefined;
+  private readonly dryRun: boolean;
+  private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   private readonly remote: RemoteUrl | undefined;
   private readonly auth: GitAuth | undefined;
   private readonly identity: GitIdentity;
@@ -65,6 +91,10 @@ export class Git {
 
   private constructor(init: GitInit) {
     this.dir = init.dir;
+    this.gitDir = init.gitDir;
+    this.ownedGitRoot = init.ownedGitRoot;
+    this.dryRun = init.opts.dryRun ?? false;
+    this.retry = { ...DEFAULT_RETRY, ...init.opts.retry };
     this.home = init.home;
     this.remote = init.remote;
     this.url = init.remote?.href;
@@ -89,19 +119,32 @@ export class Git {
     await assertEmptyDir(dir);
     await mkdir(dirname(dir), { recursive: true });
     const home = await makeHome();
-    const git = new Git({ dir, home, remote, opts });
+    // Readable, not writable, by the model user: see the top of this file.
+    const gitRoot = await mkdtemp(join(tmpdir(), "disinto-gitdir-"));
+    await chmod(gitRoot, 0o755);
+    const gitDir = join(gitRoot, "git");
+    const git = new Git({ dir, gitDir, ownedGitRoot: gitRoot, home, remote, opts });
     try {
-      const args = ["clone", "--quiet"];
-      if (opts.branch !== undefined) args.push("--branch", opts.branch);
-      if (opts.depth !== undefined) args.push("--depth", String(opts.depth));
-      args.push("--", remote.href, dir);
       const initBranch = ["-c", `init.defaultBranch=${opts.branch ?? "main"}`];
-      let res = await git.exec([...initBranch, ...args], { cwd: dirname(dir), network: true, allowFail: true });
+      const cloneArgs = (branch: string | undefined): string[] => {
+        const args = [...initBranch, "clone", "--quiet", `--separate-git-dir=${gitDir}`];
+        if (branch !== undefined) args.push("--branch", branch);
+        if (opts.depth !== undefined) args.push("--depth", String(opts.depth));
+        args.push("--", remote.href, dir);
+        return args;
+      };
+      // A failed attempt may leave a half-made tree or git dir behind: start each one clean.
+      const attempt = async (branch: string | undefined): Promise<RunResult> =>
+        git.withRetry("clone", async () => {
+          await rm(dir, { recursive: true, force: true });
+          await rm(gitDir, { recursive: true, force: true });
+          return git.exec(cloneArgs(branch), { cwd: dirname(dir), network: true, allowFail: true, noRepo: true });
+        });
+      let res = await attempt(opts.branch);
       if (res.code !== 0 && opts.branch !== undefined && BRANCH_NOT_FOUND.test(res.stderr)) {
         // Only an empty repository lacks every branch: there the caller's branch is the first.
         if (!(await git.remoteIsEmpty())) throw new BranchNotFoundError(opts.branch, git.details("clone", res));
-        await assertEmptyDir(dir);
-        res = await git.exec([...initBranch, "clone", "--quiet", "--", remote.href, dir], { cwd: dirname(dir), network: true, allowFail: true });
+        res = await attempt(undefined);
       }
       if (res.code !== 0) throw git.failure("clone", res);
       // An empty remote advertises no HEAD: start the branch the caller asked for.
@@ -118,27 +161,32 @@ export class Git {
     checkCommon(opts);
     const abs = resolve(dir);
     const home = await makeHome();
-    const probe = new Git({ dir: abs, home, remote: undefined, opts });
+    // Discovery reads the tree's `.git` as it is now: open a tree the model has not had, and
+    // the git dir found here is then pinned for every later command.
+    const probe = new Git({ dir: abs, gitDir: undefined, home, remote: undefined, opts });
     try {
       const top = await probe.exec(["rev-parse", "--show-toplevel"], { allowFail: true });
       if (top.code !== 0 || (await realpath(top.stdout.trim())) !== (await realpath(abs))) {
         throw new GitError(`git open: ${abs} is not the top of a git working tree`, probe.details("rev-parse", top));
       }
+      const gd = await probe.exec(["rev-parse", "--absolute-git-dir"]);
+      probe.gitDir = gd.stdout.trim();
       let url = opts.url;
       if (url === undefined) {
         const cfg = await probe.exec(["config", "--local", "--get", "remote.origin.url"], { allowFail: true });
         if (cfg.code === 0 && cfg.stdout.trim() !== "") url = cfg.stdout.trim();
       }
-      return new Git({ dir: abs, home, remote: url === undefined ? undefined : parseRemoteUrl(url), opts });
+      return new Git({ dir: abs, gitDir: probe.gitDir, home, remote: url === undefined ? undefined : parseRemoteUrl(url), opts });
     } catch (err) {
       await probe.dispose();
       throw err;
     }
   }
 
-  /** Remove the private HOME. The working tree stays. */
+  /** Remove the private HOME and the git dir a clone made. The working tree stays. */
   async dispose(): Promise<void> {
     await rm(this.home, { recursive: true, force: true });
+    if (this.ownedGitRoot !== undefined) await rm(this.ownedGitRoot, { recursive: true, force: true });
   }
 
   /** From origin; default: all branches into refs/remotes/origin/* (pruning gone ones). */
@@ -146,7 +194,9 @@ export class Git {
     const specs = refspecs && refspecs.length > 0 ? refspecs : [DEFAULT_FETCH_REFSPEC];
     for (const s of specs) checkRef(s, "refspec", "fetch");
     const prune = refspecs === undefined || refspecs.length === 0 ? ["--prune"] : [];
-    await this.exec(["fetch", "--quiet", "--no-tags", ...prune, "--", this.remoteUrl("fetch"), ...specs], { network: true });
+    const args = ["fetch", "--quiet", "--no-tags", ...prune, "--", this.remoteUrl("fetch"), ...specs];
+    const res = await this.withRetry("fetch", () => this.exec(args, { network: true, allowFail: true }));
+    if (res.code !== 0) throw this.failure("fetch", res);
   }
 
   async checkout(ref: string): Promise<void> {
@@ -179,7 +229,9 @@ export class Git {
   async remoteBranchSha(branch: string): Promise<string | undefined> {
     checkRef(branch, "branch", "ls-remote");
     const ref = `refs/heads/${branch}`;
-    const res = await this.exec(["ls-remote", "--", this.remoteUrl("ls-remote"), ref], { network: true });
+    const args = ["ls-remote", "--", this.remoteUrl("ls-remote"), ref];
+    const res = await this.withRetry("ls-remote", () => this.exec(args, { network: true, allowFail: true }));
+    if (res.code !== 0) throw this.failure("ls-remote", res);
     return parseLsRemote(res.stdout).get(ref);
   }
 
@@ -239,8 +291,16 @@ export class Git {
     checkRef(branch, "branch", "push");
     const head = await this.head();
     const target = `refs/heads/${branch}`;
-    const args = ["push", "--porcelain", ...(opts.force ? ["--force"] : []), "--", this.remoteUrl("push"), `HEAD:${target}`];
-    const res = await this.exec(args, { network: true, allowFail: true });
+    const url = this.remoteUrl("push");
+    if (this.dryRun) {
+      this.logLine?.(this.redactor.redact(`dry run: would push ${branch} ${head} to ${url}`));
+      await this.exec(["update-ref", `refs/remotes/origin/${branch}`, head]);
+      return;
+    }
+    const args = ["push", "--porcelain", ...(opts.force ? ["--force"] : []), "--", url, `HEAD:${target}`];
+    // A push is idempotent: one whose answer was lost and that is tried again finds the
+    // branch already at this commit and reports it up to date.
+    const res = await this.withRetry("push", () => this.exec(args, { network: true, allowFail: true }), (r) => parsePushPorcelain(r.stdout).some((x) => x.to === target && x.flag === "!"));
     const status = parsePushPorcelain(res.stdout).find((r) => r.to === target);
     if (status?.flag === "!") {
       const details = this.details("push", res);
@@ -267,8 +327,25 @@ export class Git {
   // ── internals ──────────────────────────────────────────────────────────────────────
 
   private async remoteIsEmpty(): Promise<boolean> {
-    const res = await this.exec(["ls-remote", "--heads", "--", this.remoteUrl("ls-remote")], { cwd: dirname(this.dir), network: true });
+    const args = ["ls-remote", "--heads", "--", this.remoteUrl("ls-remote")];
+    const res = await this.withRetry("ls-remote", () => this.exec(args, { cwd: dirname(this.dir), network: true, allowFail: true, noRepo: true }));
+    if (res.code !== 0) throw this.failure("ls-remote", res);
     return parseLsRemote(res.stdout).size === 0;
+  }
+
+  /**
+   * Run a network command again while it fails for a transient reason (5xx, a dropped
+   * connection, a timeout), with exponential backoff. `final` marks a failed result that is an
+   * answer, not an accident (a rejected push).
+   */
+  private async withRetry(sub: string, run: () => Promise<RunResult & { timedOut?: boolean }>, final: (r: RunResult) => boolean = () => false): Promise<RunResult> {
+    for (let n = 1; ; n++) {
+      const res = await run();
+      if (res.code === 0 || final(res) || n >= this.retry.attempts || !isTransient(res)) return res;
+      const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1)) * (0.5 + Math.random() / 2);
+      this.logLine?.(this.redactor.redact(`git ${sub}: transient failure (${firstLine(res.stderr)}), attempt ${n + 1}/${this.retry.attempts} in ${Math.round(delay)} ms`));
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   private async exec(args: string[], opts: ExecOptions = {}): Promise<RunResult> {
@@ -277,7 +354,8 @@ export class Git {
     // Discovery stops at the parent: a tree whose .git was deleted must fail, not commit
     // into whatever repository happens to enclose it.
     env["GIT_CEILING_DIRECTORIES"] = dirname(this.dir);
-    const pre = baseConfig(this.identity);
+    const pre = [...baseConfig(this.identity), "-c", `safe.directory=${this.dir}`];
+    if (!opts.noRepo && this.gitDir !== undefined) pre.push(`--git-dir=${this.gitDir}`, `--work-tree=${this.dir}`);
     if (opts.network && this.remote) {
       pre.push(...credentialConfig(this.remote.origin, this.remote.href));
       if (this.auth) {
@@ -294,9 +372,14 @@ export class Git {
       ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
     this.logLine?.(this.redactor.redact(`git ${sub} → ${res.timedOut ? "timed out" : `exit ${res.code ?? "?"}`} (${Date.now() - started} ms)`));
-    const out: RunResult = { code: res.code ?? -1, stdout: res.stdout, stderr: this.redactor.redact(res.stderr) };
+    const out: RunResult & { timedOut?: boolean } = { code: res.code ?? -1, stdout: res.stdout, stderr: this.redactor.redact(res.stderr) };
     if (res.code !== 0 && !opts.allowFail) throw this.failure(sub, res);
-    if (res.timedOut || res.spawnError !== undefined) throw this.failure(sub, res);
+    if (res.spawnError !== undefined) throw this.failure(sub, res);
+    // A network command may try again after a timeout; anything else fails at once.
+    if (res.timedOut) {
+      if (!(opts.allowFail && opts.network)) throw this.failure(sub, res);
+      out.timedOut = true;
+    }
     return out;
   }
 
@@ -328,6 +411,17 @@ export class Git {
     checkRef(b, "ref", sub);
     return [a, b];
   }
+}
+
+function isTransient(res: RunResult & { timedOut?: boolean }): boolean {
+  if (res.timedOut) return true;
+  if (AUTH_FAILURE.test(res.stderr) || NON_FAST_FORWARD.test(res.stderr) || BRANCH_NOT_FOUND.test(res.stderr)) return false;
+  return TRANSIENT.test(res.stderr);
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split("\n").find((l) => l.trim() !== "") ?? "no message";
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }
 
 function detailsOf(sub: string): GitErrorDetails {

@@ -21,6 +21,19 @@ export interface GitCommonOptions {
   log?: (line: string) => void;
   /** The git executable. Default "git" from PATH. */
   gitBinary?: string;
+  /**
+   * Never write to the remote: push logs `dry run: would push <branch> <sha> to <url>` through
+   * `log` and returns as if it had pushed (origin/<branch> moves locally). Reads still happen.
+   */
+  dryRun?: boolean;
+  /** Network commands (clone, fetch, push, ls-remote) that fail transiently are tried again. Default 4 attempts, 500 ms doubling to 8 s. */
+  retry?: Partial<GitRetry>;
+}
+
+export interface GitRetry {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
 
 export interface CloneOptions extends GitCommonOptions {

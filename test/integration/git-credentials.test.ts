@@ -114,13 +114,14 @@ describe("git: the secret stays in the network children's environment", () => {
     await g.push("scan");
     await g.fetch();
     const encoded = [secret, encodeURIComponent(secret), Buffer.from(`dev-bot:${secret}`).toString("base64")];
-    const all = [...(await files(g.dir)), ...(await files(g.home))];
-    assert.ok(all.some((f) => f.endsWith(join(".git", "config"))));
+    assert.ok(g.gitDir !== undefined);
+    const all = [...(await files(g.dir)), ...(await files(g.home)), ...(await files(g.gitDir))];
+    assert.ok(all.some((f) => f === join(g.gitDir ?? "", "config")));
     for (const f of all) {
       const content = await readFile(f, "latin1");
       for (const e of encoded) assert.ok(!content.includes(e), `${f} contains the secret`);
     }
-    const config = await readFile(join(g.dir, ".git", "config"), "utf8");
+    const config = await readFile(join(g.gitDir, "config"), "utf8");
     assert.match(config, new RegExp(`url = ${repo.url.replace(/[.]/g, "\\.")}\\n`));
     assert.doesNotMatch(config, /credential|@/);
     assert.equal((await stat(g.home)).mode & 0o077, 0, "the private HOME is not readable by others");
@@ -204,7 +205,7 @@ describe("git: what the LLM writes into .git/config cannot reach the secret", ()
     assert.equal(await fx.dev.repo({ owner: "dev-bot", name: repo.name }).branches.get("rewritten"), undefined);
   });
 
-  it("a tree whose .git was removed does not fall through to an enclosing repository", async () => {
+  it("a tree whose .git was removed still commits into the runner's own git dir, never an enclosing repository", async () => {
     const repo = await newRepo();
     // The clone lives inside another repository; deleting its .git must not make git use that one.
     const outer = join(work, `outer-${randomUUID().slice(0, 6)}`);
@@ -214,7 +215,8 @@ describe("git: what the LLM writes into .git/config cannot reach the secret", ()
     opened.push(g);
     await rm(join(g.dir, ".git"), { recursive: true, force: true });
     await writeFile(join(g.dir, "x.txt"), "x\n");
-    await assert.rejects(g.commitAll("into the wrong repo"), (e: unknown) => e instanceof GitError && /not a git repository/.test(e.message));
+    const sha = await g.commitAll("into the right repo");
+    assert.equal((await g.log("HEAD~1..HEAD"))[0]?.sha, sha);
     assert.equal(execFileSync("git", ["-C", outer, "status", "--porcelain"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: work, GIT_CONFIG_NOSYSTEM: "1" } }), "?? inner/\n");
   });
 });

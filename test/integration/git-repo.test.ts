@@ -173,7 +173,8 @@ describe("git: commits", () => {
     const marker = join(work, `hook-ran-${randomUUID().slice(0, 6)}`);
     const script = `#!/bin/sh\necho "$0" >> '${marker}'\nexit 1\n`;
     const hooks = ["pre-commit", "prepare-commit-msg", "commit-msg", "post-commit", "pre-push", "reference-transaction", "post-checkout"];
-    for (const h of hooks) await writeFile(join(g.dir, ".git", "hooks", h), script, { mode: 0o755 });
+    assert.ok(g.gitDir !== undefined);
+    for (const h of hooks) await writeFile(join(g.gitDir, "hooks", h), script, { mode: 0o755 });
     await mkdir(join(g.dir, ".githooks"));
     for (const h of hooks) await writeFile(join(g.dir, ".githooks", h), script, { mode: 0o755 });
     await g.run(["config", "core.hooksPath", ".githooks"]);
