@@ -137,7 +137,7 @@ describe("agent runtime", () => {
 
   it("`run dev --backend nonsense` is exit 2 listing the configured backends; nothing runs or is written", async () => {
     const ops = api(sandbox, "admin");
-    const head = async (): Promise<unknown> => (await ops("GET", "/repos/admin/shop-ops/branches/main")).body?.commit?.id;
+    const head = async (): Promise<unknown> => ((await ops("GET", "/repos/admin/shop-ops/branches/main")).body as { commit: { id: string } }).commit.id;
     const before = await head();
     const io = captureIo(env());
     const code = await main(["run", "dev", "--backend", "nonsense"], io);
