@@ -153,7 +153,9 @@ describe("sandbox CI API: pipelines", () => {
     const st = await latestStatus(sb.forge, REPO, firstSha, "ci/woodpecker/push/build");
     assert.deepEqual(st, { context: "ci/woodpecker/push/build", status: "success", description: "Pipeline was successful", target_url: `${sb.ci.url}/repos/${repoId}/pipeline/1` });
     const page = await fetch(st.target_url);
-    assert.match(await page.text(), /workflow build: success/);
+    const html = await page.text();
+    assert.match(html, /<span class="state success">success<\/span> build /, "the status target is the pipeline's page");
+    assert.ok(html.includes("building 1 on main"), "the page shows the step log");
   });
 
   it("creates manual pipelines with variables, and answers 204 Pipeline-Filtered when no workflow matches", async () => {
