@@ -3,7 +3,7 @@
 // against the real Woodpecker schema (v3.17.0, ../shared/contracts) and load in the sandbox CI.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
@@ -11,10 +11,10 @@ import { parse } from "yaml";
 import { PLUGIN_AGENTS } from "../../src/init/agents.ts";
 import { pipelinePath, pipelineYaml, type PipelineInput } from "../../src/init/templates.ts";
 import { loadWorkflows } from "../../src/sandbox/ci/config.ts";
+import { contract } from "../helpers/contracts.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const schemaPath = join(root, "..", "shared", "contracts", "woodpecker-schema.json");
-const skip = existsSync(schemaPath) ? false : `Woodpecker schema not found at ${schemaPath} (contracts live beside the project)`;
+const { path: schemaPath, skip } = contract("woodpecker-schema.json");
 
 function validator(): (doc: unknown) => string[] {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -37,8 +37,8 @@ function variants(): PipelineInput[] {
   return out;
 }
 
-describe("generated pipelines against the Woodpecker schema", { skip }, () => {
-  it("every template init generates validates and loads in the sandbox CI", () => {
+describe("generated pipelines against the Woodpecker schema", () => {
+  it("every template init generates validates and loads in the sandbox CI", { skip }, () => {
     const validate = validator();
     const all = variants();
     assert.ok(all.length >= 2 * 3 * 4 * 2);
@@ -55,7 +55,7 @@ describe("generated pipelines against the Woodpecker schema", { skip }, () => {
     }
   });
 
-  it("this repository's .woodpecker/disinto-*.yml validate", () => {
+  it("this repository's .woodpecker/disinto-*.yml validate", { skip }, () => {
     const validate = validator();
     const dir = join(root, ".woodpecker");
     const ours = readdirSync(dir).filter((f) => /^disinto-.*\.ya?ml$/.test(f));

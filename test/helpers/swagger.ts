@@ -3,10 +3,10 @@
 // validator for response bodies — $ref, type, properties, items, required; null is accepted
 // anywhere (Go's nil slices and pointers) and unknown fields are allowed.
 import { readFileSync, existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { CONTRACTS_DIR } from "./contracts.ts";
 
-export const CONTRACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "contracts");
+export { CONTRACTS_DIR };
 export const SWAGGER_FILE = join(CONTRACTS_DIR, "forgejo-swagger.json");
 
 interface SchemaObject {
