@@ -35,7 +35,9 @@ after(async () => {
 /** url → what its page must show. */
 function demoLinks(): Map<string, string[]> {
   const links = new Map<string, string[]>();
-  const add = (url: string, ...texts: string[]): void => links.set(url, [...(links.get(url) ?? []), ...texts]);
+  const add = (url: string, ...texts: string[]): void => {
+    links.set(url, [...(links.get(url) ?? []), ...texts]);
+  };
   narration.forEach((line, i) => {
     let m = / opened PR #(\d+) "(.+)" — (\S+)$/.exec(line);
     if (m) add(m[3]!, m[2]!, `#${m[1]!}`);
@@ -93,7 +95,7 @@ describe("the demo's and status's links open pages", { timeout: 600_000 }, () =>
   it("every link the demo prints opens a page showing what the line says", async () => {
     const links = demoLinks();
     const sb = run.sandbox!;
-    const kinds = [...links.keys()].map((u) => (u.includes("/pipeline/") ? "pipeline" : u.includes("/pulls/") ? "pull" : u.includes("/issues/") ? "issue" : "root"));
+    const kinds: string[] = [...links.keys()].map((u) => (u.includes("/pipeline/") ? "pipeline" : u.includes("/pulls/") ? "pull" : u.includes("/issues/") ? "issue" : "root"));
     for (const k of ["pipeline", "pull", "issue", "root"]) assert.ok(kinds.includes(k), `the narration has a ${k} link: ${narration.join("\n")}`);
     for (const [url, texts] of links) {
       assert.ok(url.startsWith(sb.forge.url) || url.startsWith(sb.ci.url), url);
