@@ -5,6 +5,7 @@
 // The `.describe()` texts are the user documentation: they go into the JSON Schema that
 // editors show and into the README's config reference.
 import { z } from "zod";
+import { CronSyntaxError, parseCron } from "../lib/cron.ts";
 import { showValue, looksLikeCredential, quotedList, formatPath, type KeyPath } from "./text.ts";
 
 /** A problem found by a rule the schema cannot express (cross-field, secrets, …). */
@@ -50,13 +51,25 @@ const repoSlug = () => matching(REPO_SLUG, `owner/name, like "acme/widgets"`);
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-// 5 or 6 cron fields (Woodpecker accepts an optional seconds field) or a @descriptor.
-const CRON_FIELD = String.raw`(?:[0-9*?][0-9*,/#LW-]*|[A-Za-z]{3}(?:[-,][A-Za-z]{3})*)`;
-const CRON = new RegExp(String.raw`^(?:@(?:yearly|annually|monthly|weekly|daily|midnight|hourly)|@every\s+\S+|${CRON_FIELD}(?:\s+${CRON_FIELD}){4,5})$`);
+/** Why Woodpecker would refuse `schedule` (its grammar: src/lib/cron.ts), or undefined. */
+export function cronProblem(schedule: string): string | undefined {
+  try {
+    parseCron(schedule);
+    return undefined;
+  } catch (err) {
+    if (err instanceof CronSyntaxError) return err.message;
+    throw err;
+  }
+}
+
 const cron = (agent: string, dflt: string) =>
   z
     .string()
-    .refine((s) => s === "off" || CRON.test(s.trim()), { error: (iss) => `expected a cron schedule like "${dflt}" or "off", got ${showValue(iss.input)}` })
+    .max(MAX_NAME)
+    .superRefine((s, ctx) => {
+      const why = s === "off" ? undefined : cronProblem(s);
+      if (why !== undefined) ctx.addIssue({ code: "custom", input: s, message: `expected a cron schedule like "${dflt}" (five fields: minute hour day-of-month month day-of-week, or @hourly, @daily, @every 30m, …) or "off", got ${showValue(s)}: ${why}` });
+    })
     .default(dflt)
     .describe(`When the ${agent} agent runs: a cron schedule for the Woodpecker cron \`disinto-${agent}\`, or "off" to never schedule it. Default "${dflt}".`);
 

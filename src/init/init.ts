@@ -11,7 +11,7 @@
 import type { Ci, CiSecret, Cron } from "../ci/types.ts";
 import { WoodpeckerCi } from "../ci/index.ts";
 import { parseProjectConfig } from "../config/load.ts";
-import type { ProjectConfig, ScheduledAgent } from "../config/project.ts";
+import { cronProblem, type ProjectConfig, type ScheduledAgent } from "../config/project.ts";
 import { ForgejoForge } from "../forge/index.ts";
 import type { Forge, PullRequest, Repo, RepoForge, RepoRef, User } from "../forge/types.ts";
 import type { Env } from "../host/env.ts";
@@ -310,8 +310,9 @@ export class Init {
     this.configStep({ ops, opsName, configPath, inOps: inOps?.text, inOpsSha: inOps?.sha, given: given !== undefined ? this.input.config?.text : undefined, generated, me, steps, notes: plan.notes });
 
     await this.protectionStep(ops, opsRepo, me, identities, steps);
+    await this.reviewProtectionStep(repo, cfg.primary_branch, me, identities, steps);
 
-    this.cronSteps(cfg, identities, crons, steps);
+    this.cronSteps(cfg, identities, crons, steps, problems);
     this.secretSteps(wanted, secrets, steps, problems);
     if (problems.length > 0) return plan;
 
@@ -678,11 +679,47 @@ export class Init {
     });
   }
 
-  private cronSteps(cfg: ProjectConfig, identities: Identity[], crons: Cron[], steps: Step[]): void {
+  /**
+   * The project's primary branch makes the forge enforce what the dev agent checks before it
+   * merges: one approval, counted only from the review identity or an admin (the user running
+   * init), and dismissed by a new commit. Pushes stay as they were (anyone with write access,
+   * unless a human restricted them): the agents push branches and merge by API.
+   */
+  private async reviewProtectionStep(repo: RepoForge, branch: string, me: User, identities: Identity[], steps: Step[]): Promise<void> {
+    const reviewers = [...new Set([...identities.filter((i) => i.agent.name === "review").map((i) => i.login), me.login])];
+    if (reviewers.length === 1) return; // no review identity: nobody would approve the dev agent's PRs
+    const current = await repo.protections.get(branch);
+    const whitelist = current?.enableApprovalsWhitelist === true ? current.approvalsWhitelistUsernames : [];
+    const listed = new Set(whitelist.map((l) => l.toLowerCase()));
+    if (current !== undefined && current.requiredApprovals >= 1 && current.enableApprovalsWhitelist && current.dismissStaleApprovals && reviewers.every((r) => listed.has(r.toLowerCase()))) return;
+    steps.push({
+      verb: "protect",
+      object: `the ${branch} branch of ${slug(repo.ref)} (merges need 1 approval by ${list(reviewers)}; a new commit dismisses it)`,
+      run: async () => {
+        await repo.protections.upsert(branch, {
+          // A new rule must not stop the pushes that worked before it; an existing one keeps its own.
+          ...(current === undefined ? { enablePush: true } : {}),
+          requiredApprovals: Math.max(1, current?.requiredApprovals ?? 0),
+          enableApprovalsWhitelist: true,
+          // Keep whoever a human allowed before.
+          approvalsWhitelistUsernames: [...new Set([...whitelist, ...reviewers])],
+          dismissStaleApprovals: true,
+        });
+      },
+    });
+  }
+
+  private cronSteps(cfg: ProjectConfig, identities: Identity[], crons: Cron[], steps: Step[], problems: string[]): void {
     for (const id of identities) {
       const name = disintoName(id.agent.name);
       const schedule = cfg.schedules[id.agent.name];
       const cur = crons.find((c) => c.name === name);
+      // Checked before the first write, not left to Woodpecker's 422 after init changed things.
+      const why = schedule === "off" ? undefined : cronProblem(schedule);
+      if (why !== undefined) {
+        problems.push(`schedules.${id.agent.name}: Woodpecker would refuse the schedule ${JSON.stringify(schedule)}: ${why}`);
+        continue;
+      }
       if (schedule === "off") {
         if (cur?.enabled === true) steps.push({ verb: "disable", object: `cron ${name} (schedules.${id.agent.name} = "off")`, run: async () => void (await this.ciRepo().crons.update(cur.id, { enabled: false })) });
         continue;

@@ -2,6 +2,12 @@
 // gdgvda fork in 3.15+): five fields `minute hour day-of-month month day-of-week` with lists,
 // ranges, steps and month/day names, plus the descriptors `@yearly` … `@hourly` and
 // `@every <go duration>`. Times are UTC; the scheduler ticks once a minute.
+//
+// Written here rather than taken from npm: the npm cron parsers (cron-parser, croner, cron)
+// each accept a different superset — seconds fields, `L`, `W`, `#`, years — that Woodpecker
+// answers with 422, while the grammar to match is small and fixed. One parser serves both the
+// config's validation (`disinto validate`, `init` before its first write) and the sandbox CI's
+// scheduler, so what validates is exactly what the sandbox runs.
 
 export class CronSyntaxError extends Error {
   constructor(message: string) {

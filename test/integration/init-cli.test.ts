@@ -116,6 +116,7 @@ describe("disinto init", () => {
       `would activate admin/shop in Woodpecker (${sb.ci.url})`,
       "would write admin/shop-ops:projects/shop.toml (dev: dev-bot, review: review-bot; backend claude-cli)",
       "would protect the main branch of admin/shop-ops (pushes only by admin, dev-bot, review-bot; merges need 1 approval)",
+      "would protect the main branch of admin/shop (merges need 1 approval by review-bot, admin; a new commit dismisses it)",
       "would create cron disinto-dev (*/5 * * * *)",
       "would create cron disinto-review (*/5 * * * *)",
       `would create secret forge_dev_token (from FORGE_DEV_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
@@ -126,7 +127,7 @@ describe("disinto init", () => {
     ]) {
       assert.ok(lines.some((l) => l.startsWith(expected)), `missing line: ${expected}\n${r.out}`);
     }
-    assert.equal(lines.at(-1), "18 changes planned; run without --dry-run to make them");
+    assert.equal(lines.at(-1), "19 changes planned; run without --dry-run to make them");
     assert.ok(!r.out.includes(env.ANTHROPIC_API_KEY!) && !r.out.includes(env.FORGE_DEV_TOKEN!));
     assert.deepEqual(await snapshot(), before);
   });
@@ -135,7 +136,7 @@ describe("disinto init", () => {
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^created the ops repo admin\/shop-ops \(private\)$/m);
-    assert.match(r.out, /^done: 18 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
+    assert.match(r.out, /^done: 19 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
     await sb.ci.waitIdle();
 
     const a = api(sb.forge, "admin");
@@ -174,6 +175,12 @@ describe("disinto init", () => {
     assert.equal(prot.enable_push, true);
     assert.deepEqual([...prot.push_whitelist_usernames].sort(), ["admin", "dev-bot", "review-bot"]);
     assert.equal(prot.required_approvals, 1);
+    // The project's primary branch: the forge itself holds a merge to the review identity's (or an admin's) approval of the head.
+    const main = (await a("GET", "/repos/admin/shop/branch_protections/main")).body as Record<string, unknown>;
+    assert.deepEqual(
+      [main.required_approvals, main.enable_approvals_whitelist, [...(main.approvals_whitelist_username as string[])].sort(), main.dismiss_stale_approvals, main.enable_push, main.enable_push_whitelist],
+      [1, true, ["admin", "review-bot"], true, true, false],
+    );
     // the agents can still write their state under the protection; others cannot
     const asDev = new ForgejoForge({ url: sb.forge.url, token: env.FORGE_DEV_TOKEN! });
     try {
@@ -290,6 +297,27 @@ describe("disinto init", () => {
     assert.equal(badCi.code, 2);
     assert.match(badCi.err, /the CI token \(DISINTO_CI_TOKEN\) was refused by .+ \(HTTP 401\)/);
     assert.deepEqual(await snapshot(), before);
+  });
+
+  it("a schedule Woodpecker would refuse stops init with exit 2 before its first write, naming the file, key and value", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "init-bad-cron-"));
+    try {
+      const file = join(dir, "tools.toml");
+      await writeFile(
+        file,
+        `name = "tools"\nforge_url = "${sb.forge.url}"\nrepo = "admin/tools"\n\n[identities.dev]\nlogin = "dev-bot"\ntoken_secret = "DEV_TOKEN"\nbackend = "local"\n\n[backends.local]\ntype = "scripted"\nscript = "scripts/demo.toml"\n\n[schedules]\ndev = "61 * * * *"\nreview = "0 0 32 * *"\n`,
+      );
+      const before = await snapshot();
+      const r = await init(argv("admin/tools", "--config", file), { DEV_TOKEN: sb.forge.users["dev-bot"]!.token });
+      assert.equal(r.code, 2, r.out + r.err);
+      assert.match(r.err, /init cannot go on; nothing was changed/);
+      assert.ok(r.err.includes(`${file}:15: schedules.dev: expected a cron schedule like "*/5 * * * *"`), r.err);
+      assert.match(r.err, /got "61 \* \* \* \*": minute field: .*above maximum \(59\)/);
+      assert.match(r.err, /schedules\.review: .*got "0 0 32 \* \*": day of month field: .*above maximum \(31\)/);
+      assert.deepEqual(await snapshot(), before, "nothing written to the forge or the CI");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("installs a given config (--config) with its own identities and backend", async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CronSyntaxError, nextCronRun, parseCron, parseGoDuration } from "../../src/sandbox/ci/cron.ts";
+import { CronSyntaxError, nextCronRun, parseCron, parseGoDuration } from "../../src/lib/cron.ts";
 
 const at = (iso: string): Date => new Date(iso);
 const next = (expr: string, after: string): string | undefined => nextCronRun(expr, at(after))?.toISOString();

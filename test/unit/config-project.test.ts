@@ -233,7 +233,9 @@ describe("project config: each problem, in words", () => {
   });
 
   it("a bad cron schedule", () => {
-    assert.deepEqual(problems(`${BASE}\n[schedules]\ndev = "every minute"\n`), ['p.toml:19: schedules.dev: expected a cron schedule like "*/5 * * * *" or "off", got "every minute"']);
+    assert.deepEqual(problems(`${BASE}\n[schedules]\ndev = "every minute"\n`), [
+      'p.toml:19: schedules.dev: expected a cron schedule like "*/5 * * * *" (five fields: minute hour day-of-month month day-of-week, or @hourly, @daily, @every 30m, …) or "off", got "every minute": expected exactly 5 fields, found 2: "every minute"',
+    ]);
   });
 
   it("a Woodpecker repo id without the server URL", () => {
@@ -298,5 +300,36 @@ describe("project config: every number and string has an upper bound", () => {
     const ok = `${BASE.replace('[backends.claude]\ntype = "claude-cli"\n', "")}\n[backends.claude]\ntype = "claude-cli"\ntimeout_minutes = 1440\nslots = 64\nmax_turns = 1000\n[review]\nmax_per_tick = 50\n`;
     const c = parseProjectConfig(ok, "p.toml");
     assert.equal(c.backends["claude"]?.type === "claude-cli" && c.backends["claude"].timeout_minutes, 1440);
+  });
+});
+
+describe("project config: schedules are checked with Woodpecker's cron grammar, not by shape", () => {
+  const refused: [string, RegExp][] = [
+    ["61 * * * *", /minute.*above maximum \(59\)/],
+    ["0 0 32 * *", /day of month.*above maximum \(31\)/],
+    ["5-1 * * * *", /beginning of range \(5\) beyond end of range \(1\)/],
+    ["0 24 * * *", /hour.*above maximum \(23\)/],
+    ["0 30 * * * *", /expected exactly 5 fields, found 6/],
+    ["0 0 L * *", /failed to parse int from "L"/],
+    ["0 0 * * 1#2", /./],
+    ["*/0 * * * *", /step of range should be a positive number/],
+    ["@every soon", /invalid duration/],
+    ["@fortnightly", /unrecognized descriptor/],
+  ];
+  for (const [schedule, why] of refused) {
+    it(`refuses ${JSON.stringify(schedule)}, naming the key, the value and why`, () => {
+      const found = problems(`${BASE}\n[schedules]\nreview = ${JSON.stringify(schedule)}\n`);
+      assert.equal(found.length, 1, found.join("\n"));
+      assert.ok(found[0]!.startsWith(`p.toml:19: schedules.review: expected a cron schedule like "*/5 * * * *"`), found[0]);
+      assert.ok(found[0]!.includes(`got ${JSON.stringify(schedule)}: `), found[0]);
+      assert.match(found[0]!, why);
+    });
+  }
+  it("accepts what Woodpecker accepts: lists, ranges, steps, names, ? and descriptors", () => {
+    const ok = ["*/15 * * * *", "0 9,17 * * MON-FRI", "30 8-10/2 1,15 jan-jun ?", "@daily", "@hourly", "@every 1h30m", "off"];
+    for (const schedule of ok) {
+      const c = parseProjectConfig(`${BASE}\n[schedules]\nreview = ${JSON.stringify(schedule)}\n`, "p.toml");
+      assert.equal(c.schedules.review, schedule);
+    }
   });
 });

@@ -3,7 +3,7 @@
 // steps, manual create, restart, cancel, config), step logs, crons and repo secrets. Paths,
 // JSON shapes and status codes follow contracts/woodpecker.md (c); errors are text/plain.
 import { z } from "zod";
-import { CronSyntaxError } from "./cron.ts";
+import { CronSyntaxError } from "../../lib/cron.ts";
 import { CiApiError, noContent, ok, Routes, type Reply } from "./http.ts";
 import { EVENTS } from "./metadata.ts";
 import { cronModel, inactiveRepoModel, logEntryModel, pipelineModel, repoModel, secretModel, userModel } from "./models.ts";

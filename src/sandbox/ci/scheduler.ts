@@ -1,7 +1,7 @@
 // The cron scheduler: like Woodpecker 3.x's server/cron, it wakes once a minute, runs every
 // enabled cron whose `next_exec` has passed and moves `next_exec` to the next run after now.
 // Schedules are evaluated in the cron's IANA time zone (Woodpecker 3.15+); `@every` ignores it.
-import { parseCron, CronSyntaxError } from "./cron.ts";
+import { parseCron, CronSyntaxError } from "../../lib/cron.ts";
 import type { CiCron } from "./store.ts";
 
 export const TICK_MS = 60_000;
