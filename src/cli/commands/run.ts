@@ -21,6 +21,10 @@ the forge token belong in DISINTO_FORGE_TOKEN, not on the command line), the sam
 state and leases, one outcome line at the end. Exit 0 done, idle or paused; 1 failed; 2
 invalid settings or config.
 
+--dry-run decides as the real tick would and changes nothing: every write it would make
+(forge, CI, ops repo, git) is listed, and it stops where it would call the model.
+--backend NAME uses [backends.NAME] of the project config instead of the identity's.
+
 Agents: ${runnableAgentNames().join(", ")}.`,
   // the settings schema names every role; only the agents that exist may be offered here
   options: { ...settingOptions, agent: { type: "string", value: "AGENT", description: `Agent to run: ${runnableAgentNames().join(" or ")} (the same as the argument).` } },
