@@ -121,6 +121,8 @@ export interface ModelSandbox {
   env(base: Record<string, string>): Record<string, string>;
   /** How to start `file args` confined. */
   command(file: string, args: readonly string[], cwd: string): SandboxedCommand;
+  /** Kill every process of this run still alive (after a command: nothing outlives it). */
+  sweep(): Promise<void>;
   /** Let the model write `dir` too (e.g. the CLI's config dir). Call before starting it. */
   grant(dir: string): Promise<void>;
   /** Kill what the model left running, take the tree back, remove its HOME. */
@@ -141,6 +143,7 @@ export async function enterSandbox(iso: Isolation, opts: SandboxOptions): Promis
         owner: undefined,
         env: (base) => ({ ...base }),
         command: (file, args) => ({ file, args: [...args] }),
+        sweep: () => Promise.resolve(),
         grant: () => Promise.resolve(),
         release: () => Promise.resolve(),
       };
@@ -181,6 +184,8 @@ async function bwrapSandbox(iso: Extract<Isolation, { kind: "bwrap" }>, tree: st
       a.push("--chdir", cwd, "--", file, ...args);
       return { file: iso.binary, args: a };
     },
+    // each command's PID namespace dies with it
+    sweep: () => Promise.resolve(),
     grant(dir) {
       writable.push(resolve(dir));
       return Promise.resolve();
@@ -328,6 +333,9 @@ async function userSandbox(iso: Extract<Isolation, { kind: "user" }>, tree: stri
     owner: { uid, gid },
     env: (base) => baseEnv(home, marker, base),
     command: (file, args) => ({ file, args: [...args], uid, gid }),
+    async sweep() {
+      await killModelProcesses(uid, marker, [tree, home, ...granted]);
+    },
     async grant(dir) {
       const d = resolve(dir);
       await giveTree(d, uid, gid);

@@ -93,6 +93,26 @@ export async function runCommand(
   clearTimeout(timer);
   if (timedOut) await terminateGroup(child.pid, exited, opts.killGraceMs ?? 2000);
   else signalGroup(child.pid, "SIGKILL"); // leftovers of a finished command
+  // ...and those that left the group (setsid): the sandbox knows them by their run marker
+  await opts.sandbox?.sweep();
+  // Whatever still holds the pipes must not hold up the call.
+  const drained = await Promise.race([
+    new Promise<true>((resolve) => {
+      let open = 2;
+      const done = (): void => {
+        if (--open === 0) resolve(true);
+      };
+      child.stdout.once("close", done);
+      child.stderr.once("close", done);
+      if (child.stdout.closed) done();
+      if (child.stderr.closed) done();
+    }),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+  ]);
+  if (!drained) {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }
   const res = await child;
   return {
     exitCode: res.exitCode,

@@ -3,7 +3,8 @@
 // They run in the runner's process, with its privileges, while the model (or a process it left
 // running) may be changing the tree: a checked path may be swapped for a symlink to
 // /proc/self/environ before it is opened. So files are opened without following a final
-// symlink and the opened descriptor's real path is checked again before a byte is read or written.
+// symlink for writing, and the opened descriptor's real path is checked again before a byte is read
+// or written.
 import { constants } from "node:fs";
 import { lchown, lstat, mkdir, open, readdir, readlink, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
@@ -31,11 +32,14 @@ function within(root: string, p: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
-/** Open `abs` (never through a final symlink) and prove the descriptor is inside the tree. */
+/** Open `abs` and prove the descriptor is inside the tree. */
 async function openInside(root: FsRoot, abs: string, rel: string, flags: number, mode?: number): Promise<FileHandle> {
   let fh: FileHandle;
   try {
-    fh = await open(abs, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+    // Writes never follow a final symlink (O_CREAT would make its target before any check);
+    // reads may, the descriptor is checked before a byte is read.
+    const nofollow = (flags & constants.O_WRONLY) !== 0 ? constants.O_NOFOLLOW : 0;
+    fh = await open(abs, flags | nofollow | constants.O_NONBLOCK, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ELOOP") throw new PathError(`path ${rel} is a symlink; refusing to follow it`);
