@@ -7,8 +7,14 @@
 #
 # The image holds the committed bundles (self-contained, no node_modules), the shipped
 # formulas, git for the agents' own clones, and a pinned Claude Code CLI for the claude-cli
-# backend. Agents run as the unprivileged `node` user; they clone into their own temporary
-# directories, never into the Woodpecker workspace.
+# backend. Agents clone into their own temporary directories, never into the Woodpecker
+# workspace.
+#
+# Two users: the agent (the runner, which holds the forge token, the CI token and the LLM
+# key) runs as root; every model process — the claude CLI, the openai backend's commands,
+# the project's test command — runs as the unprivileged `disinto-model` user, which owns only
+# the working tree while the model works. Another uid cannot read the runner's
+# /proc/<pid>/environ or memory (README, "Security").
 FROM node:24-bookworm-slim
 
 # Pinned: the stream-json contract disinto speaks was verified against this version
@@ -18,6 +24,7 @@ ARG CLAUDE_CODE_VERSION=2.1.330
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --user-group --uid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin disinto-model \
  && npm install --global --no-audit --no-fund "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" \
  && npm cache clean --force
 
@@ -28,7 +35,9 @@ COPY formulas/ ./formulas/
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/disinto-plugin
 
 ENV NODE_ENV=production \
-    DISINTO_BUNDLES_DIR=/app/bundles
+    DISINTO_BUNDLES_DIR=/app/bundles \
+    DISINTO_MODEL_USER=disinto-model
 
-USER node
+# root on purpose: see the top of this file. The model never runs as root.
+USER root
 ENTRYPOINT ["/usr/local/bin/disinto-plugin"]

@@ -2,7 +2,8 @@
 # Entrypoint of the disinto plugin image: runs the agent the step's `agent` setting names
 # (Woodpecker passes it as PLUGIN_AGENT; `docker run` may give DISINTO_AGENT or an argument).
 # Each agent is one self-contained bundle, bundles/<agent>.mjs — the same file the Actions
-# action and the sandbox CI run.
+# action and the sandbox CI run. It runs as root and starts every model process as
+# $DISINTO_MODEL_USER (disinto-model); run as another user it warns that the model is not isolated.
 set -eu
 bundles="${DISINTO_BUNDLES_DIR:-/app/bundles}"
 agent="${1:-${PLUGIN_AGENT:-${DISINTO_AGENT:-}}}"

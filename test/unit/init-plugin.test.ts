@@ -126,9 +126,12 @@ describe("Dockerfile", () => {
     assert.ok(existsSync(join(root, "formulas", "dev.toml")));
   });
 
-  it("runs as a non-root user, through an entrypoint the image contains", () => {
+  it("runs the agent as root and every model process as the unprivileged disinto-model user, through an entrypoint the image contains", () => {
+    // root so that the model can run as another uid, which cannot read the agent's environ
     const user = instr("USER").at(-1);
-    assert.ok(user !== undefined && !/^(root|0)(:.*)?$/.test(user), `USER must not be root, got ${String(user)}`);
+    assert.ok(user === undefined || /^(root|0)(:.*)?$/.test(user), `the agent runs as root, got USER ${String(user)}`);
+    assert.match(text, /useradd [^\n]*--system[^\n]* disinto-model\b/);
+    assert.ok(instr("ENV").some((e) => /\bDISINTO_MODEL_USER=disinto-model\b/.test(e)) || /DISINTO_MODEL_USER=disinto-model\b/.test(lines.join("\n")), "ENV DISINTO_MODEL_USER=disinto-model");
     const entry = JSON.parse(instr("ENTRYPOINT").at(-1) ?? "null") as string[];
     assert.ok(Array.isArray(entry) && entry.length === 1, "ENTRYPOINT in exec form");
     const copy = instr("COPY").map((c) => c.split(/\s+/).filter((w) => !w.startsWith("--"))).find((c) => c.at(-1) === entry[0]);

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Git } from "../../git/git.ts";
 import { llmEnv } from "../../llm/env.ts";
+import { defaultIsolation, enterSandbox, type ModelSandbox } from "../../llm/isolation.ts";
 import { signalGroup } from "../../llm/process-group.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
@@ -195,12 +196,23 @@ export interface TestRun {
 const TEST_TAIL_LINES = 60;
 
 /**
- * Run the project's test command in the tree. Its environment is the model's (an allowlist,
- * no forge or CI token): the command is code the model may have written.
+ * Run the project's test command in the tree. The command is code the model may have
+ * written: it runs confined like the model (llm/isolation.ts), with the model's environment.
  */
-export function runTestCommand(rt: AgentRuntime, dir: string, command: string, timeoutMs: number): Promise<TestRun> {
+export async function runTestCommand(rt: AgentRuntime, dir: string, command: string, timeoutMs: number): Promise<TestRun> {
+  const sandbox = await enterSandbox(defaultIsolation(), { tree: dir, write: true, log: rt.log });
+  try {
+    return await runConfined(rt, sandbox, dir, command, timeoutMs);
+  } finally {
+    await sandbox.release();
+  }
+}
+
+function runConfined(rt: AgentRuntime, sandbox: ModelSandbox, dir: string, command: string, timeoutMs: number): Promise<TestRun> {
   return new Promise((resolve) => {
-    const child = spawn("sh", ["-c", command], { cwd: dir, env: llmEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const c = sandbox.command("sh", ["-c", command], dir);
+    const ids = { ...(c.uid !== undefined ? { uid: c.uid } : {}), ...(c.gid !== undefined ? { gid: c.gid } : {}) };
+    const child = spawn(c.file, c.args, { cwd: dir, env: sandbox.env(llmEnv()), detached: true, stdio: ["ignore", "pipe", "pipe"], ...ids });
     let out = "";
     const keep = (b: Buffer): void => {
       out += b.toString("utf8");

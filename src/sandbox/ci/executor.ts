@@ -563,9 +563,11 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+// DISINTO_MODEL_USER: the plugin image names the unprivileged user its agents start the model
+// as (Dockerfile); a sandbox whose steps run as root passes the same choice on (llm/isolation.ts).
 function defaultBaseEnv(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ["PATH", "LANG", "LC_ALL", "TMPDIR", "USER", "SHELL", "TZ"]) {
+  for (const k of ["PATH", "LANG", "LC_ALL", "TMPDIR", "USER", "SHELL", "TZ", "DISINTO_MODEL_USER"]) {
     const v = process.env[k];
     if (v !== undefined) out[k] = v;
   }
