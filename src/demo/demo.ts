@@ -13,7 +13,7 @@ import { WoodpeckerCi } from "../ci/index.ts";
 import { ForgejoForge } from "../forge/index.ts";
 import { envValue, type Env } from "../host/env.ts";
 import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError, errorMessage } from "../lib/errors.ts";
 import { Redactor } from "../lib/redact.ts";
 import { startSandbox, type Sandbox } from "../sandbox/index.ts";
 import { checkClaude } from "./claude.ts";
@@ -115,6 +115,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     }
     sandbox = await startSandbox({ seed: "demo", scheduler: false, dataDir: data.dir, bundlesDir: plugins.dir, log: (line) => say(`  (${line})`) });
     const sb = sandbox;
+    // A sandbox that can no longer work (its data dir removed) ends the demo at once: every
+    // wait below races it, so no wait outlives it.
+    const orFatal = <T>(work: Promise<T>): Promise<T> =>
+      Promise.race([
+        work,
+        sb.fatal.then((err) => {
+          throw err;
+        }),
+      ]);
     const users = sb.forge.users;
     const token = (login: string): string => {
       const t = users[login]?.token;
@@ -137,7 +146,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
 
       // ── set up: disinto init, its pull request through CI and review, merged ──────────────
       say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN} and ${REVIEW_LOGIN}, ${opts.backend} backend):`);
-      const factory = await setUpFactory({
+      const factory = await orFatal(setUpFactory({
         forgeUrl: sb.forge.url,
         ciUrl: sb.ci.url,
         adminToken: token("admin"),
@@ -149,7 +158,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : {},
         redactor,
         say,
-      });
+      }));
       const observer = new Observer({ forge, ci, ciUrl: sb.ci.url, ciRepoId: factory.ciRepoId, issues, devLogin: DEV_LOGIN, reviewLogin: REVIEW_LOGIN });
       const idle = async (): Promise<void> => {
         const left = deadline - now();
@@ -162,7 +171,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
           else opts.signal?.addEventListener("abort", onAbort, { once: true });
         });
         try {
-          await Promise.race([sb.ci.waitIdle(), late]);
+          await orFatal(Promise.race([sb.ci.waitIdle(), late]));
         } finally {
           clearTimeout(timer);
           if (onAbort !== undefined) opts.signal?.removeEventListener("abort", onAbort);
@@ -174,14 +183,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       let rounds = 0;
       try {
         await idle();
-        await mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr);
+        await orFatal(mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr));
         await idle();
         say(`the pipelines are on main; crons disinto-dev and disinto-review are registered (the demo fires them itself instead of waiting for their schedule)`);
 
         // ── the loop the CI's scheduler runs ─────────────────────────────────────────────────
         /** Fires a cron and lets every pipeline finish; true when its pipeline succeeded. */
         const fire = async (cron: string): Promise<boolean> => {
-          const p = await sb.ci.fireCron(calc, cron);
+          const p = await orFatal(sb.ci.fireCron(calc, cron));
           const n = typeof p?.number === "number" ? p.number : undefined;
           say(n !== undefined ? `cron ${cron} fired → pipeline #${n}` : `cron ${cron} fired, but no workflow ran`);
           await idle();
@@ -246,8 +255,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       await Promise.all([forge.close(), ci.close()]);
     }
   } catch (err) {
-    await stop();
-    throw err;
+    // A write into the removed data dir may fail before the sandbox's watch notices: either
+    // way the cause to report is the data dir, not the ENOENT it led to.
+    const lost = !existsSync(data.dir) && !/was removed while it ran/.test(errorMessage(err));
+    // the error that ended the demo is the one to report, not a failure to save while stopping
+    await stop().catch(() => undefined);
+    throw lost ? new Error(`sandbox: its data dir ${data.dir} was removed while it ran (${errorMessage(err)})`, { cause: err }) : err;
   } finally {
     if (!opts.keep) await stop();
   }

@@ -89,12 +89,12 @@ export function demoScript(): Script {
     },
     ...DEMO_CHANGES.map((c) => ({
       name: `review: ${c.title}`,
-      match: String.raw`${review}[\s\S]*\n## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\n${escape(c.title)}\n`,
+      match: String.raw`${review}[\s\S]*\n## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\n${escape(c.title)}[^\n]*\n`,
       result: approve(c.review.reason, c.review.markdown),
     })),
     ...DEMO_CHANGES.map((c) => ({
       name: `implement: ${c.title}`,
-      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+, its title:\n\n\x60+text\n${escape(c.title)}\n`,
+      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+, its title:\n\n\x60+text\n${escape(c.title)}[^\n]*\n`,
       actions: [{ read: { path: "src/calc.js" } }, { edit: { path: "src/calc.js", old: c.edit.old, new: c.edit.new } }, { write: { path: c.test.path, content: c.test.content } }],
       result: { text: "Implemented.", status: "ok", structured: { status: "implemented", summary: c.summary } },
     })),

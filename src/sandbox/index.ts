@@ -1,7 +1,7 @@
 // The whole sandbox in one process: the Forgejo-compatible forge and the Woodpecker-compatible
 // CI wired to it (forge events start pipelines, the CI posts commit statuses back). Used by
 // `disinto sandbox`, the demo and integration tests.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PLUGIN_IMAGE_PATTERN } from "../lib/plugin-image.ts";
@@ -45,8 +45,17 @@ export interface SandboxCi {
 export interface Sandbox {
   forge: SandboxForge;
   ci: SandboxCi;
+  /**
+   * Resolves with the error that leaves the sandbox unable to work (its data dir removed under
+   * it); never settles otherwise. Whoever runs the sandbox races it and stops.
+   */
+  fatal: Promise<Error>;
+  /** Stops both servers — the ports are closed even when saving the state fails. */
   stop(): Promise<void>;
 }
+
+/** How often the data dir is checked. */
+const WATCH_MS = 500;
 
 /** The package's `bundles/` directory, from source (`src/sandbox/`) or from a bundle (`bundles/*.mjs`). */
 export function defaultBundlesDir(): string {
@@ -90,7 +99,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const server = ci;
   let stopped = false;
+  const watch = watchDataDir(opts.dataDir);
   return {
+    fatal: watch.fatal,
     forge,
     ci: {
       url: server.url,
@@ -106,9 +117,37 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     async stop() {
       if (stopped) return;
       stopped = true;
+      watch.stop();
       // the CI first: its running pipelines are killed and post their last statuses to the forge
-      await server.stop();
-      await forge.stop();
+      const results = await Promise.allSettled([server.stop()]);
+      results.push(...(await Promise.allSettled([forge.stop()])));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
     },
   };
+}
+
+/**
+ * A sandbox whose data dir is removed (or replaced) while it runs can no longer save its state:
+ * every write fails and pipelines stall. Checking the dir's inode turns that into one error.
+ */
+function watchDataDir(dir: string | undefined): { fatal: Promise<Error>; stop(): void } {
+  if (dir === undefined) return { fatal: new Promise<Error>(() => undefined), stop: () => undefined };
+  const ino = statSync(dir).ino;
+  let report: (err: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => (report = resolve));
+  const timer = setInterval(() => {
+    let now: number | undefined;
+    try {
+      now = statSync(dir).ino;
+    } catch {
+      now = undefined;
+    }
+    if (now === ino) return;
+    clearInterval(timer);
+    report(new Error(`sandbox: its data dir ${dir} was ${now === undefined ? "removed" : "replaced"} while it ran; its state can no longer be saved`));
+  }, WATCH_MS);
+  // the watch alone keeps no process alive
+  timer.unref();
+  return { fatal, stop: () => clearInterval(timer) };
 }

@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createInterface } from "node:readline";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const pexec = promisify(execFile);
 const CLI = "src/entrypoints/cli.ts";
@@ -40,6 +43,31 @@ describe("disinto sandbox", () => {
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
     assert.equal(stdoutLines.length, 1);
+  });
+
+  it("its --data dir removed while it runs: both servers stop and it exits 1 within seconds, naming the dir", async () => {
+    const data = await mkdtemp(join(tmpdir(), "sandbox-cli-data-"));
+    const child = spawn(process.execPath, [CLI, "sandbox", "--data", data, "--no-scheduler"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once("line", resolve);
+        child.on("exit", (code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
+      });
+      const ready = JSON.parse(first) as Ready & { ci_url: string };
+      await rm(data, { recursive: true, force: true });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      assert.equal(code, 1, `still running 10 s after its data dir was removed: ${stderr}`);
+      assert.match(stderr, new RegExp(`disinto: sandbox: its data dir ${data.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} was removed while it ran`));
+      for (const url of [ready.forge_url, ready.ci_url]) await assert.rejects(fetch(`${url}/api/v1/version`), `${url} is closed`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await rm(data, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 on a bad --faults spec or --seed, and documents the fault syntax in --help", async () => {

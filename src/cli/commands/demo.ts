@@ -134,7 +134,10 @@ Exit 0 when every demo issue was merged, 1 when a bound was hit, 2 on bad input 
       if (json) say(report.ok ? "every demo issue is merged" : `stopped (${report.stopped}) before every demo issue was merged`);
       if (keep && run.sandbox !== undefined && !abort.signal.aborted) {
         for (const line of inspectHelp(report, io)) say(line);
-        await new Promise((done) => abort.signal.addEventListener("abort", done, { once: true }));
+        const fatal = run.sandbox.fatal.then((err) => {
+          throw err;
+        });
+        await Promise.race([new Promise((done) => abort.signal.addEventListener("abort", done, { once: true })), fatal]);
       }
       return report.ok ? EXIT_OK : EXIT_FAILURE;
     } finally {

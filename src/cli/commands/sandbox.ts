@@ -33,7 +33,8 @@ DIR/ci) across restarts (default: a temporary directory removed on exit).
 
 ${FAULT_SPEC_HELP}
 
-Stops cleanly (exit 0) on SIGTERM or SIGINT; running pipelines are killed first.`,
+Stops cleanly (exit 0) on SIGTERM or SIGINT; running pipelines are killed first. When it
+cannot go on — its --data dir removed while it runs — it stops the same way and exits 1.`,
   options: {
     port: { type: "string", value: "N", description: "Forge port (default 0: any free port)." },
     "ci-port": { type: "string", value: "N", description: "CI port (default 0: any free port)." },
@@ -77,15 +78,23 @@ Stops cleanly (exit 0) on SIGTERM or SIGINT; running pipelines are killed first.
     for (const [login, u] of Object.entries(forge.users)) users[login] = { token: u.token, password: u.password, ci_token: ci.token(login) };
     write(io.stdout, JSON.stringify({ forge_url: forge.url, ci_url: ci.url, ci_token: ci.token("admin"), users, repos: forge.repos }));
     write(io.stderr, `sandbox forge listening on ${forge.url} (API ${forge.url}/api/v1), CI on ${ci.url} (API ${ci.url}/api); SIGTERM or Ctrl-C stops them`);
-    await new Promise<void>((done) => {
-      const stop = (): void => {
-        process.off("SIGTERM", stop);
-        process.off("SIGINT", stop);
-        done();
-      };
-      process.on("SIGTERM", stop);
-      process.on("SIGINT", stop);
+    let onSignal: (() => void) | undefined;
+    const signalled = new Promise<undefined>((done) => {
+      onSignal = () => done(undefined);
+      process.on("SIGTERM", onSignal);
+      process.on("SIGINT", onSignal);
     });
+    // a signal stops it cleanly; a fatal error (its data dir removed) stops it with exit 1
+    const fatal = await Promise.race([signalled, sandbox.fatal]);
+    if (onSignal !== undefined) {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    }
+    if (fatal !== undefined) {
+      await sandbox.stop().catch(() => undefined);
+      write(io.stderr, "sandbox stopped");
+      throw fatal;
+    }
     await sandbox.stop();
     write(io.stderr, "sandbox stopped");
     return EXIT_OK;

@@ -360,9 +360,13 @@ export class Executor {
     const dir = await mkdtemp(join(this.opts.workRoot, `${pipeline.number}-${safeName(wf.name)}-`));
     const workspace = join(dir, "src");
     const home = join(dir, "home");
+    // A private TMPDIR, removed with the workflow like a container's /tmp: what the steps leave
+    // there (agents' transcripts and work trees) does not pile up in the machine's.
+    const tmp = join(dir, "tmp");
     await mkdir(workspace);
     await mkdir(home);
-    const base = { ...(this.opts.baseEnv ?? defaultBaseEnv()), HOME: home };
+    await mkdir(tmp);
+    const base = { ...(this.opts.baseEnv ?? defaultBaseEnv()), HOME: home, TMPDIR: tmp };
 
     let failing = false;
     let stop: CiState | undefined; // killed: nothing else runs

@@ -164,14 +164,19 @@ export async function startCiServer(opts: CiServerOptions): Promise<CiServer> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await scheduler.stop();
-      await svc.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // The port is closed and the work dirs removed even when saving the state fails (its
+      // data dir removed under it): a stop that throws must not leave a server listening.
+      try {
+        await scheduler.stop();
+        await svc.stop();
+      } finally {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await rm(workRoot, { recursive: true, force: true });
+      }
       await store.flush();
-      await rm(workRoot, { recursive: true, force: true });
     },
   };
 }
