@@ -13,6 +13,7 @@ import { createRunContext } from "../../src/host/context.ts";
 import { Logger } from "../../src/host/logger.ts";
 import { startSandboxForge } from "../../src/sandbox/forge/index.ts";
 import { median, type Bench } from "./bench.ts";
+import { idleProject } from "./idle-project.ts";
 
 const OPEN = 1000;
 const BACKLOG = 200;
@@ -33,11 +34,8 @@ async function inParallel<T>(n: number, width: number, make: (i: number) => Prom
   return out;
 }
 
+/** The backlog issues, each waiting for another open issue. */
 async function seed(app: RepoForge): Promise<void> {
-  await app.labels.ensure([
-    { name: "backlog", color: "#0075ca" },
-    { name: "in-progress", color: "#1d76db" },
-  ]);
   // The blockers first (plain open issues), then the backlog issues that wait for them.
   const blockers = await inParallel(OPEN - BACKLOG, 12, (i) => app.issues.create({ title: `Open issue ${i}` }));
   await inParallel(BACKLOG, 12, (i) => app.issues.create({ title: `Backlog ${i}`, body: `Needs a prerequisite.\n\n## Dependencies\n\n- #${blockers[i]!.number}\n`, labels: ["backlog"] }));
@@ -47,31 +45,9 @@ export const bench: Bench = async () => {
   const sandbox = await startSandboxForge({ seed: "empty" });
   const admin = new ForgejoForge({ url: sandbox.url, token: sandbox.users.admin!.token });
   try {
-    await admin.createOrg({ name: "acme" });
-    await admin.createRepo({ name: "app", org: "acme", autoInit: true, defaultBranch: "main" });
-    await admin.createRepo({ name: "app-ops", org: "acme", autoInit: true, defaultBranch: "main" });
-    const app = admin.repo({ owner: "acme", name: "app" });
-    await app.collaborators.add("dev-bot", "write");
-    await admin.repo({ owner: "acme", name: "app-ops" }).collaborators.add("dev-bot", "write");
-    await admin.repo({ owner: "acme", name: "app-ops" }).contents.create("projects/app.toml", {
-      message: "config",
-      text: [
-        'name = "app"',
-        `forge_url = "${sandbox.url}"`,
-        'repo = "acme/app"',
-        "[identities.dev]",
-        'login = "dev-bot"',
-        'token_secret = "FORGE_DEV_TOKEN"',
-        'backend = "scripted"',
-        "[backends.scripted]",
-        'type = "scripted"',
-        'script = "/nonexistent/never-read.json"',
-        "",
-      ].join("\n"),
-    });
+    const { app, env } = await idleProject(sandbox, admin);
     await seed(app);
 
-    const env = { DISINTO_FORGE_URL: sandbox.url, DISINTO_FORGE_TOKEN: sandbox.users["dev-bot"]!.token, DISINTO_PROJECT: "app", DISINTO_OPS_REPO: "acme/app-ops" };
     const times: number[] = [];
     let routes: Record<string, number> = {};
     let total = 0;

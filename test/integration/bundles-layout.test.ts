@@ -1,0 +1,123 @@
+// The bundles' layout, built fresh into temporary directories by the real build script:
+// a small launcher per entrypoint, every module (ours and the dependencies') in exactly one
+// chunk, dependencies in chunks apart from ours, byte-for-byte the same build from anywhere,
+// and a freshness check that names a stale, a missing and an extra file.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BUILD = join(ROOT, "src/build/bundle.ts");
+
+function run(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function files(dir: string): Promise<string[]> {
+  const top = (await readdir(dir)).filter((f) => f.endsWith(".mjs"));
+  const chunks = (await readdir(join(dir, "chunks"))).map((f) => `chunks/${f}`);
+  return [...top, ...chunks].sort();
+}
+
+let tmp: string;
+let built: string;
+let entries: string[];
+let minimum: string;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "bundles-layout-"));
+  built = join(tmp, "a");
+  const r = await run([BUILD, "--out", built]);
+  assert.equal(r.code, 0, r.stderr);
+  entries = (await readdir(join(ROOT, "src/entrypoints"))).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
+  const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } };
+  minimum = pkg.engines.node.replace(/^>=/, "");
+});
+after(async () => rm(tmp, { recursive: true, force: true }));
+
+describe("bundles/", () => {
+  it("has a launcher per entrypoint that checks the Node version, then imports its chunk", async () => {
+    const top = (await readdir(built)).filter((f) => f.endsWith(".mjs")).sort();
+    assert.deepEqual(top, entries.map((e) => `${e}.mjs`).sort());
+    for (const e of entries) {
+      const launcher = await readFile(join(built, `${e}.mjs`), "utf8");
+      assert.ok(launcher.length < 4096, `${e}.mjs is ${launcher.length} bytes, not a launcher`);
+      assert.ok(launcher.startsWith("#!/usr/bin/env node\n"));
+      const check = launcher.indexOf(`requireNode("disinto", "${minimum}")`);
+      const load = launcher.indexOf(`import("./chunks/${e}.mjs")`);
+      assert.ok(check > 0 && load > check, `${e}.mjs must check Node ${minimum} before it imports its chunk:\n${launcher}`);
+      assert.doesNotMatch(launcher, /^import /m, "no static import: it would load before the check");
+      assert.ok((await stat(join(built, "chunks", `${e}.mjs`))).isFile());
+      assert.equal((await stat(join(built, `${e}.mjs`))).mode & 0o111, 0o111, "launchers are executable");
+    }
+  });
+
+  it("holds each module once in chunks/, and the dependencies in chunks of their own", async () => {
+    const where = new Map<string, string[]>();
+    for (const f of (await files(built)).filter((f) => f.startsWith("chunks/"))) {
+      const text = await readFile(join(built, f), "utf8");
+      // esbuild marks where each module's code starts with a `// <path>` line.
+      const modules = [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1] as string);
+      const ours = modules.filter((m) => m.startsWith("src/"));
+      const theirs = modules.filter((m) => m.startsWith("node_modules/"));
+      assert.ok(ours.length === 0 || theirs.length === 0, `${f} mixes our code (${ours[0]}) with a dependency's (${theirs[0]})`);
+      for (const m of new Set(modules)) where.set(m, [...(where.get(m) ?? []), f]);
+    }
+    assert.ok([...where.keys()].some((m) => m.startsWith("node_modules/undici/")), "undici is bundled");
+    assert.ok([...where.keys()].some((m) => m.startsWith("src/agents/dev/")), "the dev agent is bundled");
+    const copies = [...where].filter(([, fs]) => fs.length > 1);
+    assert.deepEqual(copies, [], "a module in more than one file");
+  });
+
+  it("starts `--version` from a copy holding only the bundles, without loading Node's HTTP stack", async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
+    const hook = 'data:text/javascript,process.on("exit",()=>process.stderr.write("loaded:"+process.moduleLoadList.filter((m)=>/^NativeModule (http|_http|https|zlib)/.test(m)).join(",")+"\\n"))';
+    const r = await run(["--import", hook, join(built, "cli.mjs"), "--version"], tmp);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), pkg.version);
+    assert.equal(r.stderr.trim(), "loaded:", "lazy builtins: --version needs neither HTTP nor zlib");
+  });
+
+  it("is the same, byte for byte, when built from another directory", async () => {
+    const again = join(tmp, "b");
+    const r = await run([BUILD, "--out", again], tmpdir());
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await files(again), await files(built));
+    for (const f of await files(built)) assert.ok((await readFile(join(again, f))).equals(await readFile(join(built, f))), `${f} differs`);
+  });
+
+  it("--check names a stale, a missing and an extra file; a build puts it right", async () => {
+    const dir = join(tmp, "c");
+    await cp(built, dir, { recursive: true });
+    const ok = await run([BUILD, "--out", dir, "--check"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^bundles: ${(await files(built)).length} up to date`));
+
+    const chunks = (await files(dir)).filter((f) => /^chunks\/chunk-/.test(f));
+    const [stale, missing] = chunks as [string, string];
+    await appendFile(join(dir, stale), "\n");
+    await rm(join(dir, missing));
+    await writeFile(join(dir, "chunks", "chunk-EXTRA000.mjs"), "export {};\n");
+    await writeFile(join(dir, "gone.mjs"), "export {};\n");
+    const bad = await run([BUILD, "--out", dir, "--check"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, new RegExp(`stale: .*${stale}[,\\s]`));
+    assert.ok(bad.stderr.includes(`${missing} (missing)`), bad.stderr);
+    assert.ok(bad.stderr.includes("chunks/chunk-EXTRA000.mjs (not built from src/)"), bad.stderr);
+    assert.ok(bad.stderr.includes("gone.mjs (not built from src/)"), bad.stderr);
+    assert.match(bad.stderr, /run `npm run build` and commit bundles\//);
+
+    const fix = await run([BUILD, "--out", dir]);
+    assert.equal(fix.code, 0, fix.stderr);
+    assert.deepEqual(await files(dir), await files(built));
+    for (const f of await files(built)) assert.ok((await readFile(join(dir, f))).equals(await readFile(join(built, f))), `${f} differs`);
+  });
+});
