@@ -674,6 +674,8 @@ export class Init {
           requiredApprovals: Math.max(1, current?.requiredApprovals ?? 0),
           blockOnRejectedReviews: true,
           dismissStaleApprovals: true,
+          // An official REQUEST_CHANGES stops the merge at the forge too, not only in the dev agent.
+          blockOnRejectedReviews: true,
         });
       },
     });
@@ -691,10 +693,10 @@ export class Init {
     const current = await repo.protections.get(branch);
     const whitelist = current?.enableApprovalsWhitelist === true ? current.approvalsWhitelistUsernames : [];
     const listed = new Set(whitelist.map((l) => l.toLowerCase()));
-    if (current !== undefined && current.requiredApprovals >= 1 && current.enableApprovalsWhitelist && current.dismissStaleApprovals && reviewers.every((r) => listed.has(r.toLowerCase()))) return;
+    if (current !== undefined && current.requiredApprovals >= 1 && current.enableApprovalsWhitelist && current.dismissStaleApprovals && current.blockOnRejectedReviews && reviewers.every((r) => listed.has(r.toLowerCase()))) return;
     steps.push({
       verb: "protect",
-      object: `the ${branch} branch of ${slug(repo.ref)} (merges need 1 approval by ${list(reviewers)}; a new commit dismisses it)`,
+      object: `the ${branch} branch of ${slug(repo.ref)} (merges need 1 approval by ${list(reviewers)} and none of them requesting changes; a new commit dismisses it)`,
       run: async () => {
         await repo.protections.upsert(branch, {
           // A new rule must not stop the pushes that worked before it; an existing one keeps its own.
@@ -704,6 +706,8 @@ export class Init {
           // Keep whoever a human allowed before.
           approvalsWhitelistUsernames: [...new Set([...whitelist, ...reviewers])],
           dismissStaleApprovals: true,
+          // An official REQUEST_CHANGES stops the merge at the forge too, not only in the dev agent.
+          blockOnRejectedReviews: true,
         });
       },
     });

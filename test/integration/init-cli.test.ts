@@ -116,7 +116,7 @@ describe("disinto init", () => {
       `would activate admin/shop in Woodpecker (${sb.ci.url})`,
       "would write admin/shop-ops:projects/shop.toml (dev: dev-bot, review: review-bot; backend claude-cli)",
       "would protect the main branch of admin/shop-ops (pushes only by admin, dev-bot, review-bot; merges need 1 approval)",
-      "would protect the main branch of admin/shop (merges need 1 approval by review-bot, admin; a new commit dismisses it)",
+      "would protect the main branch of admin/shop (merges need 1 approval by review-bot, admin and none of them requesting changes; a new commit dismisses it)",
       "would create cron disinto-dev (*/5 * * * *)",
       "would create cron disinto-review (*/5 * * * *)",
       `would create secret forge_dev_token (from FORGE_DEV_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
@@ -178,8 +178,8 @@ describe("disinto init", () => {
     // The project's primary branch: the forge itself holds a merge to the review identity's (or an admin's) approval of the head.
     const main = (await a("GET", "/repos/admin/shop/branch_protections/main")).body as Record<string, unknown>;
     assert.deepEqual(
-      [main.required_approvals, main.enable_approvals_whitelist, [...(main.approvals_whitelist_username as string[])].sort(), main.dismiss_stale_approvals, main.enable_push, main.enable_push_whitelist],
-      [1, true, ["admin", "review-bot"], true, true, false],
+      [main.required_approvals, main.enable_approvals_whitelist, [...(main.approvals_whitelist_username as string[])].sort(), main.dismiss_stale_approvals, main.block_on_rejected_reviews, main.enable_push, main.enable_push_whitelist],
+      [1, true, ["admin", "review-bot"], true, true, true, false],
     );
     // the agents can still write their state under the protection; others cannot
     const asDev = new ForgejoForge({ url: sb.forge.url, token: env.FORGE_DEV_TOKEN! });
