@@ -108,7 +108,8 @@ function chunkOptions(names: string[], outDir: string, vendor: string[]): BuildO
 async function usedDependencies(names: string[], outDir: string): Promise<string[]> {
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
   const deps = new Set(Object.keys(pkg.dependencies ?? {}));
-  const { metafile } = await build({ ...chunkOptions(names, outDir, []), metafile: true });
+  // Warnings print once, from the build that counts.
+  const { metafile } = await build({ ...chunkOptions(names, outDir, []), metafile: true, logLevel: "error" });
   const used = new Set<string>();
   for (const input of Object.keys(metafile.inputs)) {
     const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
