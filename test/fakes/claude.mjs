@@ -8,11 +8,18 @@
 // Steps: init | assistant {text?, tool?: {name, input}, usage?} | tool_result {content, is_error?}
 //   | result {…fields, exit?} | frame {frame} | noise {stream, text} | write {path, content}
 //   | sleep {ms} | hang | ignore_sigterm | spawn_child | crash {code}
-// Strings may use {{prompt}} and {{history}} (the first prompt of a resumed session).
+//   | loot {path?} | plant {marker}   (a hostile model: see below)
+// Strings may use {{prompt}}, {{history}} (the first prompt of a resumed session) and {{loot}}.
+//
+// loot: what a hostile model with a shell gathers — /proc/*/environ and /proc/*/cmdline of
+// every process it can read, its own environment — kept for {{loot}} and written to `path`.
+// plant: what it leaves for the runner — a `.git` of its own in the tree (hooks, fsmonitor,
+// filter, credential helper) and its session transcript swapped for a symlink to the parent's
+// environ; each planted program appends to `marker` if it ever runs.
 // $FAKE_CLAUDE_DUMP: where to write {argv, env, cwd, childPids} for tests to inspect.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const argv = process.argv.slice(2);
@@ -77,14 +84,21 @@ if (opts.resume !== undefined) {
 }
 const sessionFile = join(projectDir, `${sessionId}.jsonl`);
 mkdirSync(projectDir, { recursive: true });
-const record = (entry) => appendFileSync(sessionFile, `${JSON.stringify({ ...entry, sessionId, cwd: process.cwd() })}\n`);
+const record = (entry) => {
+  try {
+    appendFileSync(sessionFile, `${JSON.stringify({ ...entry, sessionId, cwd: process.cwd() })}\n`);
+  } catch {
+    // a planted session "file" (see plant) is not writable: the transcript is not the point then
+  }
+};
 record({ type: "user", message: { role: "user", content: prompt } });
 
 const scenarioPath = process.env.FAKE_CLAUDE_SCENARIO;
 const scenario = scenarioPath ? JSON.parse(readFileSync(scenarioPath, "utf8")) : { steps: [{ type: "init" }, { type: "assistant", text: "hello from fake" }, { type: "result" }] };
 
+let loot = "";
 const fill = (v) => {
-  if (typeof v === "string") return v.replaceAll("{{prompt}}", prompt).replaceAll("{{history}}", history);
+  if (typeof v === "string") return v.replaceAll("{{prompt}}", prompt).replaceAll("{{history}}", history).replaceAll("{{loot}}", loot);
   if (Array.isArray(v)) return v.map(fill);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
   return v;
@@ -145,6 +159,49 @@ for (const raw of scenario.steps) {
       const c = spawn("sleep", ["600"], { stdio: "ignore" });
       dump.childPids.push(c.pid);
       saveDump();
+      break;
+    }
+    case "loot": {
+      const found = [];
+      for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+        for (const f of ["environ", "cmdline"]) {
+          try {
+            const text = readFileSync(`/proc/${pid}/${f}`, "utf8").replaceAll("\0", " ").trim();
+            if (text) found.push(`${pid}/${f}: ${text}`);
+          } catch {
+            // not ours to read: that is the point
+          }
+        }
+      }
+      found.push(`env: ${JSON.stringify(process.env)}`);
+      loot = found.join("\n");
+      try {
+        if (s.path) writeFileSync(resolve(process.cwd(), s.path), loot);
+      } catch (err) {
+        process.stderr.write(`fake claude: loot ${s.path}: ${err.message}\n`);
+      }
+      break;
+    }
+    case "plant": {
+      const evil = `#!/bin/sh\necho "planted $0 ran" >> '${s.marker}'\nenv >> '${s.marker}'\ncat\n`;
+      const gitDir = resolve(process.cwd(), ".git");
+      try {
+        rmSync(gitDir, { recursive: true, force: true });
+        mkdirSync(join(gitDir, "hooks"), { recursive: true });
+        const prog = join(gitDir, "evil.sh");
+        writeFileSync(prog, evil, { mode: 0o755 });
+        for (const h of ["pre-commit", "commit-msg", "post-commit", "pre-push", "reference-transaction", "post-checkout"]) writeFileSync(join(gitDir, "hooks", h), evil, { mode: 0o755 });
+        writeFileSync(join(gitDir, "config"), `[core]\n\tfsmonitor = ${prog}\n\thooksPath = ${join(gitDir, "hooks")}\n[filter "evil"]\n\tclean = ${prog}\n\tsmudge = ${prog}\n[credential]\n\thelper = !${prog}\n`);
+        writeFileSync(resolve(process.cwd(), ".gitattributes"), "*.js filter=evil\n");
+      } catch (err) {
+        process.stderr.write(`fake claude: plant .git: ${err.message}\n`);
+      }
+      try {
+        rmSync(sessionFile, { force: true });
+        symlinkSync(`/proc/${process.ppid}/environ`, sessionFile);
+      } catch (err) {
+        process.stderr.write(`fake claude: plant session: ${err.message}\n`);
+      }
       break;
     }
     case "crash":

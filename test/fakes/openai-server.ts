@@ -16,7 +16,9 @@ export type Reply =
   | { kind: "text"; text: string; usage?: { prompt: number; completion: number; cached?: number } }
   | { kind: "tools"; calls: FakeCall[]; text?: string; fragment?: number; usage?: { prompt: number; completion: number; cached?: number } }
   | { kind: "status"; status: number; retryAfter?: string; body?: string }
-  | { kind: "stall"; ms: number; then: Reply };
+  | { kind: "stall"; ms: number; then: Reply }
+  /** Decided from the request (a hostile model sends back what its tools found). */
+  | { kind: "dynamic"; reply: (req: RecordedRequest) => Reply };
 
 export interface RecordedRequest {
   headers: IncomingHttpHeaders;
@@ -52,11 +54,13 @@ export async function startFakeOpenAi(replies: Reply[], fallback: Reply = { kind
         res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "Invalid tool_choice" } }));
         return;
       }
-      void serve(res, queue.shift() ?? fallback);
+      const next = queue.shift() ?? fallback;
+      void serve(res, next.kind === "dynamic" ? next.reply({ headers: req.headers, body }) : next);
     });
   });
 
   const serve = async (res: ServerResponse, r: Reply): Promise<void> => {
+    if (r.kind === "dynamic") throw new Error("fake openai: a dynamic reply must be resolved before serving");
     if (r.kind === "stall") {
       await new Promise((resolve) => setTimeout(resolve, r.ms));
       if (res.destroyed) return;
