@@ -27,7 +27,7 @@ import { DryRunBackend } from "../llm/dry-run.ts";
 import { createBackend } from "../llm/factory.ts";
 import { opsRepoHooks } from "../llm/ops-repo.ts";
 import { backendPlan, capsOf } from "../llm/project-backend.ts";
-import { parseScriptText } from "../llm/scripted/script.ts";
+import { loadScript, parseScriptText } from "../llm/scripted/script.ts";
 import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
 import { Leases, type LeaseHolder } from "../state/lease.ts";
 import { Ledger } from "../state/ledger.ts";
@@ -301,7 +301,7 @@ async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Pro
   if (b.type !== "scripted") return createBackend(backendPlan(b, { claudeBinary: rt.ctx.settings.claude_bin }).config, where);
   rt.log.warn(`backend ${name} is the scripted backend: answers come from ${b.script}, not from a model`);
   // An absolute path is a local file (tests, the demo); a relative one lives in the ops repo.
-  if (b.script.startsWith("/")) return createBackend(backendPlan(b).config, where);
+  if (b.script.startsWith("/")) return createBackend(backendPlan(b, { script: await loadScript(b.script, { file, key: `backends.${name}.script` }) }).config, where);
   const doc = await ops.contents.get(b.script);
   if (doc === undefined) throw new ConfigError([{ file, path: `backends.${name}.script`, message: `${b.script} not found in the ops repo` }]);
   return createBackend(backendPlan(b, { script: parseScriptText(doc.text, `${rt.config.ops_repo}:${b.script}`) }).config, where);

@@ -20,8 +20,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: ["schema"],
-    usage: "schema [project|formula] [--out FILE]",
-    summary: "Print the JSON Schema of project configs or formulas",
+    usage: "schema [project|formula|script] [--out FILE]",
+    summary: "Print the JSON Schema of project configs, formulas or scripted-backend scripts",
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   {

@@ -28,7 +28,7 @@ export async function createBackend(config: unknown, file = "llm backend config"
     case "openai":
       return new OpenAiBackend(c);
     case "scripted": {
-      const script = typeof c.script === "string" ? await loadScript(c.script) : c.script;
+      const script = typeof c.script === "string" ? await loadScript(c.script, { file, key: "script" }) : c.script;
       return new ScriptedBackend(script, c.commandTimeoutMs !== undefined ? { commandTimeoutMs: c.commandTimeoutMs } : {});
     }
   }

@@ -118,6 +118,25 @@ describe("disinto llm try", () => {
     }
   });
 
+  it("a scripted backend's script that is missing or invalid: exit 2 naming the config file and key, or the script and its key", async () => {
+    const absent = tempConfig('[backends.s]\ntype = "scripted"\nscript = "/nonexistent/disinto-script.json"\n');
+    const a = await cli(["--backend", "s", "--config", absent]);
+    assert.equal(a.code, 2, a.stderr);
+    assert.match(a.stderr, new RegExp(`${absent}: backends\\.s\\.script: cannot read /nonexistent/disinto-script\\.json \\(no such file\\): expected the scripted backend's script`));
+    assert.doesNotMatch(a.stderr, /ENOENT/);
+    const relative = tempConfig('[backends.s]\ntype = "scripted"\nscript = "scripts/none.toml"\n');
+    const r = await cli(["--backend", "s", "--config", relative]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${relative}: backends\\.s\\.script: cannot read ${dirname(relative)}/scripts/none\\.toml \\(no such file\\)`));
+    const bad = tempConfig('[backends.s]\ntype = "scripted"\nscript = "bad.json"\n');
+    writeFileSync(join(dirname(bad), "bad.json"), JSON.stringify({ tasks: [{ match: "(", result: { status: "weird" } }] }));
+    const b = await cli(["--backend", "s", "--config", bad]);
+    assert.equal(b.code, 2, b.stderr);
+    assert.match(b.stderr, /bad\.json: tasks\.0\.match: not a valid regular expression/);
+    assert.match(b.stderr, /bad\.json: tasks\.0\.result\.status: /);
+    for (const x of [a, r, b]) assert.equal(x.stdout, "");
+  });
+
   describe("against the fake OpenAI server", () => {
     let server: FakeOpenAi;
     let unauthorized: FakeOpenAi;

@@ -46,7 +46,8 @@ interface Source {
   config: ProjectConfig;
   /** How messages name the config: a path, or `owner/ops:projects/x.toml`. */
   file: string;
-  script(path: string): Promise<Script>;
+  /** The script a scripted backend names at `key` (backends.NAME.script). */
+  script(path: string, key: string): Promise<Script>;
 }
 
 function flagString(v: unknown): string | undefined {
@@ -75,7 +76,7 @@ async function localSource(path: string, cwd: string): Promise<Source> {
   const config = await loadProjectConfig(abs);
   // Scripts are named relative to the ops repo checkout: the parent of its projects/ folder.
   const root = basename(dirname(abs)) === "projects" ? dirname(dirname(abs)) : dirname(abs);
-  return { config, file: path, script: (p) => loadScript(isAbsolute(p) ? p : join(root, p)) };
+  return { config, file: path, script: (p, key) => loadScript(isAbsolute(p) ? p : join(root, p), { file: path, key }) };
 }
 
 async function opsSource(ops: Ops, project: string | undefined): Promise<Source> {
@@ -88,10 +89,10 @@ async function opsSource(ops: Ops, project: string | undefined): Promise<Source>
   return {
     config,
     file: shown,
-    async script(p) {
-      if (isAbsolute(p)) return loadScript(p);
+    async script(p, key) {
+      if (isAbsolute(p)) return loadScript(p, { file: shown, key });
       const s = await ops.store.readText(p);
-      if (s === undefined) throw new ConfigError([{ file: shown, path: "backends.*.script", message: `${p} not found in the ops repo` }]);
+      if (s === undefined) throw new ConfigError([{ file: shown, path: key, message: `${p} not found in the ops repo ${ops.repo}: expected the scripted backend's script there (see \`disinto schema script\`)` }]);
       return parseScriptText(s.value, `${ops.repo}:${p}`);
     },
   };
@@ -142,7 +143,8 @@ Where the backend config comes from:
                   resolved from the ops repo checkout the file sits in: the parent of its
                   projects/ folder, else the file's folder);
   otherwise       projects/<project>.toml in the ops repo, read with the forge_url,
-                  forge_token, ops_repo and project settings (DISINTO_FORGE_URL, … or flags).
+                  forge_token, ops_repo and project settings (DISINTO_FORGE_URL, … or flags;
+                  the token only from DISINTO_FORGE_TOKEN in the environment).
 
 Credentials come from the environment variables the backend uses — api_key_env for openai,
 ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN for claude-cli (also as PLUGIN_/INPUT_/DISINTO_
@@ -167,7 +169,8 @@ shown); 2 bad input: unknown backend, missing or invalid config, missing credent
     config: { type: "string", value: "FILE", description: "Project config TOML to read the backend from, instead of the ops repo." },
     timeout: { type: "string", value: "SECONDS", description: "Stop the run (and any wait for a slot) after this long. Default 120." },
     "max-turns": { type: "string", value: "N", description: "Most model turns. Default 3." },
-    ...settingsCliOptions(trySettingsSchema),
+    // the forge token is read from the environment only: no flag takes a secret
+    ...settingsCliOptions(trySettingsSchema.omit({ forge_token: true })),
   },
   args: { min: 0, max: 0 },
   async run({ flags, io }) {
@@ -181,7 +184,7 @@ shown); 2 bad input: unknown backend, missing or invalid config, missing credent
     const configFlag = flagString(flags.config);
     const missing = missingOps(settings);
     if (configFlag === undefined && missing.length > 0) {
-      const how = missing.map((k) => `${k} (DISINTO_${k.toUpperCase()} or --${k.replace(/_/g, "-")})`).join(", ");
+      const how = missing.map((k) => (k === "forge_token" ? `${k} (DISINTO_FORGE_TOKEN in the environment)` : `${k} (DISINTO_${k.toUpperCase()} or --${k.replace(/_/g, "-")})`)).join(", ");
       throw new UsageError(`llm try: no backend config: give --config FILE (a project config), or the ops repo settings to read projects/<project>.toml from; missing ${how}`);
     }
 
@@ -202,7 +205,7 @@ shown); 2 bad input: unknown backend, missing or invalid config, missing credent
         const known = Object.keys(source.config.backends);
         throw new UsageError(`llm try: no backend named ${JSON.stringify(name)} in ${source.file} (${known.length > 0 ? `defined: ${known.join(", ")}` : "it defines no [backends]"})`);
       }
-      const script = entry.type === "scripted" ? await source.script(entry.script) : undefined;
+      const script = entry.type === "scripted" ? await source.script(entry.script, `backends.${name}.script`) : undefined;
       const plan = backendPlan(entry, { claudeBinary: settings.claude_bin, ...(script !== undefined ? { script } : {}) });
       const backend = await createBackend(plan.config, `${source.file} [backends.${name}]`);
       const env = credentials(backend, name, source.file, io.env, redactor);

@@ -1,20 +1,26 @@
-// `disinto schema [project|formula]`: the JSON Schema of a config file, for editors.
+// `disinto schema [project|formula|script]`: the JSON Schema of a file disinto reads, for editors.
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { write, type Command } from "../command.ts";
 import { EXIT_OK, UsageError } from "../../lib/errors.ts";
 import { jsonSchemaFor } from "../../config/json-schema.ts";
 import type { ConfigKind } from "../../config/load.ts";
+import { scriptJsonSchema } from "../../llm/scripted/script.ts";
 
-const KINDS: readonly ConfigKind[] = ["project", "formula"];
+/** Every subject, in the order help names them; the config files and the scripted backend's script. */
+const SUBJECTS: Record<ConfigKind | "script", () => Record<string, unknown>> = {
+  project: () => jsonSchemaFor("project"),
+  formula: () => jsonSchemaFor("formula"),
+  script: scriptJsonSchema,
+};
 
 export const schemaCommand: Command = {
   name: ["schema"],
-  summary: "Print the JSON Schema of project configs or formulas",
-  usage: "schema [project|formula] [--out FILE]",
+  summary: "Print the JSON Schema of project configs, formulas or scripted-backend scripts",
+  usage: "schema [project|formula|script] [--out FILE]",
   description: `
-Prints the JSON Schema (draft-07) of a project config (the default) or of a formula, with a
-description for every key. Point an editor at it for completion and checks as you type, e.g.
+Prints the JSON Schema (draft-07) of a project config (the default), of a formula, or of a
+script of the scripted backend (JSON or TOML), with a description for every key. Point an editor at it for completion and checks as you type, e.g.
 with taplo / Even Better TOML, as the first line of projects/<name>.toml:
 
   #:schema ./disinto-project.schema.json
@@ -27,8 +33,9 @@ keys (backend references, distinct dev and review logins) and that no secret is 
   args: { min: 0, max: 1 },
   async run({ args, flags, io }) {
     const kind = args[0] ?? "project";
-    if (!KINDS.includes(kind as ConfigKind)) throw new UsageError(`schema: unknown kind '${kind}'; expected project or formula`);
-    const json = `${JSON.stringify(jsonSchemaFor(kind as ConfigKind), null, 2)}\n`;
+    const schema = Object.hasOwn(SUBJECTS, kind) ? SUBJECTS[kind as keyof typeof SUBJECTS] : undefined;
+    if (schema === undefined) throw new UsageError(`schema: unknown kind '${kind}'; expected ${Object.keys(SUBJECTS).join(", ")}`);
+    const json = `${JSON.stringify(schema(), null, 2)}\n`;
     const out = flags.out;
     if (typeof out === "string") {
       await writeFile(resolve(io.cwd, out), json);
