@@ -32,7 +32,7 @@ export interface ModelUser {
 export type Isolation = { kind: "user"; user: ModelUser } | { kind: "bwrap"; binary: string } | { kind: "none"; why: string };
 
 /** The variable every process of one sandboxed run carries, so the run's end can find them. */
-export const RUN_MARKER = "DISINTO_MODEL_RUN";
+export const RUN_MARKER = "LLM_SANDBOX_RUN";
 export const MODEL_USER_VAR = "DISINTO_MODEL_USER";
 export const DEFAULT_MODEL_USER = "disinto-model";
 const NOBODY: ModelUser = { name: "nobody", uid: 65534, gid: 65534 };

@@ -95,7 +95,7 @@ describe("claude-cli backend", () => {
       assert.equal(env["IS_SANDBOX"], undefined);
       assert.notEqual(d.uid, 0, "claude ran as root");
     }
-    const own = new Set(["ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_AUTOUPDATER", "DISABLE_ERROR_REPORTING", "DISABLE_TELEMETRY", "IS_SANDBOX", "DISINTO_MODEL_RUN"]);
+    const own = new Set(["ANTHROPIC_API_KEY", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_AUTOUPDATER", "DISABLE_ERROR_REPORTING", "DISABLE_TELEMETRY", "IS_SANDBOX", "LLM_SANDBOX_RUN"]);
     // the wrapper script adds its two FAKE_CLAUDE_* settings; sh may add PWD/SHLVL/_
     const shell = new Set(["FAKE_CLAUDE_SCENARIO", "FAKE_CLAUDE_DUMP", "PWD", "SHLVL", "_", "OLDPWD"]);
     for (const k of Object.keys(env)) assert.ok(isAllowedName(k) || own.has(k) || shell.has(k), `unexpected variable ${k}`);

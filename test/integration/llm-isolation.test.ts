@@ -71,7 +71,7 @@ describe("isolation: the model user (runner is root)", { skip: ROOT ? false : "n
     assert.match(r.output, new RegExp(`^${user.uid}$`, "m"), "runs as the model user");
     assert.match(r.output, /Permission denied/);
     assert.match(r.output, /outside-refused/);
-    assert.match(r.output, /^DISINTO_MODEL_RUN=/m);
+    assert.match(r.output, /^LLM_SANDBOX_RUN=/m);
     assert.equal(statSync(join(cwd, "mine.txt")).uid, user.uid, "the model owns what it writes");
     const bg = Number(readFileSync(join(cwd, "bg.pid"), "utf8"));
     const detached = Number(readFileSync(join(cwd, "setsid.pid"), "utf8"));
