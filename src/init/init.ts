@@ -674,8 +674,6 @@ export class Init {
           requiredApprovals: Math.max(1, current?.requiredApprovals ?? 0),
           blockOnRejectedReviews: true,
           dismissStaleApprovals: true,
-          // An official REQUEST_CHANGES stops the merge at the forge too, not only in the dev agent.
-          blockOnRejectedReviews: true,
         });
       },
     });
