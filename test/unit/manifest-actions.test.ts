@@ -23,7 +23,7 @@ const valid: Action[] = [
 function errorOf(value: unknown): string {
   const r = manifestSchema.safeParse(value);
   assert.equal(r.success, false, `expected ${JSON.stringify(value).slice(0, 200)} to be refused`);
-  return z.prettifyError(r.error!);
+  return z.prettifyError(r.error);
 }
 
 describe("manifest actions", () => {
