@@ -17,7 +17,7 @@
 // root runner's git would otherwise refuse the model-owned tree as "dubious ownership".
 import { chmod, mkdtemp, mkdir, readdir, rm, realpath } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { Redactor } from "../lib/redact.ts";
 import { baseConfig, credentialConfig, gitEnv, SECRET_VAR, USERNAME_VAR } from "./env.ts";
 import { BranchNotFoundError, GitAuthError, GitError, PushRejectedError, type GitErrorDetails, type PushRejection } from "./errors.ts";
@@ -119,8 +119,9 @@ export class Git {
     await assertEmptyDir(dir);
     await mkdir(dirname(dir), { recursive: true });
     const home = await makeHome();
-    // Readable, not writable, by the model user: see the top of this file.
-    const gitRoot = await mkdtemp(join(tmpdir(), "disinto-gitdir-"));
+    // Readable, not writable, by the model user: see the top of this file. Beside the tree, in
+    // the caller's (runner-owned) directory, so it goes wherever the tree's directory goes.
+    const gitRoot = await mkdtemp(join(dirname(dir), `.${basename(dir)}-git-`));
     await chmod(gitRoot, 0o755);
     const gitDir = join(gitRoot, "git");
     const git = new Git({ dir, gitDir, ownedGitRoot: gitRoot, home, remote, opts });
