@@ -202,3 +202,14 @@ describe("openai backend: the endpoint never receives a secret the run knows", (
     }
   });
 });
+
+describe("the model user", () => {
+  const passwd = "root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n";
+  it("DISINTO_MODEL_USER by name or uid[:gid]; else disinto-model when it exists; else nobody; never root; a bad value is named", () => {
+    assert.deepEqual(resolveModelUser({}, passwd), { name: "nobody", uid: 65534, gid: 65534 });
+    assert.deepEqual(resolveModelUser({}, `${passwd}disinto-model:x:10001:10001::/nonexistent:/usr/sbin/nologin\n`), { name: "disinto-model", uid: 10001, gid: 10001 });
+    assert.deepEqual(resolveModelUser({ DISINTO_MODEL_USER: "4242:77" }, passwd), { name: "4242:77", uid: 4242, gid: 77 });
+    assert.throws(() => resolveModelUser({ DISINTO_MODEL_USER: "no-such-user" }, passwd), /DISINTO_MODEL_USER="no-such-user": no such user in \/etc\/passwd/);
+    assert.throws(() => resolveModelUser({ DISINTO_MODEL_USER: "root" }, passwd), /must not be root/);
+  });
+});

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { z } from "zod";
 import { Redactor } from "../../lib/redact.ts";
 import { defaultIsolation, enterSandbox } from "../isolation.ts";
-import type { ModelSandbox } from "../isolation.ts";
+import type { Isolation, ModelSandbox } from "../isolation.ts";
 import { costOf, priceTableSchema, RunMeter, timerDelay } from "../meter.ts";
 import type { Stop } from "../meter.ts";
 import { signalGroup, terminateGroup } from "../process-group.ts";
@@ -113,9 +113,14 @@ export class ClaudeCliBackend implements Backend {
         log.info(`claude-cli: resuming session ${resumeId}`);
       }
       await mkdir(configDir, { recursive: true });
-      const isolation = task.isolation ?? defaultIsolation();
-      sandbox = await enterSandbox(isolation, { tree: task.cwd, write: task.tools === "edit", log });
-      await sandbox.grant(tmp);
+      let isolation: Isolation;
+      try {
+        isolation = task.isolation ?? defaultIsolation();
+        sandbox = await enterSandbox(isolation, { tree: task.cwd, write: task.tools === "edit", log });
+        await sandbox.grant(tmp);
+      } catch (err) {
+        return fail(`cannot isolate the model: ${(err as Error).message}`);
+      }
       const jsonSchema = task.resultSchema ? (z.toJSONSchema(task.resultSchema, { unrepresentable: "any" }) as Record<string, unknown>) : undefined;
       // argv is world-readable (/proc/<pid>/cmdline) and everything goes to the endpoint:
       // no secret the run knows leaves in the prompt.

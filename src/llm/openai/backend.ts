@@ -146,7 +146,11 @@ export class OpenAiBackend implements Backend {
 
     // Commands the model runs get the allowlist only — not even this backend's API key — and
     // run confined, away from this process's environment (isolation.ts).
-    held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    try {
+      held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    } catch (err) {
+      return finish("error", `cannot isolate the model: ${(err as Error).message}`);
+    }
     const ctx = toolContext(task.cwd, llmEnv(), cfg.commandTimeoutMs, task.limits.deadline, held.sandbox);
     const tools = functionTools(task.tools, task.resultSchema);
     const client = { baseUrl: cfg.baseUrl, apiKey, headers: cfg.headers, maxRetries: cfg.maxRetries, retryBaseMs: cfg.retryBaseMs, requestTimeoutMs: cfg.requestTimeoutMs };

@@ -110,7 +110,11 @@ export class ScriptedBackend implements Backend {
 
     // Its `run` actions are commands like a model's: confined the same way.
     const needsSandbox = t.actions.some((a) => "run" in a);
-    if (needsSandbox) held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    try {
+      if (needsSandbox) held.sandbox = await enterSandbox(task.isolation ?? defaultIsolation(), { tree: task.cwd, write: task.tools === "edit", log });
+    } catch (err) {
+      return finish("error", `cannot isolate the model: ${(err as Error).message}`);
+    }
     const ctx = toolContext(task.cwd, llmEnv(), this.commandTimeoutMs, task.limits.deadline, held.sandbox);
     for (const a of t.actions) {
       const stop = meter.beforeTurn();
