@@ -10,6 +10,7 @@ import { agentSettingsSchema } from "../agents/runtime.ts";
 import { commands } from "../cli/commands.ts";
 import { projectJsonSchema } from "../config/json-schema.ts";
 import { fieldInfo } from "../host/field.ts";
+import { isSecretKey } from "../host/secrets.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const readmePath = join(root, "README.md");
@@ -40,12 +41,13 @@ export function settingsSection(): string {
   for (const [name, schema] of Object.entries(shape)) {
     const info = fieldInfo(schema);
     const up = name.toUpperCase();
-    const sources = `\`PLUGIN_${up}\` · \`INPUT_${up}\` · \`DISINTO_${up}\` · \`--${name.replace(/_/g, "-")}\``;
+    const flag = info.secret || isSecretKey(name) ? "" : ` · \`--${name.replace(/_/g, "-")}\``;
+    const sources = `\`PLUGIN_${up}\` · \`INPUT_${up}\` · \`DISINTO_${up}\`${flag}`;
     lines.push(`| \`${name}\` | ${sources} | ${info.hasDefault ? code(info.defaultValue) : ""} | ${cell(info.description ?? "")} |`);
   }
   lines.push(
     "",
-    "Later sources win: `PLUGIN_*` (Woodpecker `settings:`), then `INPUT_*` (Actions `with:`), then `DISINTO_*`, then command-line flags. Lists are comma-separated or JSON, maps are JSON (Woodpecker's own encoding). Every setting whose name ends in `_token`, `_key` or `_password` is a secret: give it with `from_secret` (Woodpecker) or `secrets.*` (Actions); its value is masked in every line disinto writes.",
+    "Later sources win: `PLUGIN_*` (Woodpecker `settings:`), then `INPUT_*` (Actions `with:`), then `DISINTO_*`, then command-line flags. Lists are comma-separated or JSON, maps are JSON (Woodpecker's own encoding). Every setting whose name ends in `_token`, `_key` or `_password` is a secret: give it with `from_secret` (Woodpecker) or `secrets.*` (Actions); its value is masked in every line disinto writes, and it has no command-line flag (process lists and shell history would show it).",
   );
   return lines.join("\n");
 }

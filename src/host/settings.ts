@@ -20,7 +20,7 @@ const tooLong = (max: number) => ({ error: (iss: { input?: unknown }) => `must b
 
 /** Settings every agent shares. Most are optional here: each agent requires what it uses. */
 export const baseSettingsSchema = z.object({
-  agent: z.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Agent to run: dev, review, gardener, planner, predictor, supervisor, architect or vault."),
+  agent: z.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Which agent this step runs, e.g. dev or review (`disinto run --help` lists the agents that exist)."),
   project: z.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Project name; selects projects/<name>.toml in the ops repo."),
   forge_url: httpUrl().optional().meta({ description: "Root URL of the forge.", examples: ["https://git.example.com"] }),
   forge_token: z.string().min(1).max(SECRET_MAX, tooLong(SECRET_MAX)).optional().describe("Forge API token of this agent's account."),
@@ -138,9 +138,11 @@ export function settingsCliOptions(schema: z.ZodObject): Record<string, OptionSp
   const shape: Record<string, z.ZodType> = schema.shape;
   for (const [key, field] of Object.entries(shape)) {
     const info = fieldInfo(field);
+    // Secrets never come from the command line (process lists, shell history): no flag for
+    // them, so the parser's unknown-option path points at the environment variable instead.
+    if (info.secret || isSecretKey(key)) continue;
     const parts = [info.description ?? `The ${key.replace(/_/g, " ")} setting.`];
     if (info.hasDefault && info.defaultValue !== undefined && info.kind !== "boolean") parts.push(`Default: ${JSON.stringify(info.defaultValue)}.`);
-    if (info.secret || isSecretKey(key)) parts.push(`Prefer DISINTO_${key.toUpperCase()}: flags show in process lists.`);
     out[kebab(key)] = info.kind === "boolean" ? { type: "boolean", description: parts.join(" ") } : { type: "string", description: parts.join(" "), value: placeholder(info) };
   }
   return out;

@@ -132,4 +132,16 @@ describe("help", () => {
     assert.match(refused.err(), /--forge-token is not accepted \(disinto init\): secrets never go on the command line.*set DISINTO_FORGE_TOKEN in the environment/);
     assert.ok(!refused.err().includes("t0ps3cret"));
   });
+
+  it("`run` takes no secret on the command line either: --forge-token, --ci-token, --git-password are refused (exit 2)", async () => {
+    const help = captureIo();
+    assert.equal(await main(["run", "--help"], help), 0);
+    assert.doesNotMatch(help.out(), /--forge-token|--ci-token|--git-password/);
+    for (const [flag, variable] of [["--forge-token", "DISINTO_FORGE_TOKEN"], ["--ci-token", "DISINTO_CI_TOKEN"], ["--git-password", "DISINTO_GIT_PASSWORD"]] as const) {
+      const io = captureIo({});
+      assert.equal(await main(["run", "dev", "--forge-url", "http://127.0.0.1:9", flag, "t0ps3cret"], io), 2, flag);
+      assert.match(io.err(), new RegExp(`${flag} is not accepted \\(disinto run\\).*set ${variable} in the environment`));
+      assert.ok(!io.err().includes("t0ps3cret"));
+    }
+  });
 });

@@ -230,7 +230,7 @@ describe("loadSettings errors", () => {
 });
 
 describe("settingsCliOptions", () => {
-  it("offers every field as a kebab-case flag with its type and description", () => {
+  it("offers every field but the secrets as a kebab-case flag with its type and description", () => {
     const o = settingsCliOptions(agentSchema);
     assert.deepEqual(o["dry-run"], { type: "boolean", description: "Decide and log what would be done, change nothing." });
     assert.equal(o["forge-url"]?.type, "string");
@@ -238,7 +238,9 @@ describe("settingsCliOptions", () => {
     assert.equal(o["ops-repo"]?.value, "OWNER/NAME");
     assert.equal(o["log-format"]?.value, "text|json");
     assert.match(o["timeout-minutes"]?.description ?? "", /Default: 55\.$/);
-    assert.match(o["forge-token"]?.description ?? "", /Prefer DISINTO_FORGE_TOKEN/);
+    // secrets have no flag: they come from the environment only
+    assert.equal(o["forge-token"], undefined);
+    assert.equal(o["ci-token"], undefined);
     assert.equal(o.labels?.description, "Labels to pick up. Default: [].");
     assert.ok(Object.keys(o).every((k) => /^[a-z]+(-[a-z]+)*$/.test(k)));
   });
