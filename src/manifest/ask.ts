@@ -12,6 +12,7 @@ import { totalTokens } from "../llm/types.ts";
 import type { AgentRuntime } from "../agents/runtime.ts";
 import { jsonSchemaOf } from "./actions.ts";
 import type { Shown } from "./journal.ts";
+import { fenced } from "../lib/fence.ts";
 
 export type AskRuntime = Pick<AgentRuntime, "backend" | "backendEnv" | "llmLimits" | "accounting" | "ctx" | "log" | "now" | "deadline" | "workDir">;
 
@@ -54,12 +55,6 @@ export interface AskOptions<T> {
 export type Answer<T> =
   | { ok: true; value: T; attempts: number; tokens: number; costUsd: number; turns: number; shown: Shown[] }
   | { ok: false; reason: string; attempts: number; tokens: number; costUsd: number; turns: number; shown: Shown[] };
-
-export function fenced(text: string, lang = ""): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}\n${text}${text.endsWith("\n") ? "" : "\n"}${fence}`;
-}
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n… (cut at ${max} of ${text.length} characters)`;

@@ -3,7 +3,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { PullRequest } from "../../src/forge/types.ts";
-import { excerpt, fenced, parseDiff, renderExcerpt } from "../../src/agents/review/diff.ts";
+import { excerpt, parseDiff, renderExcerpt } from "../../src/agents/review/diff.ts";
+import { fenced } from "../../src/lib/fence.ts";
 import { followUpBody, followUpTitle } from "../../src/agents/review/followups.ts";
 import { ciGate, ineligible, isDocsOnly, type RequiredCi } from "../../src/agents/review/gate.ts";
 import { reviewComments, verdictOfComment } from "../../src/agents/review/markers.ts";

@@ -10,6 +10,7 @@
 // close it early and carry on as instructions.
 import type { Formula } from "../../config/formula.ts";
 import type { Issue } from "../../forge/types.ts";
+import { fenced } from "../../lib/fence.ts";
 
 export interface PromptComment {
   author: string;
@@ -52,9 +53,7 @@ function clip(text: string, max: number): string {
 
 /** A fenced block no text inside can close early. */
 export function dataBlock(text: string, info = ""): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`{3,}/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
-  return `${f}${info}\n${text.replace(/\s+$/, "")}\n${f}`;
+  return fenced(text.replace(/\s+$/, ""), info);
 }
 
 /** A one-line value (a branch name) as an inline code span no text inside can close. */

@@ -1,6 +1,7 @@
 // What the dev agent writes on the forge: comment bodies with their dedup markers, PR titles
 // and bodies, commit messages, and how it recognises its own branches and PRs. Pure.
 import type { PullRequest } from "../../forge/types.ts";
+import { fenced } from "../../lib/fence.ts";
 
 const MARKER = (kind: string, key: string): string => `<!-- disinto-dev: ${kind} ${key} -->`;
 
@@ -13,12 +14,6 @@ function utc(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function fence(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
-  return `${f}\n${text}\n${f}`;
-}
-
 /** The original's `issue_block` comment: `### Blocked — issue #N`, exit reason and time. */
 export function blockedComment(input: { issue: number; reason: string; at: Date; details?: string; key: string }): string {
   const lines = [
@@ -29,7 +24,7 @@ export function blockedComment(input: { issue: number; reason: string; at: Date;
     `| Exit reason | \`${input.reason}\` |`,
     `| Timestamp | ${utc(input.at)} |`,
   ];
-  if (input.details?.trim()) lines.push("", "<details><summary>Details</summary>", "", fence(input.details.trim()), "", "</details>");
+  if (input.details?.trim()) lines.push("", "<details><summary>Details</summary>", "", fenced(input.details.trim()), "", "</details>");
   lines.push("", "The dev agent stopped working on this issue. Remove the `blocked` label (and put it back in the backlog) to let it try again.", "", markerOf("blocked", input.key));
   return lines.join("\n");
 }
@@ -72,7 +67,7 @@ export function backendFailedComment(input: { issue: number; backend: string; re
     `| Backend | \`${input.backend}\` |`,
     `| Timestamp | ${utc(input.at)} |`,
     "",
-    fence(input.reason.trim()),
+    fenced(input.reason.trim()),
     "",
     input.released
       ? `The dev agent claimed this issue but its LLM backend did not start, so the issue is back in the backlog. No issue is claimed for ${input.retryMinutes} minutes; then the dev agent tries again.`

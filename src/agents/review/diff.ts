@@ -1,5 +1,6 @@
 // Unified diffs as the review needs them: which files a diff touches and how, the lines it
 // adds per file, and a byte-bounded excerpt for the prompt that says when it was cut.
+import { fenced } from "../../lib/fence.ts";
 
 export interface FileDiff {
   /** Path after the change (before it, for a deletion). */
@@ -66,13 +67,6 @@ export function excerpt(diff: string, maxBytes: number): Excerpt {
   const head = buf.subarray(0, cut).toString("utf8");
   const nl = head.lastIndexOf("\n");
   return { text: nl > 0 ? head.slice(0, nl + 1) : head, bytes: buf.length, truncated: true };
-}
-
-/** A fence longer than any backtick run inside `text`, so the text cannot close it. */
-export function fenced(text: string, lang = ""): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}\n${text}${text.endsWith("\n") ? "" : "\n"}${fence}`;
 }
 
 /** The diff as a prompt section body, with the truncation said in words. */

@@ -3,7 +3,8 @@
 // much as descriptions — is untrusted: it is fenced and labelled as data, so an instruction
 // hidden in a PR title or description reads as what it is.
 import type { Formula } from "../../config/formula.ts";
-import { fenced, renderExcerpt, type Excerpt, type FileDiff } from "./diff.ts";
+import { fenced } from "../../lib/fence.ts";
+import { renderExcerpt, type Excerpt, type FileDiff } from "./diff.ts";
 import { describeStale, type StaleFile } from "./stale-base.ts";
 
 /** Longest PR or issue description put in the prompt. */
