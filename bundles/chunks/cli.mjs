@@ -37,25 +37,25 @@ var commands = [
     name: ["lock", "acquire"],
     usage: "lock acquire NAME [--ttl SECONDS] [--holder ID]",
     summary: "Take a lease in the ops repo (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-77JKDTVG.mjs")).lockAcquireCommand
+    load: async () => (await import("./lock-CM3S5YJW.mjs")).lockAcquireCommand
   },
   {
     name: ["lock", "release"],
     usage: "lock release NAME [--holder ID]",
     summary: "Release a lease you hold (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-77JKDTVG.mjs")).lockReleaseCommand
+    load: async () => (await import("./lock-CM3S5YJW.mjs")).lockReleaseCommand
   },
   {
     name: ["lock", "list"],
     usage: "lock list [--json]",
     summary: "List the leases in the ops repo with their holders and expiry",
-    load: async () => (await import("./lock-77JKDTVG.mjs")).lockListCommand
+    load: async () => (await import("./lock-CM3S5YJW.mjs")).lockListCommand
   },
   {
     name: ["llm", "try"],
     usage: "llm try --backend NAME [--prompt TEXT] [--cwd DIR] [--json] [--config FILE]",
     summary: "Run one small task through an LLM backend and report status, usage and cost",
-    load: async () => (await import("./llm-try-7APUY7GV.mjs")).llmTryCommand
+    load: async () => (await import("./llm-try-DY4O2JL2.mjs")).llmTryCommand
   },
   {
     name: ["sandbox"],
@@ -67,25 +67,25 @@ var commands = [
     name: ["demo"],
     usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
     summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
-    load: async () => (await import("./demo-AEIVTT57.mjs")).demoCommand
+    load: async () => (await import("./demo-5YZ2AH6X.mjs")).demoCommand
   },
   {
     name: ["init"],
     usage: "init <owner/repo> --forge-url URL --ci-url URL [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
-    load: async () => (await import("./init-NHUA2S6W.mjs")).initCommand
+    load: async () => (await import("./init-NBUUGB27.mjs")).initCommand
   },
   {
     name: ["status"],
     usage: "status [--json] [--project NAME]",
     summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
-    load: async () => (await import("./status-YQNP4OWS.mjs")).statusCommand
+    load: async () => (await import("./status-NHNV45YZ.mjs")).statusCommand
   },
   {
     name: ["run"],
     usage: "run <agent> [settings…]",
     summary: "Run one tick of an agent locally, with the same settings as its CI step",
-    load: async () => (await import("./run-M5K6VMLN.mjs")).runCommand
+    load: async () => (await import("./run-M5ERGSQA.mjs")).runCommand
   }
 ];
 

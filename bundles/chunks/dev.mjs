@@ -3,13 +3,14 @@ import { createRequire as __disintoCreateRequire } from "node:module";
 const require = __disintoCreateRequire(import.meta.url);
 import {
   runDevTick
-} from "./chunk-ZOJJ2QAO.mjs";
-import "./chunk-YVQ4TQKC.mjs";
-import "./chunk-PCVV5DJK.mjs";
+} from "./chunk-52KWXAOL.mjs";
+import "./chunk-V5ADLFA3.mjs";
+import "./chunk-QIUKQ52Y.mjs";
 import "./chunk-PH3JH3ZK.mjs";
+import "./chunk-KZ5ZSFG5.mjs";
 import {
   runAgent
-} from "./chunk-FIU46V4Q.mjs";
+} from "./chunk-76ZNPDJU.mjs";
 import "./chunk-3WUYUBJO.mjs";
 import "./chunk-LQ6BIK4Z.mjs";
 import "./chunk-CE4JDNIV.mjs";
@@ -28,7 +29,7 @@ import "./chunk-3VMCKEZ4.mjs";
 import "./chunk-F2Z2MIAC.mjs";
 import "./chunk-AH2PODXH.mjs";
 import "./chunk-QTAG7RB6.mjs";
-import "./chunk-S3GVX2EN.mjs";
+import "./chunk-RYJW42KD.mjs";
 import "./chunk-MNLCDLHU.mjs";
 import "./chunk-E74YRP6C.mjs";
 import "./chunk-VKMJTHJN.mjs";

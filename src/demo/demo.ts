@@ -5,7 +5,7 @@
 // fire the review cron as a sweep — until every demo issue is closed by a merged pull request
 // or a bound is hit. The agents are the real ones, in real pipelines, talking to the forge
 // over HTTP; only the crons are fired by hand, so nobody waits five minutes per tick.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -95,6 +95,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   }
 
   const data = await prepareDataDir(opts.dataDir);
+  // The dir's identity, not its name: a git or log write after the removal may recreate the path.
+  const dataIno = inodeOf(data.dir);
   let sandbox: Sandbox | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -257,7 +259,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   } catch (err) {
     // A write into the removed data dir may fail before the sandbox's watch notices: either
     // way the cause to report is the data dir, not the ENOENT it led to.
-    const lost = !existsSync(data.dir) && !/was removed while it ran/.test(errorMessage(err));
+    const lost = inodeOf(data.dir) !== dataIno && !/was (removed|replaced) while it ran/.test(errorMessage(err));
     // the error that ended the demo is the one to report, not a failure to save while stopping
     await stop().catch(() => undefined);
     throw lost ? new Error(`sandbox: its data dir ${data.dir} was removed while it ran (${errorMessage(err)})`, { cause: err }) : err;
@@ -266,3 +268,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   }
 }
 
+function inodeOf(dir: string): number | undefined {
+  try {
+    return statSync(dir).ino;
+  } catch {
+    return undefined;
+  }
+}

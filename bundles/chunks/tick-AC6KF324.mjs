@@ -2,21 +2,17 @@
 import { createRequire as __disintoCreateRequire } from "node:module";
 const require = __disintoCreateRequire(import.meta.url);
 import {
-  BACKEND_RETRY_MS,
-  CONFLICT_ROUNDS_MAX,
-  ORPHAN_GRACE_MS,
+  LEASE_TTL_MS,
+  MIN_REVIEW_MS,
+  RENEW_EVERY_MS,
   leaseName,
-  runDevTick
-} from "./chunk-ZOJJ2QAO.mjs";
-import "./chunk-YVQ4TQKC.mjs";
-import "./chunk-PCVV5DJK.mjs";
+  runReviewTick
+} from "./chunk-MFFRTDH6.mjs";
 import "./chunk-PH3JH3ZK.mjs";
+import "./chunk-KZ5ZSFG5.mjs";
 import "./chunk-LQ6BIK4Z.mjs";
 import "./chunk-CE4JDNIV.mjs";
-import "./chunk-FMVDRKKT.mjs";
 import "./chunk-AZXX6CGF.mjs";
-import "./chunk-DRJT25OR.mjs";
-import "./chunk-3OVEA3B6.mjs";
 import "./chunk-OLUXUIR4.mjs";
 import "./chunk-ZDIJGEPO.mjs";
 import "./chunk-2V3Y7HOJ.mjs";
@@ -24,9 +20,7 @@ import "./chunk-PCSHCNQX.mjs";
 import "./chunk-F2Z2MIAC.mjs";
 import "./chunk-AH2PODXH.mjs";
 import "./chunk-QTAG7RB6.mjs";
-import "./chunk-E74YRP6C.mjs";
 import "./chunk-VKMJTHJN.mjs";
-import "./chunk-CYOHQPP6.mjs";
 import "./chunk-YD7YVFKD.mjs";
 import "./chunk-T6ICNUY5.mjs";
 import "./chunk-O6BDSJLO.mjs";
@@ -36,9 +30,9 @@ import "./chunk-S4J2VANF.mjs";
 import "./chunk-B7LSLYID.mjs";
 import "./chunk-56IJVTHU.mjs";
 export {
-  BACKEND_RETRY_MS,
-  CONFLICT_ROUNDS_MAX,
-  ORPHAN_GRACE_MS,
+  LEASE_TTL_MS,
+  MIN_REVIEW_MS,
+  RENEW_EVERY_MS,
   leaseName,
-  runDevTick
+  runReviewTick
 };

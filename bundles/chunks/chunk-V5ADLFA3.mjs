@@ -4,7 +4,7 @@ const require = __disintoCreateRequire(import.meta.url);
 import {
   blockedComment,
   markerOf
-} from "./chunk-PCVV5DJK.mjs";
+} from "./chunk-QIUKQ52Y.mjs";
 import {
   UnknownLabelError
 } from "./chunk-E74YRP6C.mjs";

@@ -4,7 +4,7 @@ const require = __disintoCreateRequire(import.meta.url);
 import {
   agentSettingsSchema,
   runAgent
-} from "./chunk-FIU46V4Q.mjs";
+} from "./chunk-76ZNPDJU.mjs";
 import "./chunk-3WUYUBJO.mjs";
 import "./chunk-LQ6BIK4Z.mjs";
 import "./chunk-FMVDRKKT.mjs";
@@ -23,7 +23,7 @@ import "./chunk-AH2PODXH.mjs";
 import "./chunk-QTAG7RB6.mjs";
 import {
   settingsCliOptions
-} from "./chunk-S3GVX2EN.mjs";
+} from "./chunk-RYJW42KD.mjs";
 import "./chunk-MNLCDLHU.mjs";
 import "./chunk-E74YRP6C.mjs";
 import "./chunk-VKMJTHJN.mjs";
@@ -43,8 +43,8 @@ import "./chunk-56IJVTHU.mjs";
 
 // src/cli/agents.ts
 var RUNNABLE_AGENTS = {
-  dev: async () => (await import("./tick-2CMLF6Z6.mjs")).runDevTick,
-  review: async () => (await import("./tick-S6LVO5GC.mjs")).runReviewTick
+  dev: async () => (await import("./tick-KP32BRBR.mjs")).runDevTick,
+  review: async () => (await import("./tick-AC6KF324.mjs")).runReviewTick
 }, runnableAgentNames = () => Object.keys(RUNNABLE_AGENTS);
 function loadTick(name) {
   return Object.hasOwn(RUNNABLE_AGENTS, name) ? RUNNABLE_AGENTS[name] : void 0;

@@ -13,7 +13,7 @@ import {
   baseSettingsSchema,
   loadSettings,
   settingsCliOptions
-} from "./chunk-S3GVX2EN.mjs";
+} from "./chunk-RYJW42KD.mjs";
 import {
   ForgejoForge,
   Leases,

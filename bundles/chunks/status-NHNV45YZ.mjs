@@ -10,8 +10,9 @@ import {
   ineligible,
   orderBacklog,
   verdictOf
-} from "./chunk-YVQ4TQKC.mjs";
-import "./chunk-PCVV5DJK.mjs";
+} from "./chunk-V5ADLFA3.mjs";
+import "./chunk-QIUKQ52Y.mjs";
+import "./chunk-KZ5ZSFG5.mjs";
 import {
   WoodpeckerCi
 } from "./chunk-3WUYUBJO.mjs";
@@ -42,7 +43,7 @@ import {
   baseSettingsSchema,
   loadSettings,
   settingsCliOptions
-} from "./chunk-S3GVX2EN.mjs";
+} from "./chunk-RYJW42KD.mjs";
 import {
   ForgejoForge,
   Leases,

@@ -65,7 +65,7 @@ function baseKind(def) {
 
 // src/host/settings.ts
 var REPO_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, httpUrl = () => external_exports.url({ protocol: /^https?$/, error: "not an http(s) URL" }).max(2048, "longer than 2048 characters"), NAME_MAX = 255, SECRET_MAX = 16 * 1024, tooLong = (max) => ({ error: (iss) => `must be at most ${max} characters long, got ${typeof iss.input == "string" ? iss.input.length : "more"}` }), baseSettingsSchema = external_exports.object({
-  agent: external_exports.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Agent to run: dev, review, gardener, planner, predictor, supervisor, architect or vault."),
+  agent: external_exports.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Which agent this step runs, e.g. dev or review (`disinto run --help` lists the agents that exist)."),
   project: external_exports.string().min(1).max(NAME_MAX, tooLong(NAME_MAX)).optional().describe("Project name; selects projects/<name>.toml in the ops repo."),
   forge_url: httpUrl().optional().meta({ description: "Root URL of the forge.", examples: ["https://git.example.com"] }),
   forge_token: external_exports.string().min(1).max(SECRET_MAX, tooLong(SECRET_MAX)).optional().describe("Forge API token of this agent's account."),
@@ -116,8 +116,10 @@ function loadSettings(schema, input) {
 function settingsCliOptions(schema) {
   let out = {}, shape = schema.shape;
   for (let [key, field] of Object.entries(shape)) {
-    let info = fieldInfo(field), parts = [info.description ?? `The ${key.replace(/_/g, " ")} setting.`];
-    info.hasDefault && info.defaultValue !== void 0 && info.kind !== "boolean" && parts.push(`Default: ${JSON.stringify(info.defaultValue)}.`), (info.secret || isSecretKey(key)) && parts.push(`Prefer DISINTO_${key.toUpperCase()}: flags show in process lists.`), out[kebab(key)] = info.kind === "boolean" ? { type: "boolean", description: parts.join(" ") } : { type: "string", description: parts.join(" "), value: placeholder(info) };
+    let info = fieldInfo(field);
+    if (info.secret || isSecretKey(key)) continue;
+    let parts = [info.description ?? `The ${key.replace(/_/g, " ")} setting.`];
+    info.hasDefault && info.defaultValue !== void 0 && info.kind !== "boolean" && parts.push(`Default: ${JSON.stringify(info.defaultValue)}.`), out[kebab(key)] = info.kind === "boolean" ? { type: "boolean", description: parts.join(" ") } : { type: "string", description: parts.join(" "), value: placeholder(info) };
   }
   return out;
 }

@@ -6,6 +6,9 @@ import {
   loadAgentFormula
 } from "./chunk-PH3JH3ZK.mjs";
 import {
+  fenced
+} from "./chunk-KZ5ZSFG5.mjs";
+import {
   readCommitCi
 } from "./chunk-LQ6BIK4Z.mjs";
 import {
@@ -193,13 +196,6 @@ function excerpt(diff, maxBytes) {
   let head = buf.subarray(0, cut).toString("utf8"), nl = head.lastIndexOf(`
 `);
   return { text: nl > 0 ? head.slice(0, nl + 1) : head, bytes: buf.length, truncated: !0 };
-}
-function fenced(text, lang = "") {
-  let longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length)), fence = "`".repeat(longest + 1);
-  return `${fence}${lang}
-${text}${text.endsWith(`
-`) ? "" : `
-`}${fence}`;
 }
 function renderExcerpt(e, what) {
   if (e.text === "") return "(empty)";

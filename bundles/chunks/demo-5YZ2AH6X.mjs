@@ -14,7 +14,8 @@ import "./chunk-WRY64MB5.mjs";
 import "./chunk-INMF6EGN.mjs";
 import {
   pullIsFor
-} from "./chunk-PCVV5DJK.mjs";
+} from "./chunk-QIUKQ52Y.mjs";
+import "./chunk-KZ5ZSFG5.mjs";
 import {
   WoodpeckerCi
 } from "./chunk-3WUYUBJO.mjs";
@@ -547,7 +548,7 @@ async function runDemo(opts) {
     say(`disinto demo · claude backend: the agents run Claude Code (${v}); this spends tokens`);
   } else
     say("disinto demo · scripted backend (the default): canned answers stand in for the model; everything around them is real. --backend claude runs Claude Code instead.");
-  let data = await prepareDataDir(opts.dataDir), sandbox, stopped = !1, stop = async () => {
+  let data = await prepareDataDir(opts.dataDir), dataIno = inodeOf(data.dir), sandbox, stopped = !1, stop = async () => {
     stopped || (stopped = !0, await sandbox?.stop(), data.temporary && await (0, import_promises2.rm)(data.dir, { recursive: !0, force: !0 }));
   };
   try {
@@ -650,11 +651,18 @@ async function runDemo(opts) {
       await Promise.all([forge.close(), ci.close()]);
     }
   } catch (err) {
-    let lost = !(0, import_node_fs2.existsSync)(data.dir) && !/was removed while it ran/.test(errorMessage(err));
+    let lost = inodeOf(data.dir) !== dataIno && !/was (removed|replaced) while it ran/.test(errorMessage(err));
     throw await stop().catch(() => {
     }), lost ? new Error(`sandbox: its data dir ${data.dir} was removed while it ran (${errorMessage(err)})`, { cause: err }) : err;
   } finally {
     opts.keep || await stop();
+  }
+}
+function inodeOf(dir) {
+  try {
+    return (0, import_node_fs2.statSync)(dir).ino;
+  } catch {
+    return;
   }
 }
 

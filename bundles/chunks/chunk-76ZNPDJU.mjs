@@ -41,7 +41,7 @@ import {
   baseSettingsSchema,
   loadSettings,
   peekSetting
-} from "./chunk-S3GVX2EN.mjs";
+} from "./chunk-RYJW42KD.mjs";
 import {
   ForgejoForge,
   Leases,

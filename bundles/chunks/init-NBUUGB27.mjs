@@ -27,7 +27,7 @@ import {
   baseSettingsSchema,
   loadSettings,
   settingsCliOptions
-} from "./chunk-S3GVX2EN.mjs";
+} from "./chunk-RYJW42KD.mjs";
 import "./chunk-MNLCDLHU.mjs";
 import "./chunk-E74YRP6C.mjs";
 import "./chunk-VKMJTHJN.mjs";
