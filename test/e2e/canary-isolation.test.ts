@@ -301,7 +301,9 @@ describe("canary: a hostile model cannot get the runner's secrets out", () => {
     assert.ok((await p.app.reviews.list(pr.number)).length > 0, `no review posted:\n${t.out}`);
     assert.ok(server.requests.length >= 2, `${server.requests.length} requests`);
     const sent = JSON.stringify(server.requests.map((r) => r.body));
-    assert.match(sent, /\/environ: /, "the model looted nothing at all: the test proves nothing");
+    // review is read-only: no command tool, and the file tools refuse what leaves the tree
+    const toolAnswers = server.requests.flatMap((r) => r.body.messages.filter((m) => m.role === "tool").map((m) => String(m.content)));
+    assert.ok(toolAnswers.some((a) => /error/i.test(a) && /run_command|unknown tool|environ|outside/i.test(a)), `the model's attempts were not answered as refused: ${toolAnswers.join(" | ").slice(0, 2000)}`);
     assert.deepEqual(findings(c, { "requests the endpoint received": sent }), []);
     assert.deepEqual(findings(c, await everything(p, t.out)), []);
   });
