@@ -225,7 +225,8 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduledAgent, string>> = {
   review: "*/5 * * * *",
   supervisor: "*/20 * * * *",
   architect: "*/15 * * * *",
-  gardener: "0 */6 * * *",
+  // One small task per run (not the original's 6-hourly sweep), and an idle run costs no tokens.
+  gardener: "*/30 * * * *",
   planner: "0 3 * * 1",
   predictor: "0 4 * * *",
 };

@@ -13,6 +13,11 @@ export interface PluginAgent {
    * available to (Woodpecker hides a secret from cron and manual pipelines unless it lists them).
    */
   events: readonly ("cron" | "manual" | "pull_request")[];
+  /**
+   * A config init writes includes this agent only when its token is given: dev and review are
+   * the factory, the others can join later (with their own account) without blocking a setup.
+   */
+  optional?: true;
 }
 
 export const PLUGIN_AGENTS: readonly PluginAgent[] = [
@@ -26,6 +31,12 @@ export const PLUGIN_AGENTS: readonly PluginAgent[] = [
     summary: "Reviews open pull requests once their CI is green: a formal approval or a request for changes, follow-up issues for pre-existing problems.",
     // Pull requests start it right after the project's CI; the cron catches what events miss.
     events: ["cron", "manual", "pull_request"],
+  },
+  {
+    name: "gardener",
+    summary: "Grooms the backlog, one small task a run: enriches vague issues and bug reports, promotes tech debt, bundles dust, unblocks issues, keeps AGENTS.md current.",
+    events: ["cron", "manual"],
+    optional: true,
   },
 ];
 

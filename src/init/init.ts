@@ -221,7 +221,7 @@ export class Init {
     }
 
     // ── identities and their tokens ───────────────────────────────────────────────────────
-    const identities = await this.identities(config, problems);
+    const identities = await this.identities(config, problems, plan.notes);
     if (identities.length === 0 && problems.length === 0) {
       problems.push(`${configPath} has no identity for any agent init can schedule (${list(PLUGIN_AGENTS.map((a) => a.name))}): add [identities.dev] and [identities.review]`);
     }
@@ -239,9 +239,11 @@ export class Init {
         requiredContexts: ciFiles.prContexts,
         identities: identities.map((i) => ({ role: i.agent.name, login: i.login, tokenSecret: i.tokenSecret })),
       };
-      const logins = identities.map((i) => i.login.toLowerCase());
-      if (new Set(logins).size < logins.length) {
-        problems.push(`the dev and review tokens belong to the same user (${identities[0]?.login ?? "?"}): Forgejo refuses an approval from a PR's author, so each agent needs its own forge account`);
+      const shared = identities.filter((i, n) => identities.findIndex((j) => same(j.login, i.login)) !== n);
+      if (shared.length > 0) {
+        const first = shared[0] as Identity;
+        const agents = identities.filter((i) => same(i.login, first.login)).map((i) => i.agent.name);
+        problems.push(`the ${agents.join(" and ")} tokens belong to the same user (${first.login}): Forgejo refuses an approval from a PR's author, so each agent needs its own forge account`);
       } else {
         config = parseProjectConfig(projectToml(generated), configPath);
       }
@@ -340,13 +342,17 @@ export class Init {
   // ── survey helpers ────────────────────────────────────────────────────────────────────────
 
   /** The agents to set up, their logins and tokens (the token is what tells a login). */
-  private async identities(config: ProjectConfig | undefined, problems: string[]): Promise<Identity[]> {
+  private async identities(config: ProjectConfig | undefined, problems: string[], notes: string[]): Promise<Identity[]> {
     const out: Identity[] = [];
     for (const agent of PLUGIN_AGENTS) {
       const fromConfig = config?.identities[agent.name];
       if (config !== undefined && fromConfig === undefined) continue;
       const tokenSecret = fromConfig?.token_secret ?? this.input.tokenSecrets?.[agent.name] ?? `FORGE_${agent.name.toUpperCase()}_TOKEN`;
       const token = lookupSecret(this.input.env, tokenSecret, this.input.redactor);
+      if (config === undefined && agent.optional === true && token === undefined && this.input.tokenSecrets?.[agent.name] === undefined) {
+        notes.push(`no ${agent.name} agent: ${tokenSecret} is not set (give its own account's token to include it in the config init writes; later, add [identities.${agent.name}] to the config and run init again)`);
+        continue;
+      }
       let login = fromConfig?.login;
       if (token === undefined) {
         // A config names the login; a generated one learns it from the token.

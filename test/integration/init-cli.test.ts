@@ -90,6 +90,7 @@ describe("disinto init", () => {
       DISINTO_CI_TOKEN: sb.ci.token("admin"),
       FORGE_DEV_TOKEN: users["dev-bot"]!.token,
       FORGE_REVIEW_TOKEN: users["review-bot"]!.token,
+      FORGE_GARDENER_TOKEN: users["gardener-bot"]!.token,
       ANTHROPIC_API_KEY: "sk-ant-api03-sandbox-fake-0123456789",
     };
     argv = (repo, ...extra) => ["init", repo, "--forge-url", sb.forge.url, "--ci-url", sb.ci.url, ...extra];
@@ -112,22 +113,26 @@ describe("disinto init", () => {
       "would create 3 labels on admin/shop-ops: vault, pending-approval, incident",
       "would add dev-bot (dev) as a collaborator with write access to admin/shop",
       "would add review-bot (review) as a collaborator with write access to admin/shop-ops",
+      "would add gardener-bot (gardener) as a collaborator with write access to admin/shop",
+      "would add gardener-bot (gardener) as a collaborator with write access to admin/shop-ops",
       "would lay out the ops repo admin/shop-ops (",
       `would activate admin/shop in Woodpecker (${sb.ci.url})`,
-      "would write admin/shop-ops:projects/shop.toml (dev: dev-bot, review: review-bot; backend claude-cli)",
-      "would protect the main branch of admin/shop-ops (pushes only by admin, dev-bot, review-bot; merges need 1 approval)",
+      "would write admin/shop-ops:projects/shop.toml (dev: dev-bot, review: review-bot, gardener: gardener-bot; backend claude-cli)",
+      "would protect the main branch of admin/shop-ops (pushes only by admin, dev-bot, review-bot, gardener-bot; merges need 1 approval)",
       "would protect the main branch of admin/shop (merges need 1 approval by review-bot, admin and none of them requesting changes; a new commit dismisses it)",
       "would create cron disinto-dev (*/5 * * * *)",
       "would create cron disinto-review (*/5 * * * *)",
+      "would create cron disinto-gardener (*/30 * * * *)",
       `would create secret forge_dev_token (from FORGE_DEV_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
       `would create secret forge_review_token (from FORGE_REVIEW_TOKEN; events cron, manual, pull_request; image ${PLUGIN_IMAGE} only)`,
+      `would create secret forge_gardener_token (from FORGE_GARDENER_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
       "would create secret anthropic_api_key (from ANTHROPIC_API_KEY; events cron, manual, pull_request;",
       "would create secret disinto_ci_token (from the CI token init uses;",
-      `would open a pull request on admin/shop adding .woodpecker/disinto-dev.yml, .woodpecker/disinto-review.yml (branch ${INIT_BRANCH})`,
+      `would open a pull request on admin/shop adding .woodpecker/disinto-dev.yml, .woodpecker/disinto-review.yml, .woodpecker/disinto-gardener.yml (branch ${INIT_BRANCH})`,
     ]) {
       assert.ok(lines.some((l) => l.startsWith(expected)), `missing line: ${expected}\n${r.out}`);
     }
-    assert.equal(lines.at(-1), "19 changes planned; run without --dry-run to make them");
+    assert.equal(lines.at(-1), "23 changes planned; run without --dry-run to make them");
     assert.ok(!r.out.includes(env.ANTHROPIC_API_KEY!) && !r.out.includes(env.FORGE_DEV_TOKEN!));
     assert.deepEqual(await snapshot(), before);
   });
@@ -136,7 +141,7 @@ describe("disinto init", () => {
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^created the ops repo admin\/shop-ops \(private\)$/m);
-    assert.match(r.out, /^done: 19 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
+    assert.match(r.out, /^done: 23 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
     await sb.ci.waitIdle();
 
     const a = api(sb.forge, "admin");
@@ -152,8 +157,9 @@ describe("disinto init", () => {
     const cfg = parseProjectConfig(toml, "projects/shop.toml");
     assert.equal(cfg.repo, "admin/shop");
     assert.equal(cfg.ops_repo, "admin/shop-ops");
-    assert.deepEqual([cfg.identities.dev?.login, cfg.identities.review?.login], ["dev-bot", "review-bot"]);
-    assert.deepEqual([cfg.identities.dev?.token_secret, cfg.identities.review?.token_secret], ["FORGE_DEV_TOKEN", "FORGE_REVIEW_TOKEN"]);
+    assert.deepEqual([cfg.identities.dev?.login, cfg.identities.review?.login, cfg.identities.gardener?.login], ["dev-bot", "review-bot", "gardener-bot"]);
+    assert.deepEqual([cfg.identities.dev?.token_secret, cfg.identities.review?.token_secret, cfg.identities.gardener?.token_secret], ["FORGE_DEV_TOKEN", "FORGE_REVIEW_TOKEN", "FORGE_GARDENER_TOKEN"]);
+    assert.equal(cfg.schedules.gardener, "*/30 * * * *");
     assert.equal(cfg.ci.woodpecker_repo_id, ciRepo.id);
     // review and merge wait for the project's CI on pull requests, never for disinto's own workflows
     assert.deepEqual(cfg.ci.required_contexts, ["ci/woodpecker/pr/test"]);
@@ -169,11 +175,11 @@ describe("disinto init", () => {
     assert.deepEqual(opsLabels, ["incident", "pending-approval", "vault"]);
     for (const repo of ["admin/shop", "admin/shop-ops"]) {
       const who = ((await a("GET", `/repos/${repo}/collaborators`)).body as { login: string }[]).map((u) => u.login).sort();
-      assert.deepEqual(who, ["dev-bot", "review-bot"], repo);
+      assert.deepEqual(who, ["dev-bot", "gardener-bot", "review-bot"], repo);
     }
     const prot = (await a("GET", "/repos/admin/shop-ops/branch_protections/main")).body as { enable_push: boolean; push_whitelist_usernames: string[]; required_approvals: number };
     assert.equal(prot.enable_push, true);
-    assert.deepEqual([...prot.push_whitelist_usernames].sort(), ["admin", "dev-bot", "review-bot"]);
+    assert.deepEqual([...prot.push_whitelist_usernames].sort(), ["admin", "dev-bot", "gardener-bot", "review-bot"]);
     assert.equal(prot.required_approvals, 1);
     // The project's primary branch: the forge itself holds a merge to the review identity's (or an admin's) approval of the head.
     const main = (await a("GET", "/repos/admin/shop/branch_protections/main")).body as Record<string, unknown>;
@@ -189,9 +195,9 @@ describe("disinto init", () => {
     } finally {
       await asDev.close();
     }
-    const gardener = api(sb.forge, "gardener-bot");
-    const denied = await gardener("POST", "/repos/admin/shop-ops/contents/journal/other.md", { content: Buffer.from("x").toString("base64"), message: "x" });
-    assert.ok(denied.status === 403 || denied.status === 404, `gardener-bot wrote to the ops repo (${denied.status})`);
+    const planner = api(sb.forge, "planner-bot");
+    const denied = await planner("POST", "/repos/admin/shop-ops/contents/journal/other.md", { content: Buffer.from("x").toString("base64"), message: "x" });
+    assert.ok(denied.status === 403 || denied.status === 404, `planner-bot wrote to the ops repo (${denied.status})`);
 
     // crons and secrets in Woodpecker
     const ci = async (path: string): Promise<unknown> => (await fetch(`${sb.ci.url}/api/repos/${ciRepo.id}${path}`, { headers: { Authorization: `Bearer ${sb.ci.token("admin")}` } })).json();
@@ -200,6 +206,7 @@ describe("disinto init", () => {
       crons.map((c) => [c.name, c.schedule, c.enabled]).sort(),
       [
         ["disinto-dev", "*/5 * * * *", true],
+        ["disinto-gardener", "*/30 * * * *", true],
         ["disinto-review", "*/5 * * * *", true],
       ],
     );
@@ -207,6 +214,7 @@ describe("disinto init", () => {
     assert.deepEqual(secrets, {
       forge_dev_token: { events: ["cron", "manual"], images: [PLUGIN_IMAGE] },
       forge_review_token: { events: ["cron", "manual", "pull_request"], images: [PLUGIN_IMAGE] },
+      forge_gardener_token: { events: ["cron", "manual"], images: [PLUGIN_IMAGE] },
       anthropic_api_key: { events: ["cron", "manual", "pull_request"], images: [PLUGIN_IMAGE] },
       disinto_ci_token: { events: ["cron", "manual", "pull_request"], images: [PLUGIN_IMAGE] },
     });
@@ -228,13 +236,18 @@ describe("disinto init", () => {
     }
     const dev = await file(".woodpecker/disinto-dev.yml");
     assert.deepEqual(dev.when, [{ event: "cron", cron: "disinto-dev" }, { event: "manual" }]);
+    const gardenerPipeline = await file(".woodpecker/disinto-gardener.yml");
+    assert.deepEqual(gardenerPipeline.when, [{ event: "cron", cron: "disinto-gardener" }, { event: "manual" }]);
+    const gardenerStep = (gardenerPipeline.steps as { settings: Record<string, unknown> }[])[0]!;
+    assert.equal(gardenerStep.settings.agent, "gardener");
+    assert.deepEqual(gardenerStep.settings.forge_token, { from_secret: "forge_gardener_token" });
   });
 
   it("a second run changes nothing and says so", async () => {
     const before = await snapshot();
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^note: pull request #1 adding .woodpecker\/disinto-dev.yml, .woodpecker\/disinto-review.yml is open/m);
+    assert.match(r.out, /^note: pull request #1 adding .woodpecker\/disinto-dev.yml, .woodpecker\/disinto-review.yml, .woodpecker\/disinto-gardener.yml is open/m);
     assert.equal(r.out.trim().split("\n").at(-1), "nothing to do: admin/shop is set up");
     const dry = await init(argv("admin/shop", "--dry-run"));
     assert.equal(dry.out.trim().split("\n").at(-1), "nothing to do: admin/shop is set up");
@@ -256,6 +269,16 @@ describe("disinto init", () => {
     assert.equal(r.code, 0, r.err);
     const changes = r.out.split("\n").filter((l) => /^(created|updated|added|opened|wrote|protected|activated|laid out)/.test(l));
     assert.deepEqual(changes, ["created 1 label on admin/shop: vision", "updated cron disinto-dev (enabled again: the config schedules it)"]);
+  });
+
+  it("leaves the gardener out of a config it writes when its token is not given, and says how to add it", async () => {
+    const before = await snapshot();
+    const r = await init(argv("admin/tools", "--dry-run"), { FORGE_GARDENER_TOKEN: undefined });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^note: no gardener agent: FORGE_GARDENER_TOKEN is not set \(.*add \[identities\.gardener\] to the config and run init again\)$/m);
+    assert.match(r.out, /^would write admin\/tools-ops:projects\/tools.toml \(dev: dev-bot, review: review-bot; backend claude-cli\)$/m);
+    assert.doesNotMatch(r.out, /disinto-gardener|forge_gardener_token|gardener-bot/);
+    assert.deepEqual(await snapshot(), before);
   });
 
   it("raises an agent that is only a reader to write access (a reader's approval does not count)", async () => {
@@ -293,6 +316,12 @@ describe("disinto init", () => {
     const same = await init(argv("admin/tools"), { FORGE_REVIEW_TOKEN: sb.forge.users["dev-bot"]!.token });
     assert.equal(same.code, 2);
     assert.match(same.err, /the dev and review tokens belong to the same user \(dev-bot\)/);
+    const sameGardener = await init(argv("admin/tools"), { FORGE_GARDENER_TOKEN: sb.forge.users["review-bot"]!.token });
+    assert.equal(sameGardener.code, 2);
+    assert.match(sameGardener.err, /the review and gardener tokens belong to the same user \(review-bot\)/);
+    const namedGardener = await init(argv("admin/tools", "--token-secret", "gardener=GARDENER_TOKEN"));
+    assert.equal(namedGardener.code, 2, "a renamed gardener token is asked for, not skipped");
+    assert.match(namedGardener.err, /- GARDENER_TOKEN is not set: it must hold the forge token of the gardener agent's own account/);
     const badCi = await init(argv("admin/tools"), { DISINTO_CI_TOKEN: "not-a-woodpecker-token" });
     assert.equal(badCi.code, 2);
     assert.match(badCi.err, /the CI token \(DISINTO_CI_TOKEN\) was refused by .+ \(HTTP 401\)/);

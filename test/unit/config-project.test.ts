@@ -51,7 +51,7 @@ describe("project config: a valid file", () => {
         review: "*/5 * * * *",
         supervisor: "*/20 * * * *",
         architect: "*/15 * * * *",
-        gardener: "0 */6 * * *",
+        gardener: "*/30 * * * *",
         planner: "0 3 * * 1",
         predictor: "0 4 * * *",
       },
