@@ -40,6 +40,10 @@ before(async () => {
   await put("loose/anything.toml", PROJECT);
   await put("loose/steps.toml", FORMULA);
   await put("unclear/what.toml", "colour = 'red'\n");
+  // An agent's formulas one folder down (formulas/gardener/<task>.toml).
+  await put("agents/formulas/groom.toml", FORMULA);
+  await put("agents/formulas/gardener/enrich.toml", FORMULA.replace('name = "groom"', 'name = "enrich"'));
+  await put("agents/formulas/gardener/broken.toml", FORMULA.replace("version = 1", "version = 0"));
   await mkdir(join(dir, "empty"));
 });
 
@@ -91,6 +95,18 @@ describe("disinto validate", () => {
     const io = captureIo({}, dir);
     assert.equal(await main(["validate", "loose"], io), 0);
     assert.equal(io.out(), "ok   loose/anything.toml (project config)\nok   loose/steps.toml (formula)\n");
+  });
+
+  it("checks an agent's formulas in its folder of formulas/ (formulas/gardener/*.toml)", async () => {
+    let io = captureIo({}, dir);
+    assert.equal(await main(["validate", "agents"], io), 2);
+    assert.equal(io.out(), ["ok   agents/formulas/groom.toml (formula)", "fail agents/formulas/gardener/broken.toml (formula)", "ok   agents/formulas/gardener/enrich.toml (formula)", ""].join("\n"));
+    assert.equal(io.err(), "agents/formulas/gardener/broken.toml:3: version: must be at least 1, got 0\ndisinto validate: 1 problem in 1 of 3 files\n");
+    for (const target of ["agents/formulas/gardener", "agents/formulas/gardener/broken.toml"]) {
+      io = captureIo({}, dir);
+      assert.equal(await main(["validate", target], io), 2, target);
+      assert.match(io.out(), /^fail agents\/formulas\/gardener\/broken\.toml \(formula\)$/m, target);
+    }
   });
 
   it("says so when a file is neither kind", async () => {

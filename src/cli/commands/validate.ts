@@ -1,7 +1,7 @@
 // `disinto validate [FILE|DIR]`: check project configs and formulas before an agent trips on
 // them. Every problem in every file is listed, so one run is enough to fix them all.
 import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, relative, resolve, isAbsolute } from "node:path";
+import { basename, dirname, join, relative, resolve, isAbsolute } from "node:path";
 import { write, type Command } from "../command.ts";
 import { ConfigError, EXIT_OK, EXIT_USAGE, UsageError, formatConfigIssue, type ConfigIssue } from "../../lib/errors.ts";
 import { kindByContent, kindByLocation, parseFormula, parseProjectConfig, parseToml, type ConfigKind } from "../../config/load.ts";
@@ -31,6 +31,17 @@ async function tomlFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** formulas/*.toml and an agent's own formulas one folder down (formulas/gardener/<task>.toml). */
+async function formulaFiles(dir: string): Promise<string[]> {
+  const subdirs = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(dir, e.name)).sort();
+  return [...(await tomlFiles(dir)), ...(await Promise.all(subdirs.map(tomlFiles))).flat()];
+}
+
+/** The kind a file's folder implies; an agent's folder inside formulas/ holds formulas too. */
+function kindOfLocation(path: string): ConfigKind | undefined {
+  return kindByLocation(path) ?? (basename(dirname(dirname(resolve(path)))) === "formulas" ? "formula" : undefined);
+}
+
 async function isDir(path: string): Promise<boolean> {
   return (await statOrUndefined(path))?.isDirectory() ?? false;
 }
@@ -44,10 +55,11 @@ async function targetsIn(dir: string): Promise<Target[]> {
     // An ops repo checkout (or this package, which ships formulas/).
     return [
       ...(hasProjects ? (await tomlFiles(projects)).map((path) => ({ path, kind: "project" as const })) : []),
-      ...(hasFormulas ? (await tomlFiles(formulas)).map((path) => ({ path, kind: "formula" as const })) : []),
+      ...(hasFormulas ? (await formulaFiles(formulas)).map((path) => ({ path, kind: "formula" as const })) : []),
     ];
   }
-  const kind = basename(dir) === "projects" ? "project" : basename(dir) === "formulas" ? "formula" : undefined;
+  if (basename(dir) === "formulas") return (await formulaFiles(dir)).map((path) => ({ path, kind: "formula" as const }));
+  const kind = basename(dir) === "projects" ? "project" : basename(dirname(resolve(dir))) === "formulas" ? "formula" : undefined;
   return (await tomlFiles(dir)).map((path) => (kind ? { path, kind } : { path }));
 }
 
@@ -98,12 +110,13 @@ references, distinct dev and review logins, no secret values, formula step graph
 one line per file: "ok" or "fail". Every problem goes to stderr as FILE:LINE: KEY: MESSAGE.
 
 What is checked:
-  FILE  one file. In a projects/ folder it is a project config, in a formulas/ folder a
-        formula; elsewhere the content decides: [[steps]] make a formula, repo, forge_url,
+  FILE  one file. In a projects/ folder it is a project config, in a formulas/ folder (or an
+        agent's folder in it, formulas/gardener/) a formula; elsewhere the content decides: [[steps]] make a formula, repo, forge_url,
         identities or backends a project config.
   DIR   with projects/ or formulas/ inside (an ops repo checkout, or the disinto package):
-        projects/*.toml as project configs and formulas/*.toml as formulas. A folder named
-        projects or formulas: every *.toml in it, as that kind. Any other folder: every *.toml
+        projects/*.toml as project configs and formulas/*.toml as formulas, with the agents'
+        folders of formulas (formulas/gardener/*.toml). A folder named projects or formulas
+        (or an agent's folder in formulas/): every *.toml in it, as that kind. Any other folder: every *.toml
         in it, each decided by its content.
   Without an argument: the current directory.
 
@@ -116,7 +129,8 @@ does not exist.`,
     const abs = resolve(io.cwd, arg);
     const st = await statOrUndefined(abs);
     if (!st) throw new UsageError(`validate: no such file or directory: ${arg}`);
-    const targets = st.isDirectory() ? await targetsIn(abs) : [{ path: abs, ...(kindByLocation(abs) ? { kind: kindByLocation(abs) } : {}) }];
+    const kind = kindOfLocation(abs);
+    const targets = st.isDirectory() ? await targetsIn(abs) : [{ path: abs, ...(kind ? { kind } : {}) }];
     if (targets.length === 0) throw new UsageError(`validate: nothing to check in ${arg}: no projects/*.toml, formulas/*.toml or *.toml files`);
 
     let failed = 0;
