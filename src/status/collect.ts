@@ -12,6 +12,7 @@ import { devLabels } from "../agents/dev/labels.ts";
 import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
 import { verdictOf } from "../agents/dev/review-state.ts";
 import { disintoName } from "../init/agents.ts";
+import { gardenerStatus } from "./gardener.ts";
 import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
 import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport } from "./schema.ts";
 
@@ -89,7 +90,15 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
 async function projectStatus(input: StatusInput, config: ProjectConfig, store: StateStore, leases: LeaseStatus[], spent: Record<string, Totals>, now: Date): Promise<ProjectStatus> {
   const warnings: string[] = [];
   const repo = input.forge.repo(refOf(config.repo));
-  const [agents, dev, queue, pulls] = await Promise.all([agentsOf(input, config, warnings), devPhases(store, config), queueOf(repo, config), pullsOf(repo, config)]);
+  // One read of the open issues serves the queue and the gardener's survey.
+  const open = await repo.issues.list({ state: "open", type: "issues" });
+  const [agents, dev, queue, pulls, gardener] = await Promise.all([
+    agentsOf(input, config, warnings),
+    devPhases(store, config),
+    queueOf(repo, config, open),
+    pullsOf(repo, config),
+    config.identities.gardener !== undefined ? gardenerStatus(store, open, now, warnings) : Promise.resolve(null),
+  ]);
   const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
   const day = now.toISOString().slice(0, 10);
   return {
@@ -102,6 +111,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     dev,
     queue,
     pulls,
+    gardener,
     budget: {
       day,
       backends: used.map((b) => {
@@ -203,10 +213,9 @@ async function devPhases(store: StateStore, config: ProjectConfig): Promise<DevP
 
 // ── the queue ───────────────────────────────────────────────────────────────────────────────
 
-async function queueOf(repo: RepoForge, config: ProjectConfig): Promise<ProjectStatus["queue"]> {
+async function queueOf(repo: RepoForge, config: ProjectConfig, open: readonly Issue[]): Promise<ProjectStatus["queue"]> {
   const labels = devLabels(config);
   const login = config.identities.dev?.login ?? "";
-  const open = await repo.issues.list({ state: "open", type: "issues" });
   const openNumbers = new Set(open.map((i) => i.number));
   const depState = new Map<number, "open" | "closed" | "missing">();
   const item = (i: Issue, waits: number[] = [], reason: string | null = null): QueueItem => ({

@@ -115,6 +115,27 @@ export const budgetSchema = z.object({
   ).describe("Every backend this project's agents use, with what all projects of the ops repo spent on it today (caps are per backend)."),
 });
 
+export const gardenerCandidateSchema = z.object({
+  task: z.string().describe("The survey's bucket: blocker-starving-the-factory, enrich-underspecified, enrich-bug-report, promote-tech-debt, bundle-dust or revisit-blocked."),
+  issue: z.number().int().nullable().describe("The issue the task is about; null for bundle-dust (its issues are in `issues`)."),
+  title: z.string().nullable().describe("That issue's title."),
+  issues: z.array(z.number().int()).describe("bundle-dust: the group's issues; blocker-starving-the-factory: the backlog issues waiting on it; otherwise empty."),
+  group: z.string().nullable().describe("bundle-dust: the dust group."),
+});
+
+export const gardenerStatusSchema = z.object({
+  last_task: z
+    .object({
+      at: z.string(),
+      task: z.string().nullable().describe("The task's name, from the journal entry's title."),
+      title: z.string().describe("The journal entry's title: the task, its subject and how it ended."),
+      pipeline_url: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The newest entry of the gardener's journal (journal/gardener/YYYY-MM-DD.md); null before its first task. Idle runs write no entry: the agent's last_run shows them."),
+  next: z.array(gardenerCandidateSchema).describe("What the next runs would pick, in order (the gardener's own survey, no tokens): at most 5; agents-md-stale needs git and is not listed."),
+});
+
 export const projectStatusSchema = z.object({
   name: z.string(),
   repo: z.string(),
@@ -125,6 +146,7 @@ export const projectStatusSchema = z.object({
   dev: z.array(devPhaseSchema).describe("The dev agent's phase record per dev identity (empty before its first run)."),
   queue: queueSchema,
   pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
+  gardener: gardenerStatusSchema.nullable().describe("The gardener's last task and next picks; null when the config gives it no identity."),
   budget: budgetSchema,
   warnings: z.array(z.string()).describe("What could not be read, e.g. CI without a token."),
 });
@@ -145,3 +167,4 @@ export type LeaseStatus = z.infer<typeof leaseStatusSchema>;
 export type QueueItem = z.infer<typeof queueItemSchema>;
 export type PullStatus = z.infer<typeof pullStatusSchema>;
 export type DevPhase = z.infer<typeof devPhaseSchema>;
+export type GardenerStatus = z.infer<typeof gardenerStatusSchema>;

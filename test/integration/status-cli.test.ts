@@ -16,6 +16,8 @@ import { pipelinePath, pipelineYaml } from "../../src/init/templates.ts";
 import { PLUGIN_IMAGE } from "../../src/lib/plugin-image.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.ts";
 import { Leases, Ledger, PhaseStore, StateStore } from "../../src/state/index.ts";
+import { appendJournal } from "../../src/state/journal.ts";
+import { DUST_PATH } from "../../src/status/gardener.ts";
 import { STATUS_FORMAT, statusReportSchema, type StatusReport } from "../../src/status/schema.ts";
 import { captureIo } from "../helpers/io.ts";
 
@@ -36,6 +38,11 @@ backend = "claude"
 login = "review-bot"
 token_secret = "FORGE_REVIEW_TOKEN"
 backend = "local"
+
+[identities.gardener]
+login = "gardener-bot"
+token_secret = "FORGE_GARDENER_TOKEN"
+backend = "claude"
 
 [backends.claude]
 type = "claude-cli"
@@ -77,7 +84,7 @@ describe("disinto status", () => {
       await ops.contents.create("projects/broken.toml", { text: 'name = "broken"\n', message: "a broken config" });
 
       // issues: the queue
-      await shop.labels.ensure(["backlog", "priority", "blocked", "in-progress"].map((name) => ({ name, color: "ededed" })));
+      await shop.labels.ensure(["backlog", "priority", "blocked", "in-progress", "underspecified"].map((name) => ({ name, color: "ededed" })));
       const issue = (title: string, labels: string[], body = "") => shop.issues.create({ title, body, labels });
       await issue("Ready one", ["backlog"]); // #1
       await issue("Priority one", ["backlog", "priority"]); // #2
@@ -88,6 +95,9 @@ describe("disinto status", () => {
       await shop.issues.close(done.number);
       await issue("After done", ["backlog"], "Depends on #6"); // #7
       await issue("Not in the backlog", []); // #8
+      // the gardener's: an underspecified issue with enough to enrich, an unlabelled bug report
+      await issue("Vague idea", ["underspecified"], `Make the shop faster for customers who browse many pages.\n${"It takes seconds to load the catalogue, which loses customers. ".repeat(2)}`); // #9
+      await issue("Crash on an empty cart", [], "Steps to reproduce: open the cart with nothing in it."); // #10
 
       // pull requests: one green and approved, one without CI
       const pr1 = await openPull(asDev.repo(shopRef), "feature-a", "Add a");
@@ -111,6 +121,12 @@ describe("disinto status", () => {
       await ledger.append({ agent: "dev", backend: "claude", input_tokens: 2000, output_tokens: 100, cost_usd: 0.5, project: "shop" });
       await ledger.append({ agent: "review", backend: "local", input_tokens: 10, output_tokens: 10, cost_usd: 0 });
       await ledger.append({ agent: "dev", backend: "claude", input_tokens: 5, output_tokens: 5, cost_usd: 9, at: "2000-01-01T00:00:00.000Z" });
+      // the gardener's journal (an older day and today) and its dust ledger: three dust issues in one group
+      await appendJournal(store, "gardener", { at: new Date("2000-01-01T08:00:00Z"), title: "revisit-blocked #4: applied 1 action (1 changed)" });
+      await appendJournal(store, "gardener", { at: new Date(Date.now() - 3600_000), title: "enrich-bug-report #8: applied 2 actions (2 changed)" });
+      await appendJournal(store, "gardener", { at: new Date(), title: "promote-tech-debt #6: applied 2 actions (1 changed)", pipelineUrl: "http://ci/repos/1/pipeline/9" });
+      const ts = new Date().toISOString();
+      await store.createText(DUST_PATH, [1, 2, 7].map((n) => JSON.stringify({ issue: n, group: "docs", title: `#${n}`, reason: "typo", ts })).join("\n") + "\n", "dust");
 
       // Woodpecker: the dev pipeline, its cron and secret, and one cron run (no bundle: it fails)
       const text = pipelineYaml({ agent: "dev", project: "shop", opsRepo: "admin/shop-ops", forgeUrl: sb.forge.url, tokenSecret: "FORGE_DEV_TOKEN", credentials: [] });
@@ -200,6 +216,21 @@ describe("disinto status", () => {
     ]);
     assert.deepEqual(p.pulls[0]!.ci.contexts, [{ context: "ci/woodpecker/pr/test", state: "success", url: "http://ci/1" }]);
 
+    // the gardener: its newest journal entry, and the next picks of its own survey in order
+    assert.ok(p.gardener);
+    assert.deepEqual(p.gardener.last_task && [p.gardener.last_task.task, p.gardener.last_task.title, p.gardener.last_task.pipeline_url], [
+      "promote-tech-debt",
+      "promote-tech-debt #6: applied 2 actions (1 changed)",
+      "http://ci/repos/1/pipeline/9",
+    ]);
+    assert.deepEqual(p.gardener.next, [
+      { task: "enrich-underspecified", issue: 9, title: "Vague idea", issues: [], group: null },
+      { task: "enrich-bug-report", issue: 10, title: "Crash on an empty cart", issues: [], group: null },
+      { task: "bundle-dust", issue: null, title: null, issues: [1, 2, 7], group: "docs" },
+    ]);
+    const gardener = p.agents.find((a) => a.agent === "gardener")!;
+    assert.deepEqual([gardener.login, gardener.schedule], ["gardener-bot", "*/30 * * * *"]);
+
     // today's spend per backend this project uses (yesterday's entry is not counted)
     assert.equal(p.budget.day, r.generated_at.slice(0, 10));
     assert.deepEqual(p.budget.backends, [
@@ -230,6 +261,9 @@ describe("disinto status", () => {
     assert.match(out, new RegExp(`^ {4}#${prs[0]} +dev-bot +CI success +approved by review-bot +Add a$`, "m"));
     assert.match(out, /^ {4}claude +claude-cli +2 runs +3\.6k tok +\$0\.75 of \$5\.00$/m);
     assert.match(out, /^warning: .*broken\.toml/m);
+    assert.match(out, /^ {2}gardener: last task \d+s ago: promote-tech-debt #6: applied 2 actions \(1 changed\)$/m);
+    assert.match(out, /^ {4}next +enrich-underspecified +#9 +Vague idea$/m);
+    assert.match(out, /^ {4}then +bundle-dust +#1 #2 #7 +dust group docs$/m);
   });
 
   it("a missing ops repo, project config or set of configs is exit 2 naming it — not an empty report", async () => {
