@@ -94,6 +94,8 @@ export interface AgentRuntime {
   backend(): Promise<LlmBackend>;
   /** The backend's credentials, for RunTask.env: only the names the backend owns. */
   backendEnv(backend: LlmBackend): BackendEnv;
+  /** A secret the project config names (the vault's allowlist), registered for masking; undefined when unset. */
+  secret(name: string): string | undefined;
   /** Turn and time limits the project config sets for the run's backend. */
   llmLimits: { maxTurns: number | undefined; timeoutMinutes: number | undefined };
   /** Ledger, sessions and slots in the ops repo, and the [limits] spend caps: for runWithAccounting. */
@@ -232,6 +234,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         }
         return out;
       },
+      secret: (name) => lookupSecret(opts.env, name, ctx.redactor),
       llmLimits: { maxTurns: plan?.maxTurns, timeoutMinutes: plan?.timeoutMinutes },
       accounting: {
         ...opsRepoHooks(state, {

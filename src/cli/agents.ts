@@ -11,6 +11,7 @@ export type Tick = (rt: AgentRuntime) => Promise<Outcome>;
 export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>>> = {
   dev: async () => (await import("../agents/dev/tick.ts")).runDevTick,
   review: async () => (await import("../agents/review/tick.ts")).runReviewTick,
+  vault: async () => (await import("../agents/vault/tick.ts")).runVaultTick,
   gardener: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick,
 };
 

@@ -20,8 +20,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: ["schema"],
-    usage: "schema [project|formula|script] [--out FILE]",
-    summary: "Print the JSON Schema of project configs, formulas or scripted-backend scripts",
+    usage: "schema [project|formula|script|vault-action] [--out FILE]",
+    summary: "Print the JSON Schema of project configs, formulas, scripted-backend scripts or vault actions",
     load: async () => (await import("./commands/schema.ts")).schemaCommand,
   },
   {
@@ -71,6 +71,30 @@ export const commands: CommandEntry[] = [
     usage: "status [--json] [--project NAME]",
     summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
     load: async () => (await import("./commands/status.ts")).statusCommand,
+  },
+  {
+    name: ["vault", "classify"],
+    usage: "vault classify FILE [--policy FILE] [--json]",
+    summary: "Print the tier of a vault action (low, medium, high) and why",
+    load: async () => (await import("./commands/vault.ts")).vaultClassifyCommand,
+  },
+  {
+    name: ["vault", "request"],
+    usage: "vault request FILE [--config FILE] [--json]",
+    summary: "Ask for a vault action: low tier goes to main, medium and high open a PR for an admin's approval",
+    load: async () => (await import("./commands/vault.ts")).vaultRequestCommand,
+  },
+  {
+    name: ["vault", "list"],
+    usage: "vault list [--json]",
+    summary: "List vault requests waiting for approval, actions queued or running, and results",
+    load: async () => (await import("./commands/vault.ts")).vaultListCommand,
+  },
+  {
+    name: ["vault", "show"],
+    usage: "vault show ID [--json]",
+    summary: "Show one vault action: its file, its request PR, and its result with the log's tail",
+    load: async () => (await import("./commands/vault.ts")).vaultShowCommand,
   },
   {
     name: ["run"],

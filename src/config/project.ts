@@ -321,6 +321,19 @@ const ReviewSchema = z
   .prefault({})
   .describe("Review agent settings.");
 
+const VaultSchema = z
+  .strictObject({
+    secrets: z
+      .array(envName("a secret"))
+      .max(MAX_LIST)
+      .default([])
+      .describe(
+        'NAMEs of the secrets vault actions may ask for (e.g. ["RELEASE_TOKEN", "WEBHOOK_URL"]): the vault dispatcher gets them as CI secrets of the ops repo, and a formula run receives only the ones its action lists. Empty: actions can ask for none.',
+      ),
+  })
+  .prefault({})
+  .describe("The vault: actions that run only after a person approves them (README, Vault).");
+
 // ─── the project config ─────────────────────────────────────────────────────────────────────
 
 const ProjectConfigObject = z
@@ -347,6 +360,7 @@ const ProjectConfigObject = z
     schedules: SchedulesSchema,
     labels: LabelsSchema,
     review: ReviewSchema,
+    vault: VaultSchema,
   })
   .describe("disinto project config (projects/<name>.toml in the ops repo).");
 
@@ -367,6 +381,7 @@ export type Limits = z.output<typeof LimitsSchema>;
 export type Schedules = z.output<typeof SchedulesSchema>;
 export type Labels = z.output<typeof LabelsSchema>;
 export type ReviewConfig = z.output<typeof ReviewSchema>;
+export type VaultConfig = z.output<typeof VaultSchema>;
 
 // ─── rules beyond the schema ────────────────────────────────────────────────────────────────
 

@@ -89,12 +89,19 @@ export const opsPrSchema = z.strictObject({
     .max(MAX_OPS_FILES)
     .refine((fs) => new Set(fs.map((f) => f.path)).size === fs.length, { error: "lists a path twice" }),
 });
-/** Filled in by the vault: until it exists, policy rejects every request. */
+/**
+ * Asks the vault for an action (src/vault/request.ts): low tier is committed to the ops repo
+ * at once, medium and high wait for a person's approval. The runner validates it against the
+ * project's vault allowlists; the policy says which formulas the agent may ask for.
+ */
 export const vaultRequestSchema = z.strictObject({
   kind: z.literal("vault_request"),
-  id: key,
-  formula: text(MAX_LABEL, "the formula"),
-  context: text(MAX_REASON, "the context"),
+  id: key.describe("Id of the vault action: vault/actions/<id>.toml; asking again for an id returns the first request."),
+  formula: text(MAX_LABEL, "the formula").describe("The vault formula to run, e.g. release or webhook."),
+  context: text(MAX_REASON, "the context").describe("Why the action is needed, for the person who approves it."),
+  secrets: z.array(z.string().min(1).max(MAX_LABEL)).max(20).default([]).describe("NAMEs of the secrets the formula needs, from the project's vault allowlist."),
+  params: z.record(z.string().min(1).max(64), z.string().max(MAX_REASON)).default({}).describe("The formula's inputs, e.g. {\"version\": \"1.2.0\"}."),
+  blast_radius: z.enum(["low", "medium", "high"]).optional().describe("Your estimate of the damage if it goes wrong; it can raise the tier, not lower it past the vault policy."),
 });
 
 const ACTION_SCHEMAS = [

@@ -26,9 +26,10 @@ import type { RepoForge } from "../forge/types.ts";
 import type { AgentRuntime } from "../agents/runtime.ts";
 import { describeAction, REFERENCE, targetsOf, type Action, type ActionKind, type ActionOf, type Manifest } from "./actions.ts";
 import { contentKey, findMarked, hasMarker, withMarker } from "./marker.ts";
+import { requestFromAgent } from "../vault/request.ts";
 import { checkPolicy, HELD_LABEL, PRIORITY_LABEL, type Policy, type Snapshot, type TargetState, type Violation } from "./policy.ts";
 
-export type ApplyRuntime = Pick<AgentRuntime, "repo" | "ops" | "forge" | "state" | "login" | "log" | "checkpoint" | "dryRun">;
+export type ApplyRuntime = Pick<AgentRuntime, "repo" | "ops" | "forge" | "state" | "login" | "log" | "checkpoint" | "dryRun"> & { config?: Pick<AgentRuntime["config"], "vault" | "labels"> };
 
 export const APPLY_ORDER: readonly ActionKind[] = [
   "create_issue",
@@ -166,8 +167,7 @@ class Applier {
       case "ops_pr":
         return this.opsPr(a);
       case "vault_request":
-        // The policy rejects it before anything is applied; reaching here is a bug.
-        throw new Error("vault_request is not available yet");
+        return this.vaultRequest(a);
     }
   }
 
@@ -269,6 +269,13 @@ class Applier {
   private async opsWrite(a: ActionOf<"ops_write">): Promise<Step> {
     const r = await this.rt.state.updateText(a.path, () => a.text, a.message);
     return { result: r.changed ? "done" : "noop" };
+  }
+
+  /** Last in the order: what the agent did on the forge is done before it asks for more. */
+  private async vaultRequest(a: ActionOf<"vault_request">): Promise<Step> {
+    const r = await requestFromAgent(this.rt, a, this.agent);
+    const where = r.pr !== undefined ? `PR #${r.pr}${r.url ? ` ${r.url}` : ""}` : `${r.state}`;
+    return { result: r.created ? "done" : "noop", detail: `${r.created ? "requested" : "requested before"}: ${where}${r.tier ? ` (tier ${r.tier})` : ""}` };
   }
 
   private async opsPr(a: ActionOf<"ops_pr">): Promise<Step> {

@@ -18,6 +18,8 @@ export interface Policy {
   maxNewIssues: number;
   /** Ops-repo folders it may write (`ops_write`, `ops_pr` files), e.g. `gardener/`. */
   opsFolders: readonly string[];
+  /** Vault formulas it may request (`vault_request`); none unless listed. */
+  vaultFormulas: readonly string[];
 }
 
 /** An issue or PR as the applier read it before the check. */
@@ -69,6 +71,7 @@ export function policy(p: Partial<Policy> & Pick<Policy, "agent" | "kinds">): Po
     maxActions: p.maxActions ?? 10,
     maxNewIssues: p.maxNewIssues ?? 0,
     opsFolders: (p.opsFolders ?? [`${p.agent}/`]).map((f) => (f.endsWith("/") ? f : `${f}/`)),
+    vaultFormulas: p.vaultFormulas ?? [],
   };
 }
 
@@ -108,7 +111,7 @@ export function checkPolicy(manifest: Manifest, p: Policy, snap: Snapshot): Poli
 
 function checkAction(i: number, a: Action, p: Policy, snap: Snapshot, createdKeys: ReadonlySet<string>, v: (index: number, kind: Violation["kind"], rule: ViolationRule, message: string) => void): void {
   if (a.kind === "vault_request") {
-    v(i, a.kind, "vault", "vault_request is not available yet");
+    if (!p.vaultFormulas.includes(a.formula)) v(i, a.kind, "vault", `${p.agent} may not request the vault formula ${a.formula} (may request: ${p.vaultFormulas.join(", ") || "none"})`);
     return;
   }
   if (a.kind === "add_label" && !p.labels.add.includes(a.label)) v(i, a.kind, "label", `${p.agent} may not add label ${a.label} (may add: ${p.labels.add.join(", ") || "none"})`);

@@ -17,7 +17,7 @@ const valid: Action[] = [
   { kind: "sync_priority", issues: [1, 2] },
   { kind: "ops_write", path: "gardener/dust.jsonl", text: "", message: "drop group" },
   { kind: "ops_pr", key: "refresh", branch: "gardener/refresh", title: "t", body: "b", files: [{ path: "gardener/x.md", text: "x" }] },
-  { kind: "vault_request", id: "deploy-1", formula: "deploy", context: "why" },
+  { kind: "vault_request", id: "deploy-1", formula: "deploy", context: "why", secrets: [], params: {} },
 ];
 
 function errorOf(value: unknown): string {

@@ -56,7 +56,7 @@ describe("manifest policy", () => {
     ["an ops path outside the agent's folders", [{ kind: "ops_write", path: "projects/x.toml", text: "", message: "m" }], "ops_path", /projects\/x\.toml is outside gardener's ops folders \(gardener\/\)/],
     ["an ops PR file outside the agent's folders", [{ kind: "ops_pr", key: "k", branch: "gardener/x", title: "t", body: "b", files: [{ path: "vault/actions/x.toml", text: "" }] }], "ops_path", /vault\/actions\/x\.toml is outside/],
     ["an ops PR branch of another agent", [{ kind: "ops_pr", key: "k", branch: "planner/x", title: "t", body: "b", files: [{ path: "gardener/x", text: "" }] }], "ops_branch", /not under gardener\//],
-    ["a vault request", [{ kind: "vault_request", id: "v", formula: "f", context: "c" }], "vault", /^vault_request is not available yet$/],
+    ["a vault request for a formula the policy does not list", [{ kind: "vault_request", id: "v", formula: "f", context: "c", secrets: [], params: {} }], "vault", /^gardener may not request the vault formula f \(may request: none\)$/],
     ["a key used twice", [{ kind: "comment", issue: 1, body: "a", key: "k" }, { kind: "comment", issue: 1, body: "b", key: "k" }], "duplicate_key", /key k is already used by action 0/],
     ["a reference to an issue the manifest does not create", [{ kind: "comment", issue: 1, body: "see {{issue:nope}}" }], "reference", /\{\{issue:nope\}\} names no create_issue/],
   ];

@@ -6,21 +6,24 @@ import { EXIT_OK, UsageError } from "../../lib/errors.ts";
 import { jsonSchemaFor } from "../../config/json-schema.ts";
 import type { ConfigKind } from "../../config/load.ts";
 import { scriptJsonSchema } from "../../llm/scripted/script.ts";
+import { vaultActionSchema } from "../../vault/action.ts";
+import { z } from "zod";
 
 /** Every subject, in the order help names them; the config files and the scripted backend's script. */
-const SUBJECTS: Record<ConfigKind | "script", () => Record<string, unknown>> = {
+const SUBJECTS: Record<ConfigKind | "script" | "vault-action", () => Record<string, unknown>> = {
   project: () => jsonSchemaFor("project"),
   formula: () => jsonSchemaFor("formula"),
   script: scriptJsonSchema,
+  "vault-action": () => z.toJSONSchema(vaultActionSchema, { io: "input", target: "draft-7" }) as Record<string, unknown>,
 };
 
 export const schemaCommand: Command = {
   name: ["schema"],
-  summary: "Print the JSON Schema of project configs, formulas or scripted-backend scripts",
-  usage: "schema [project|formula|script] [--out FILE]",
+  summary: "Print the JSON Schema of project configs, formulas, scripted-backend scripts or vault actions",
+  usage: "schema [project|formula|script|vault-action] [--out FILE]",
   description: `
-Prints the JSON Schema (draft-07) of a project config (the default), of a formula, or of a
-script of the scripted backend (JSON or TOML), with a description for every key. Point an editor at it for completion and checks as you type, e.g.
+Prints the JSON Schema (draft-07) of a project config (the default), of a formula, of a
+script of the scripted backend (JSON or TOML), or of a vault action (vault/actions/<id>.toml), with a description for every key. Point an editor at it for completion and checks as you type, e.g.
 with taplo / Even Better TOML, as the first line of projects/<name>.toml:
 
   #:schema ./disinto-project.schema.json

@@ -17,6 +17,7 @@ import { registerReviews } from "./routes/reviews.ts";
 import { registerStatuses } from "./routes/statuses.ts";
 import { registerContents } from "./routes/contents.ts";
 import { registerBranches } from "./routes/branches.ts";
+import { registerReleases } from "./routes/releases.ts";
 import { ForgePages } from "./pages.ts";
 import { htmlPage, html, sendHtml, wantsHtml } from "../html.ts";
 
@@ -35,6 +36,7 @@ export function buildRouter(): Router {
   registerContents(r);
   registerBranches(r);
   registerPullByBranches(r);
+  registerReleases(r);
   return r;
 }
 

@@ -172,6 +172,21 @@ export interface State {
   reviews: ReviewRec[];
   statuses: StatusRec[];
   protections: ProtectionRec[];
+  /** Releases (routes/releases.ts); absent in state files written before they existed. */
+  releases?: ReleaseRec[];
+}
+
+export interface ReleaseRec {
+  id: number;
+  repoId: number;
+  tagName: string;
+  target: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+  author: string;
+  created: string;
 }
 
 export function emptyState(): State {
