@@ -97,7 +97,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     devPhases(store, config),
     queueOf(repo, config, open),
     pullsOf(repo, config),
-    config.identities.gardener !== undefined ? gardenerStatus(store, open, now, warnings) : Promise.resolve(null),
+    config.identities.gardener !== undefined ? gardenerStatus(store, config, open, now) : Promise.resolve(null),
   ]);
   const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
   const day = now.toISOString().slice(0, 10);

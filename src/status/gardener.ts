@@ -3,21 +3,24 @@
 // and the dust ledger, without tokens or git. Each candidate is the survey's pick once the
 // picks before it are set aside, so the list is in the order the runs would take them (as long
 // as nothing changes). `agents-md-stale` needs git and is never listed here.
+import type { ProjectConfig } from "../config/project.ts";
 import type { Issue } from "../forge/types.ts";
-import { dustEntrySchema, survey, type DustEntry } from "../agents/gardener/survey.ts";
+import { readDust, type DustEntry } from "../agents/gardener/dust.ts";
+import { gardenerLabels, type GardenerLabels } from "../agents/gardener/labels.ts";
+import { readMemory, skipped } from "../agents/gardener/memory.ts";
+import { gateFailures, survey } from "../agents/gardener/survey.ts";
 import type { StateStore } from "../state/index.ts";
 import type { GardenerStatus } from "./schema.ts";
 
-/** The dust ledger in the ops repo (disinto-behaviour §8.2). */
-export const DUST_PATH = "gardener/dust.jsonl";
 /** How many next picks status shows. */
 export const NEXT_CANDIDATES = 5;
 
 const HEADING = /^## (\d\d:\d\d:\d\d) — (.*?)(?: \(\[pipeline\]\(([^)\s]+)\)\))?$/;
 
-export async function gardenerStatus(store: StateStore, open: readonly Issue[], now: Date, warnings: string[]): Promise<GardenerStatus> {
-  const [last, dust] = await Promise.all([lastTask(store), readDust(store, warnings)]);
-  return { last_task: last, next: candidates(open, dust, now) };
+export async function gardenerStatus(store: StateStore, config: ProjectConfig, open: readonly Issue[], now: Date): Promise<GardenerStatus> {
+  const [last, dust, memory] = await Promise.all([lastTask(store), readDust(store, now), readMemory(store, config.name)]);
+  const skip = skipped(memory, open, now.getTime());
+  return { last_task: last, left_alone: [...skip].sort((a, b) => a - b), next: candidates(open, dust, now, skip, gardenerLabels(config)) };
 }
 
 async function lastTask(store: StateStore): Promise<GardenerStatus["last_task"]> {
@@ -35,34 +38,15 @@ async function lastTask(store: StateStore): Promise<GardenerStatus["last_task"]>
   return { at: `${newest.slice(0, 10)}T${m[1] ?? "00:00:00"}.000Z`, task: /^[a-z][a-z-]*/.exec(title)?.[0] ?? null, title, pipeline_url: m[3] ?? null };
 }
 
-/** The ledger's valid lines; a line that does not parse is reported, not fatal. */
-async function readDust(store: StateStore, warnings: string[]): Promise<DustEntry[]> {
-  const doc = await store.readText(DUST_PATH);
-  const out: DustEntry[] = [];
-  let bad = 0;
-  for (const line of (doc?.value ?? "").split("\n")) {
-    if (line.trim() === "") continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      bad++;
-      continue;
-    }
-    const r = dustEntrySchema.safeParse(raw);
-    if (r.success) out.push(r.data);
-    else bad++;
-  }
-  if (bad > 0) warnings.push(`${DUST_PATH}: ${bad} line${bad === 1 ? "" : "s"} that ${bad === 1 ? "is" : "are"} not a dust entry, left out`);
-  return out;
-}
-
-function candidates(open: readonly Issue[], dust: readonly DustEntry[], now: Date): GardenerStatus["next"] {
-  const skip = new Set<number>();
-  const titles = new Map(open.map((i) => [i.number, i.title]));
+function candidates(open: readonly Issue[], dust: readonly DustEntry[], now: Date, left: ReadonlySet<number>, labels: GardenerLabels): GardenerStatus["next"] {
   const out: GardenerStatus["next"] = [];
+  // The quality gate comes before the buckets, as in the tick.
+  const gate = gateFailures({ issues: open, dust, now, skip: left, labels });
+  if (gate.length > 0) out.push({ task: "quality-gate", issue: null, title: null, issues: gate.map((i) => i.number), group: null });
+  const skip = new Set(left);
+  const titles = new Map(open.map((i) => [i.number, i.title]));
   while (out.length < NEXT_CANDIDATES) {
-    const pick = survey({ issues: open, dust, now, skip });
+    const pick = survey({ issues: open, dust, now, skip, labels });
     if (pick === undefined) break;
     const issues = pick.issues ?? pick.parents ?? [];
     out.push({ task: pick.task, issue: pick.issue ?? null, title: pick.issue !== undefined ? (titles.get(pick.issue) ?? null) : null, issues, group: pick.group ?? null });

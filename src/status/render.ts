@@ -64,14 +64,19 @@ function project(p: ProjectStatus, now: number): string[] {
   );
   if (p.gardener !== null) {
     const g = p.gardener;
-    out.push(`  gardener: ${g.last_task === null ? "no task yet" : `last task ${ago(g.last_task.at, now)}: ${g.last_task.title}`}${g.next.length === 0 ? "; nothing to groom" : ""}`);
+    const left = g.left_alone.length > 0 ? `; leaves ${g.left_alone.map((n) => `#${n}`).join(", ")} alone for now` : "";
+    out.push(`  gardener: ${g.last_task === null ? "no task yet" : `last task ${ago(g.last_task.at, now)}: ${g.last_task.title}`}${g.next.length === 0 ? "; nothing to groom" : ""}${left}`);
     out.push(
       ...table(
         g.next.map((c, i) => [
           i === 0 ? "next" : "then",
           c.task,
           c.issue !== null ? `#${c.issue}` : c.issues.map((n) => `#${n}`).join(" "),
-          c.issue !== null ? `${c.title ?? ""}${c.issues.length > 0 ? ` (waited on by ${c.issues.map((n) => `#${n}`).join(", ")})` : ""}` : `dust group ${c.group ?? "?"}`,
+          c.issue !== null
+            ? `${c.title ?? ""}${c.issues.length > 0 ? ` (waited on by ${c.issues.map((n) => `#${n}`).join(", ")})` : ""}`
+            : c.group !== null
+              ? `dust group ${c.group}`
+              : "backlog issues missing acceptance criteria or affected files",
         ]),
       ),
     );

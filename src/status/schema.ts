@@ -116,10 +116,10 @@ export const budgetSchema = z.object({
 });
 
 export const gardenerCandidateSchema = z.object({
-  task: z.string().describe("The survey's bucket: blocker-starving-the-factory, enrich-underspecified, enrich-bug-report, promote-tech-debt, bundle-dust or revisit-blocked."),
-  issue: z.number().int().nullable().describe("The issue the task is about; null for bundle-dust (its issues are in `issues`)."),
+  task: z.string().describe("quality-gate, or the survey's bucket: blocker-starving-the-factory, enrich-underspecified, enrich-bug-report, promote-tech-debt, bundle-dust or revisit-blocked."),
+  issue: z.number().int().nullable().describe("The issue the task is about; null for quality-gate and bundle-dust (their issues are in `issues`)."),
   title: z.string().nullable().describe("That issue's title."),
-  issues: z.array(z.number().int()).describe("bundle-dust: the group's issues; blocker-starving-the-factory: the backlog issues waiting on it; otherwise empty."),
+  issues: z.array(z.number().int()).describe("quality-gate: the backlog issues missing a section; bundle-dust: the group's issues; blocker-starving-the-factory: the backlog issues waiting on it; otherwise empty."),
   group: z.string().nullable().describe("bundle-dust: the dust group."),
 });
 
@@ -133,6 +133,7 @@ export const gardenerStatusSchema = z.object({
     })
     .nullable()
     .describe("The newest entry of the gardener's journal (journal/gardener/YYYY-MM-DD.md); null before its first task. Idle runs write no entry: the agent's last_run shows them."),
+  left_alone: z.array(z.number().int()).describe("Issues the gardener leaves alone for now: it failed on them 3 times within a day, or decided to wait until someone changes them."),
   next: z.array(gardenerCandidateSchema).describe("What the next runs would pick, in order (the gardener's own survey, no tokens): at most 5; agents-md-stale needs git and is not listed."),
 });
 

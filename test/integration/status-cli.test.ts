@@ -17,7 +17,8 @@ import { PLUGIN_IMAGE } from "../../src/lib/plugin-image.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.ts";
 import { Leases, Ledger, PhaseStore, StateStore } from "../../src/state/index.ts";
 import { appendJournal } from "../../src/state/journal.ts";
-import { DUST_PATH } from "../../src/status/gardener.ts";
+import { DUST_PATH } from "../../src/agents/gardener/dust.ts";
+import { memoryPath } from "../../src/agents/gardener/memory.ts";
 import { STATUS_FORMAT, statusReportSchema, type StatusReport } from "../../src/status/schema.ts";
 import { captureIo } from "../helpers/io.ts";
 
@@ -126,6 +127,7 @@ describe("disinto status", () => {
       await appendJournal(store, "gardener", { at: new Date(Date.now() - 3600_000), title: "enrich-bug-report #8: applied 2 actions (2 changed)" });
       await appendJournal(store, "gardener", { at: new Date(), title: "promote-tech-debt #6: applied 2 actions (1 changed)", pipelineUrl: "http://ci/repos/1/pipeline/9" });
       const ts = new Date().toISOString();
+      await store.createText(memoryPath("shop"), `${JSON.stringify({ "fail/8": `3 ${ts}` })}\n`, "the gardener failed on #8 three times");
       await store.createText(DUST_PATH, [1, 2, 7].map((n) => JSON.stringify({ issue: n, group: "docs", title: `#${n}`, reason: "typo", ts })).join("\n") + "\n", "dust");
 
       // Woodpecker: the dev pipeline, its cron and secret, and one cron run (no bundle: it fails)
@@ -223,7 +225,10 @@ describe("disinto status", () => {
       "promote-tech-debt #6: applied 2 actions (1 changed)",
       "http://ci/repos/1/pipeline/9",
     ]);
+    assert.deepEqual(p.gardener.left_alone, [8]);
     assert.deepEqual(p.gardener.next, [
+      // backlog issues without acceptance criteria or affected files: the quality gate comes first
+      { task: "quality-gate", issue: null, title: null, issues: [1, 2, 3, 7], group: null },
       { task: "enrich-underspecified", issue: 9, title: "Vague idea", issues: [], group: null },
       { task: "enrich-bug-report", issue: 10, title: "Crash on an empty cart", issues: [], group: null },
       { task: "bundle-dust", issue: null, title: null, issues: [1, 2, 7], group: "docs" },
@@ -261,8 +266,10 @@ describe("disinto status", () => {
     assert.match(out, new RegExp(`^ {4}#${prs[0]} +dev-bot +CI success +approved by review-bot +Add a$`, "m"));
     assert.match(out, /^ {4}claude +claude-cli +2 runs +3\.6k tok +\$0\.75 of \$5\.00$/m);
     assert.match(out, /^warning: .*broken\.toml/m);
-    assert.match(out, /^ {2}gardener: last task \d+s ago: promote-tech-debt #6: applied 2 actions \(1 changed\)$/m);
-    assert.match(out, /^ {4}next +enrich-underspecified +#9 +Vague idea$/m);
+    assert.match(out, /^ {2}gardener: last task \d+s ago: promote-tech-debt #6: applied 2 actions \(1 changed\);/m);
+    assert.match(out, /^ {2}gardener: last task \d+s ago: .*; leaves #8 alone for now$/m);
+    assert.match(out, /^ {4}next +quality-gate +#1 #2 #3 #7 +backlog issues missing acceptance criteria or affected files$/m);
+    assert.match(out, /^ {4}then +enrich-underspecified +#9 +Vague idea$/m);
     assert.match(out, /^ {4}then +bundle-dust +#1 #2 #7 +dust group docs$/m);
   });
 
