@@ -23,11 +23,9 @@ import { ConfigError, UsageError } from "../lib/errors.ts";
 import { WoodpeckerCi, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
 import type { LogSink } from "../host/logger.ts";
 import type { Accounting } from "../llm/accounting.ts";
-import { DryRunBackend } from "../llm/dry-run.ts";
-import { createBackend } from "../llm/factory.ts";
 import { opsRepoHooks } from "../llm/ops-repo.ts";
 import { backendPlan, capsOf } from "../llm/project-backend.ts";
-import { loadScript, parseScriptText } from "../llm/scripted/script.ts";
+import { transcriptsIn } from "../llm/transcript.ts";
 import type { Backend as LlmBackend, BackendEnv } from "../llm/types.ts";
 import { Leases, type LeaseHolder } from "../state/lease.ts";
 import { Ledger } from "../state/ledger.ts";
@@ -49,7 +47,11 @@ export const agentSettingsSchema = baseSettingsSchema.extend({
     .optional()
     .describe("Password for git over HTTP, for forges that refuse API tokens there. Default: the forge token."),
   claude_bin: z.string().min(1).max(4096).default("claude").describe("The Claude Code CLI executable (claude-cli backend)."),
-  work_dir: z.string().min(1).max(4096).optional().describe("Where to create this run's working trees. Default: a fresh temporary directory."),
+  work_dir: z.string().min(1).max(4096).optional().describe("Where to create this run's working trees and LLM transcripts. Default: a fresh temporary directory."),
+  keep_work_dir: z
+    .boolean()
+    .default(false)
+    .describe("Keep this run's working trees and LLM transcripts when it ends, and log where they are (debugging a local run). Default: removed."),
   crash_at: z
     .string()
     .min(1)
@@ -220,9 +222,10 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
           throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}.backend`, message: `missing; the ${role} agent needs an LLM backend (or set \`backend\`)` }]);
         }
         if (backend === undefined) {
-          const built = await buildBackend(rt, backendName, ops);
+          // Transcripts live in the run's work dir, so a run leaves no temp files behind.
+          const built = transcriptsIn(await buildBackend(rt, backendName, ops), () => rt.workDir());
           const wrapped = opts.wrapBackend ? opts.wrapBackend(built) : built;
-          backend = dry ? new DryRunBackend(wrapped, dry, role) : wrapped;
+          backend = dry ? new (await import("../llm/dry-run.ts")).DryRunBackend(wrapped, dry, role) : wrapped;
         }
         return backend;
       },
@@ -273,7 +276,9 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
         closed = true;
         ctx.meter.request("forge", forge.requestStats().total);
         if (ci) ctx.meter.request("ci", ci.requestStats().total);
-        await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+        if (s.keep_work_dir) {
+          if (dirs.length > 0) log.info(`keep_work_dir: kept ${dirs.join(", ")}`);
+        } else await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
         await Promise.all([forge.close(), ci?.close()]);
       },
       dryRun: dry,
@@ -295,8 +300,12 @@ async function pipelineFinished(ci: Ci, url: string | undefined): Promise<boolea
   return p !== undefined && FINISHED.has(p.status);
 }
 
-/** The project config's backend entry, turned into the LLM layer's backend. */
+/**
+ * The project config's backend entry, turned into the LLM layer's backend. The LLM layer (its
+ * backends, execa, the isolation) is imported here, on first use: an idle run never loads it.
+ */
 async function buildBackend(rt: AgentRuntime, name: string, ops: RepoForge): Promise<LlmBackend> {
+  const [{ createBackend }, { loadScript, parseScriptText }] = await Promise.all([import("../llm/factory.ts"), import("../llm/scripted/script.ts")]);
   const file = `projects/${rt.config.name}.toml`;
   const b = rt.config.backends[name];
   if (b === undefined) throw new ConfigError([{ file, path: `backends.${name}`, message: "missing" }]);

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Redactor } from "../lib/redact.ts";
+import type { Backend, RunResult, RunTask } from "./types.ts";
 
 export class Transcript {
   readonly path: string;
@@ -38,4 +39,28 @@ export class Transcript {
       this.failed = true;
     }
   }
+}
+
+/**
+ * The backend with every run's transcript, unless the task names one, in a directory the
+ * caller owns (an agent run's work dir, removed when the run ends) instead of a fresh
+ * directory under the OS temp dir that nothing removes. `dir` is asked on the first run only.
+ */
+export function transcriptsIn(backend: Backend, dir: () => Promise<string>): Backend {
+  let where: Promise<string> | undefined;
+  let n = 0;
+  const wrapped: Backend = {
+    kind: backend.kind,
+    name: backend.name,
+    credentialNames: backend.credentialNames,
+    async run<T>(task: RunTask<T>): Promise<RunResult<T>> {
+      if (task.transcriptPath !== undefined) return backend.run(task);
+      where ??= dir();
+      const path = join(await where, `transcript-${++n}.jsonl`);
+      return backend.run({ ...task, transcriptPath: path });
+    },
+  };
+  const preflight = backend.preflight?.bind(backend);
+  if (preflight) wrapped.preflight = preflight;
+  return wrapped;
 }

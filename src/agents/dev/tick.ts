@@ -26,16 +26,14 @@ import { phaseRecordSchema, type Phase, type PhaseRecord } from "../../state/pha
 import type { AgentRuntime } from "../runtime.ts";
 import { describeFailures, diagnose, readHeadCi, restartPipelines } from "./ci-state.ts";
 import type { CommitCi } from "../../ci/commit.ts";
-import { loadDevFormula } from "./formula.ts";
 import { devLabels, type DevLabels } from "./labels.ts";
 import { IssueOps, sameLogin } from "./lifecycle.ts";
 import { pickNext } from "./pick.ts";
-import { ciFixPrompt, reviewFixPrompt } from "./prompt.ts";
 import { readVerdict, type Verdict } from "./review-state.ts";
 import { survey, type Survey } from "./survey.ts";
 import { backendFailedComment, branchName, issueOfPull, markerOf, orphanComment, pausedComment, prBody, prTitle, pullIsFor, refusalComment } from "./text.ts";
 import type { Refusal } from "./result.ts";
-import { budgetKey, doWork, type WorkKind, type WorkResult } from "./work.ts";
+import type { WorkKind, WorkResult } from "./work.ts";
 
 /** An in-progress label younger than this is a claim in the making, not an orphan (#471, #565). */
 export const ORPHAN_GRACE_MS = 60_000;
@@ -52,6 +50,11 @@ const BACKEND_NOTE = "backend failed";
 export const BACKEND_RETRY_MS = 15 * 60_000;
 
 const IN_FLIGHT: ReadonlySet<Phase> = new Set(["implementing", "awaiting_ci", "awaiting_review", "merging", "paused"]);
+
+// Model work (git, the workspace, prompts, formulas, the LLM layer) is imported when a tick
+// gets to it: deciding, and an idle tick, load none of it (bundles/ puts it in its own chunks).
+const workModule = () => import("./work.ts");
+const promptModule = () => import("./prompt.ts");
 
 export function leaseName(project: string, login: string): string {
   return `dev/${project}/${login}`;
@@ -231,7 +234,7 @@ class DevTick {
     const { ledger } = rt.accounting;
     const now = new Date(rt.now());
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-    const [byKey, byDay] = await Promise.all([ledger.totals({ key: budgetKey(issue) }), ledger.totals({ backend: backend.name, since: dayStart })]);
+    const [byKey, byDay] = await Promise.all([ledger.totals({ key: (await workModule()).budgetKey(issue) }), ledger.totals({ backend: backend.name, since: dayStart })]);
     return (limits.budget_usd_per_issue !== undefined && byKey.costUsd >= limits.budget_usd_per_issue) || (limits.budget_usd_per_day !== undefined && byDay.costUsd >= limits.budget_usd_per_day);
   }
 
@@ -347,7 +350,7 @@ class DevTick {
     if (rec.ci_fix_attempts >= max) return this.escalate(rec, "ci_exhausted", `CI still fails after ${rec.ci_fix_attempts} fix attempts (PR #${pr.number}, ${where}).\n\n${describeFailures(d)}`);
     const attempt = rec.ci_fix_attempts + 1;
     const working = await this.write({ phase: "implementing", ci_fix_attempts: attempt, head_sha: pr.head.sha }, `CI failed${where ? ` (${where})` : ""}: fix attempt ${attempt}/${max}`, `dev: #${n} CI fix ${attempt}`);
-    const prompt = ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt, max });
+    const prompt = (await promptModule()).ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt, max });
     return this.runWork(working, issue, pr, { kind: "ci_fix", prompt }, pr.head.sha);
   }
 
@@ -369,7 +372,7 @@ class DevTick {
     if (rec.review_rounds >= max) return this.escalate(rec, "review_exhausted", `Still changes requested after ${rec.review_rounds} review rounds (PR #${pr.number}).\n\n${verdict.body}`);
     const round = rec.review_rounds + 1;
     const working = await this.write({ phase: "implementing", review_rounds: round, ci_fix_attempts: 0, head_sha: pr.head.sha }, `${verdict.verdict} by ${verdict.by}: review round ${round}/${max}`, `dev: #${n} review round ${round}`);
-    return this.runWork(working, issue, pr, { kind: "review_fix", prompt: reviewFixPrompt({ reviewer: verdict.by, verdict: verdict.verdict, body: verdict.body, round, max }) }, pr.head.sha);
+    return this.runWork(working, issue, pr, { kind: "review_fix", prompt: (await promptModule()).reviewFixPrompt({ reviewer: verdict.by, verdict: verdict.verdict, body: verdict.body, round, max }) }, pr.head.sha);
   }
 
   /** `implementing` found at the start of a tick: the run that wrote it died or ran out of time. */
@@ -387,11 +390,11 @@ class DevTick {
       const ci = await readHeadCi(rt, pr.head.sha);
       if (ci.state === "failure") {
         const d = await diagnose(rt, ci);
-        followUp = ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt: rec.ci_fix_attempts, max: rt.config.limits.ci_fix_attempts });
+        followUp = (await promptModule()).ciFixPrompt({ sha: pr.head.sha, targetUrl: d.targetUrl, failures: d.failures, passing: d.passing, attempt: rec.ci_fix_attempts, max: rt.config.limits.ci_fix_attempts });
       }
     } else if (pr !== undefined && as === "review_fix") {
       const v = await readVerdict(rt, pr.number, pr.head.sha, pr.author);
-      if (v.kind === "changes") followUp = reviewFixPrompt({ reviewer: v.by, verdict: v.verdict, body: v.body, round: rec.review_rounds, max: rt.config.limits.review_rounds });
+      if (v.kind === "changes") followUp = (await promptModule()).reviewFixPrompt({ reviewer: v.by, verdict: v.verdict, body: v.body, round: rec.review_rounds, max: rt.config.limits.review_rounds });
     }
     const working = rec.branch === null ? await this.write({ branch }, "", `dev: #${issue.number} branch ${branch}`) : rec;
     return this.runWork(working, issue, pr, { kind: "recover", followUp, as }, rec.head_sha ?? undefined);
@@ -504,6 +507,7 @@ class DevTick {
   private async runWork(rec: PhaseRecord, issue: Issue, pr: PullRequest | undefined, work: WorkKind, judgedHead: string | undefined, backlog: { number: number; title: string }[] = []): Promise<Outcome> {
     const { rt } = this;
     const branch = rec.branch as string;
+    const [{ doWork }, { loadDevFormula }] = await Promise.all([workModule(), import("./formula.ts")]);
     const formula = await loadDevFormula(rt.ops);
     const result: WorkResult = await doWork(rt, { issue, branch, pr: pr?.number, lastPhase: rec.history.at(-1)?.from ?? rec.phase, judgedHead, work, formula, labels: this.labels, backlog });
     const n = issue.number;

@@ -10,7 +10,7 @@ import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { ciGate, ineligible, type RequiredCi } from "./gate.ts";
 import { errorCount, hasFormalReview, MAX_ERRORS_PER_SHA } from "./markers.ts";
-import { reviewPullRequest, type ReviewResult } from "./review.ts";
+import type { ReviewResult } from "./review.ts";
 
 /** A review that cannot finish in this much time left is not started. */
 export const MIN_REVIEW_MS = 3 * 60_000;
@@ -110,6 +110,8 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
     }
     const heartbeat = keepAlive(rt, got.lease);
     try {
+      // The review itself (git, the diff, the prompt, the LLM layer) is loaded only by a tick that reviews.
+      const { reviewPullRequest } = await import("./review.ts");
       results.push(await reviewPullRequest(rt, pr.number, { lease: got.lease, ciNote: gate.note, sha }));
     } catch (err) {
       // One PR's failure (a forge error, a lost lease) is reported and the sweep goes on.
