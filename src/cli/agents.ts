@@ -13,6 +13,7 @@ export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>
   review: async () => (await import("../agents/review/tick.ts")).runReviewTick,
   vault: async () => (await import("../agents/vault/tick.ts")).runVaultTick,
   gardener: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick,
+  supervisor: async () => (await import("../agents/supervisor/tick.ts")).runSupervisorTick,
 };
 
 export const runnableAgentNames = (): string[] => Object.keys(RUNNABLE_AGENTS);

@@ -38,6 +38,12 @@ export const PLUGIN_AGENTS: readonly PluginAgent[] = [
     events: ["cron", "manual"],
     optional: true,
   },
+  {
+    name: "supervisor",
+    summary: "Watches the factory's health every 20 minutes: probes the forge, the CI and the ops repo, fixes what a recipe knows in code, keeps incidents, trips the CI circuit breaker; the model only for judgment.",
+    events: ["cron", "manual"],
+    optional: true,
+  },
 ];
 
 export type PluginAgentName = (typeof PLUGIN_AGENTS)[number]["name"];

@@ -6,6 +6,7 @@
 import { UnknownLabelError } from "../../forge/errors.ts";
 import type { Issue, IssueListOptions, PullRequest } from "../../forge/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { CI_UNTRUSTED, latestIncident, summaryOf } from "../../state/incident.ts";
 import type { DevLabels } from "./labels.ts";
 import { sameLogin } from "./lifecycle.ts";
 import { depsToResolve, type DepState } from "./pick.ts";
@@ -89,4 +90,15 @@ export async function survey(rt: AgentRuntime, labels: DevLabels): Promise<Surve
     myPulls,
     openPulls,
   };
+}
+
+/**
+ * The CI circuit breaker (written by the supervisor): while the `ci-untrusted` incident is
+ * open, main is red and no new issue is claimed — work in flight goes on. Read only when the
+ * tick would claim (one listing and one read), so an idle tick pays nothing for it.
+ */
+export async function ciBreaker(rt: AgentRuntime): Promise<string | undefined> {
+  const doc = await latestIncident(rt.state, CI_UNTRUSTED);
+  if (doc === undefined || !doc.open) return undefined;
+  return `not claiming: the CI circuit breaker is open (${doc.path}: ${summaryOf(doc.text) || `${rt.config.primary_branch} is red`})`;
 }

@@ -30,7 +30,7 @@ import { devLabels, type DevLabels } from "./labels.ts";
 import { IssueOps, sameLogin } from "./lifecycle.ts";
 import { pickNext } from "./pick.ts";
 import { readVerdict, type Verdict } from "./review-state.ts";
-import { survey, type Survey } from "./survey.ts";
+import { ciBreaker, survey, type Survey } from "./survey.ts";
 import { backendFailedComment, branchName, issueOfPull, markerOf, orphanComment, pausedComment, prBody, prTitle, pullIsFor, refusalComment } from "./text.ts";
 import type { Refusal } from "./result.ts";
 import type { WorkKind, WorkResult } from "./work.ts";
@@ -168,7 +168,7 @@ class DevTick {
     const releasable: Issue[] = [];
     for (const o of orphans) if (await this.orphaned(o, s)) releasable.push(o);
     const pick = pickNext({ backlog: s.backlog, login: this.login, labels: this.labels, depState: s.depState });
-    const cooling = pick.issue !== undefined ? this.backendCooling(rec) : undefined;
+    const cooling = pick.issue !== undefined ? (this.backendCooling(rec) ?? (await ciBreaker(rt))) : undefined;
     if (cooling !== undefined && releasable.length === 0) return { kind: "idle", summary: cooling };
     if (pick.issue !== undefined || releasable.length > 0) return { kind: "work", survey: s, orphans: releasable, pick: pick.issue !== undefined && cooling === undefined };
     const waiting = orphans.length > 0 ? `; ${orphans.length} unassigned in-progress issue${orphans.length === 1 ? "" : "s"} not released (grace period, open PR or tracked)` : "";
