@@ -92,27 +92,28 @@ export function parseAction(text: string, file: string, rules?: ActionRules): Pa
 
 export function checkAction(raw: unknown, file: string, rules?: ActionRules): ParseResult {
   const r = vaultActionSchema.safeParse(raw);
-  if (!r.success) {
-    return {
-      ok: false,
-      issues: r.error.issues.map((i) => {
+  const issues: ConfigIssue[] = r.success
+    ? []
+    : r.error.issues.map((i) => {
         const path = i.path.map(String).join(".");
         if (i.code === "unrecognized_keys") return { file, path, message: `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${Object.keys(vaultActionSchema.shape).join(", ")})` };
         return { file, path, message: i.message };
-      }),
-    };
+      });
+  // The project's rules run on whatever has the right type, so one pass names every problem.
+  const o = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const formula = typeof o.formula === "string" ? o.formula : undefined;
+  const secrets = Array.isArray(o.secrets) ? o.secrets : [];
+  if (rules !== undefined) {
+    if (formula !== undefined && !rules.formulas.includes(formula)) issues.push({ file, path: "formula", message: `unknown formula ${JSON.stringify(formula)} (known: ${rules.formulas.join(", ") || "none"})` });
+    secrets.forEach((s, i) => {
+      if (typeof s === "string" && !rules.secrets.includes(s)) issues.push({ file, path: `secrets.${i}`, message: `${s} is not in the project config's [vault] secrets allowlist (${rules.secrets.join(", ") || "empty"})` });
+    });
+    if (formula !== undefined && rules.llmFormulas?.includes(formula) && secrets.length > 0) issues.push({ file, path: "secrets", message: `${formula} is an LLM formula: it runs like an agent and gets no secret` });
   }
-  const a = r.data;
-  const issues: ConfigIssue[] = [];
-  if (rules === undefined) return { ok: true, action: a };
-  if (!rules.formulas.includes(a.formula)) issues.push({ file, path: "formula", message: `unknown formula ${JSON.stringify(a.formula)} (known: ${rules.formulas.join(", ") || "none"})` });
-  a.secrets.forEach((s, i) => {
-    if (!rules.secrets.includes(s)) issues.push({ file, path: `secrets.${i}`, message: `${s} is not in the project config's [vault] secrets allowlist (${rules.secrets.join(", ") || "empty"})` });
-  });
-  if (rules.llmFormulas?.includes(a.formula) && a.secrets.length > 0) issues.push({ file, path: "secrets", message: `${a.formula} is an LLM formula: it runs like an agent and gets no secret` });
   const base = file.slice(file.lastIndexOf("/") + 1);
-  if (base.endsWith(".toml") && base !== `${a.id}.toml` && file.startsWith(`${ACTIONS_DIR}/`)) issues.push({ file, path: "id", message: `is ${JSON.stringify(a.id)} but the file is ${base}` });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, action: a };
+  if (typeof o.id === "string" && base.endsWith(".toml") && base !== `${o.id}.toml` && file.startsWith(`${ACTIONS_DIR}/`)) issues.push({ file, path: "id", message: `is ${JSON.stringify(o.id)} but the file is ${base}` });
+  if (issues.length > 0 || !r.success) return { ok: false, issues };
+  return { ok: true, action: r.data };
 }
 
 /** Parse, or throw ConfigError (exit 2) listing every problem. */
