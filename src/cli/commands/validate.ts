@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve, isAbsolute } from "node:pat
 import { write, type Command } from "../command.ts";
 import { ConfigError, EXIT_OK, EXIT_USAGE, UsageError, formatConfigIssue, type ConfigIssue } from "../../lib/errors.ts";
 import { kindByContent, kindByLocation, parseFormula, parseProjectConfig, parseToml, type ConfigKind } from "../../config/load.ts";
+import { parseRecipes } from "../../config/recipes.ts";
 
 interface Target {
   path: string;
@@ -65,8 +66,13 @@ async function targetsIn(dir: string): Promise<Target[]> {
 
 interface Checked {
   kind?: ConfigKind;
+  /** What the file is, when it is neither kind (the supervisor's recipes). */
+  word?: string;
   issues: readonly ConfigIssue[];
 }
+
+/** formulas/supervisor/recipes.toml holds recipes, not a formula (src/config/recipes.ts). */
+const isRecipes = (path: string): boolean => basename(path) === "recipes.toml" && basename(dirname(resolve(path))) === "supervisor";
 
 async function check(target: Target, shown: string): Promise<Checked> {
   let text: string;
@@ -77,6 +83,10 @@ async function check(target: Target, shown: string): Promise<Checked> {
   }
   let kind = target.kind;
   try {
+    if (isRecipes(target.path)) {
+      parseRecipes(text, shown);
+      return { word: "supervisor recipes", issues: [] };
+    }
     if (!kind) {
       kind = kindByContent(parseToml(text, shown));
       if (!kind) {
@@ -95,7 +105,7 @@ async function check(target: Target, shown: string): Promise<Checked> {
     else parseFormula(text, shown, { location: target.path });
     return { kind, issues: [] };
   } catch (err) {
-    if (err instanceof ConfigError) return { ...(kind ? { kind } : {}), issues: err.issues };
+    if (err instanceof ConfigError) return isRecipes(target.path) ? { word: "supervisor recipes", issues: err.issues } : { ...(kind ? { kind } : {}), issues: err.issues };
     throw err;
   }
 }
@@ -139,7 +149,7 @@ does not exist.`,
       const rel = relative(io.cwd, t.path);
       const shown = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? t.path : rel;
       const result = await check(t, shown);
-      const kind = result.kind ? ` (${KIND_WORDS[result.kind]})` : "";
+      const kind = result.word ? ` (${result.word})` : result.kind ? ` (${KIND_WORDS[result.kind]})` : "";
       if (result.issues.length === 0) {
         write(io.stdout, `ok   ${shown}${kind}`);
         continue;
