@@ -20,8 +20,8 @@ import { checkClaude } from "./claude.ts";
 import { Observer } from "./observe.ts";
 import { pluginDir } from "./plugins.ts";
 import { demoReportSchema, formatDuration, type DemoReport } from "./report.ts";
-import { demoScript } from "./script.ts";
-import { DEMO_OPS_REPO, DEMO_REPO, DEV_LOGIN, REVIEW_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
+import { DEMO_VAGUE_ISSUE, demoScript } from "./script.ts";
+import { DEMO_OPS_REPO, DEMO_REPO, DEV_LOGIN, GARDENER_LOGIN, REVIEW_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
 
 export type BackendChoice = "scripted" | "claude";
 
@@ -109,12 +109,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   try {
     const plugins = await pluginDir(join(data.dir, "demo", "plugins"));
     let backend: DemoBackend = { kind: "claude" };
-    if (opts.backend === "scripted") {
-      const script = join(data.dir, "demo", "script.json");
-      await mkdir(dirname(script), { recursive: true });
-      await writeFile(script, `${JSON.stringify(demoScript(), null, 2)}\n`);
-      backend = { kind: "scripted", script };
-    }
+    // Written once the vague issue has its number, before any agent runs.
+    const script = opts.backend === "scripted" ? join(data.dir, "demo", "script.json") : undefined;
+    if (script !== undefined) backend = { kind: "scripted", script };
     sandbox = await startSandbox({ seed: "demo", scheduler: false, dataDir: data.dir, bundlesDir: plugins.dir, log: (line) => say(`  (${line})`) });
     const sb = sandbox;
     // A sandbox that can no longer work (its data dir removed) ends the demo at once: every
@@ -145,9 +142,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const calc = `${DEMO_REPO.owner}/${DEMO_REPO.name}`;
       const issues = (await forge.repo(DEMO_REPO).issues.list({ state: "open", type: "issues", sort: "oldest" })).map((i) => i.number);
       say(`${calc} has ${issues.length} backlog issues: ${issues.map((n) => `#${n}`).join(", ")}`);
+      // A user files an issue too vague for the dev agent: the gardener's task at the end.
+      const vague = await orFatal(forge.repo(DEMO_REPO).issues.create({ title: DEMO_VAGUE_ISSUE.title, body: DEMO_VAGUE_ISSUE.body, labels: ["underspecified"] }));
+      say(`admin filed #${vague.number} "${vague.title}", labelled underspecified (too vague for the dev agent: it says what, not how to check it) — ${vague.htmlUrl}`);
+      if (script !== undefined) {
+        await mkdir(dirname(script), { recursive: true });
+        await writeFile(script, `${JSON.stringify(demoScript(vague.number), null, 2)}\n`);
+      }
 
       // ── set up: disinto init, its pull request through CI and review, merged ──────────────
-      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN} and ${REVIEW_LOGIN}, ${opts.backend} backend):`);
+      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN} and ${GARDENER_LOGIN}, ${opts.backend} backend):`);
       const factory = await orFatal(setUpFactory({
         forgeUrl: sb.forge.url,
         ciUrl: sb.ci.url,
@@ -155,6 +159,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         adminCiToken: sb.ci.token("admin"),
         devToken: token(DEV_LOGIN),
         reviewToken: token(REVIEW_LOGIN),
+        gardenerToken: token(GARDENER_LOGIN),
         backend,
         // Only the CLI's credentials: nothing else of the user's environment reaches the sandbox.
         credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : {},
@@ -182,12 +187,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       };
 
       let stoppedBy: DemoReport["stopped"] = "rounds";
+      let gardenerRan = false;
       let rounds = 0;
       try {
         await idle();
         await orFatal(mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr));
         await idle();
-        say(`the pipelines are on main; crons disinto-dev and disinto-review are registered (the demo fires them itself instead of waiting for their schedule)`);
+        say(`the pipelines are on main; crons disinto-dev, disinto-review and disinto-gardener are registered (the demo fires them itself instead of waiting for their schedule)`);
 
         // ── the loop the CI's scheduler runs ─────────────────────────────────────────────────
         /** Fires a cron and lets every pipeline finish; true when its pipeline succeeded. */
@@ -222,6 +228,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
             break;
           }
         }
+        // The backlog is done; the gardener grooms what is not ready yet (one task per run).
+        if (stoppedBy === "done") {
+          say(`── the gardener (${formatDuration(now() - started)}) ──`);
+          gardenerRan = await fire("disinto-gardener");
+        }
       } catch (err) {
         if (!(err instanceof Stop)) throw err;
         stoppedBy = err.why;
@@ -232,13 +243,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
 
       const facts = await observer.issueFacts();
       const totals = await observer.totals();
-      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null);
+      const groomed = await observer.groomed(vague.number, gardenerRan);
+      if (gardenerRan) say(groomed.enriched ? `the gardener enriched #${vague.number}: affected files and acceptance criteria, labelled ${groomed.labels.join(", ")} — the dev agent's next pick` : `the gardener ran, but #${vague.number} is not enriched (labels: ${groomed.labels.join(", ") || "none"})`);
+      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null) && groomed.ran && groomed.enriched;
       const report = demoReportSchema.parse({
         ok,
         backend: opts.backend,
         stopped: ok ? "done" : stoppedBy,
         rounds,
         issues: facts,
+        gardener: groomed,
         ...totals,
         duration_ms: Math.max(0, Math.round(now() - started)),
         ...(opts.keep || !data.temporary

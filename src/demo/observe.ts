@@ -7,12 +7,12 @@ import type { Forge, Issue, PullRequest, RepoForge, Review } from "../forge/type
 import { errorMessage } from "../lib/errors.ts";
 import { pullIsFor } from "../agents/dev/text.ts";
 import { Ledger, StateStore } from "../state/index.ts";
-import type { DemoIssue, DemoReport } from "./report.ts";
+import type { DemoGardener, DemoIssue, DemoReport } from "./report.ts";
 import { DEMO_OPS_REPO, DEMO_REPO } from "./setup.ts";
 
 const DONE = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
 /** The agents' outcome line in a step log: `dev: #1 → PR #4 awaiting_ci · …`. */
-const OUTCOME = /^(dev|review): .+/;
+const OUTCOME = /^(dev|review|gardener): .+/;
 
 const mark = (state: string): string => (state === "success" ? "✓" : state === "skipped" ? "–" : "✗");
 const short = (sha: string): string => sha.slice(0, 7);
@@ -164,6 +164,14 @@ export class Observer {
       });
     }
     return out;
+  }
+
+  /** What became of the vague issue the gardener grooms. */
+  async groomed(n: number, ran: boolean): Promise<DemoGardener> {
+    const issue = await this.repo.issues.get(n);
+    const labels = [...(issue?.labels ?? [])].sort();
+    const enriched = labels.includes("backlog") && !labels.includes("underspecified") && /^## Acceptance criteria$/m.test(issue?.body ?? "");
+    return { issue: n, title: issue?.title ?? "", url: issue?.htmlUrl ?? "", labels, enriched, ran };
   }
 
   /** The summary's counts, read from the forge, Woodpecker and the ops repo's ledger. */

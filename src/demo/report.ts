@@ -16,10 +16,23 @@ export const demoIssueSchema = z.object({
 });
 export type DemoIssue = z.infer<typeof demoIssueSchema>;
 
+export const demoGardenerSchema = z.object({
+  /** The vague issue filed during the demo, labelled underspecified. */
+  issue: z.number().int().positive(),
+  title: z.string(),
+  url: z.string(),
+  labels: z.array(z.string()),
+  /** Its body has acceptance criteria now, and it is in the backlog instead of underspecified. */
+  enriched: z.boolean(),
+  /** The gardener's pipeline ran and succeeded. */
+  ran: z.boolean(),
+});
+export type DemoGardener = z.infer<typeof demoGardenerSchema>;
+
 const counts = z.record(z.string(), z.number().int().nonnegative());
 
 export const demoReportSchema = z.object({
-  /** Every demo issue was closed by a merged pull request. */
+  /** Every demo issue was closed by a merged pull request, and the gardener enriched the vague issue. */
   ok: z.boolean(),
   backend: z.enum(["scripted", "claude"]),
   /** Why the loop stopped: all merged, the bound that was hit (rounds, time, agents failing 3 rounds in a row), or SIGINT/SIGTERM. */
@@ -27,6 +40,8 @@ export const demoReportSchema = z.object({
   /** Rounds of the loop (one dev cron and one review cron each). */
   rounds: z.number().int().nonnegative(),
   issues: z.array(demoIssueSchema),
+  /** The gardener's task: the vague issue, groomed once the backlog is done. */
+  gardener: demoGardenerSchema,
   /** Pull requests of demo/calc, the one `disinto init` opened included. */
   prs: z.object({ opened: z.number().int().nonnegative(), merged: z.number().int().nonnegative() }),
   /** Formal reviews on demo/calc's pull requests. */
@@ -65,7 +80,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function renderReport(r: DemoReport): string {
   const merged = r.issues.filter((i) => i.merged_by !== null && i.state === "closed").length;
   const why = {
-    done: "every demo issue is merged",
+    done: r.ok ? "every demo issue is merged, and the gardener groomed the vague one" : "every demo issue is merged, but the gardener did not groom the vague one",
     rounds: "stopped: the round limit was reached",
     time: "stopped: the time limit was reached",
     failing: "stopped: an agent failed 3 rounds in a row",
@@ -76,6 +91,8 @@ export function renderReport(r: DemoReport): string {
     const pr = i.pr === null ? "no pull request" : `PR #${i.pr}${i.merged_by !== null ? ` merged by ${i.merged_by}` : " not merged"}${i.approved_by !== null ? `, approved by ${i.approved_by}` : ", not approved"}`;
     lines.push(`    #${i.number} ${i.title} (${i.state}) → ${pr}`);
   }
+  const g = r.gardener;
+  lines.push(`  gardener: #${g.issue} ${g.title} → ${!g.ran ? "not groomed (its run did not succeed, or did not happen)" : g.enriched ? `enriched, now ${g.labels.join(", ")}` : `not enriched (labels: ${g.labels.join(", ") || "none"})`}`);
   lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);
   lines.push(`  reviews: ${r.reviews.total} (${r.reviews.approved} approved, ${r.reviews.changes_requested} changes requested)`);
   const events = Object.entries(r.pipelines.by_event)

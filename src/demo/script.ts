@@ -6,7 +6,8 @@
 // Prompts are told apart by their first line: the dev agent's starts `# Task` and names the
 // issue in `## Issue #N: <title>`; the review agent's starts `# Task: review of pull request`
 // (or `re-review`) and names the linked issue in `## Linked issue #N` with its title fenced below. The first task
-// whose `match` fits answers, so the review tasks come first.
+// whose `match` fits answers, so the review tasks come first. The gardener's task prompts start
+// `# Task: <task> (gardener agent)`: its one task in the demo is enriching the vague issue.
 import { parseScript, type Script } from "../llm/scripted/script.ts";
 
 /** The title of the pull request `disinto init` opens (reviewed like any other). */
@@ -69,23 +70,66 @@ export const DEMO_CHANGES: readonly DemoChange[] = [
   },
 ];
 
+/**
+ * The vague issue a user files during the demo (labelled underspecified): long enough to
+ * enrich (≥100 non-whitespace characters), too vague for the dev agent.
+ */
+export const DEMO_VAGUE_ISSUE = {
+  title: "Support powers",
+  body: [
+    "It would be handy to raise numbers to a power with calc, like 2 to the 10th.",
+    "",
+    "What I had in mind:",
+    "",
+    "- something like `power(2, 10)` next to `add` in `src/calc.js`",
+    "- negative exponents?",
+    "- and non-integer ones?",
+    "",
+    "Somebody should think about it before it is built.",
+    "",
+  ].join("\n"),
+} as const;
+
+/** The gardener's (scripted) answer for the vague issue: it writes the sections, the runner builds the body. */
+export const DEMO_ENRICHMENT = {
+  affected_files: ["src/calc.js", "test/calc.test.js"],
+  acceptance_criteria: [
+    "`src/calc.js` exports `power(base, exponent)` returning `base ** exponent`",
+    "`power(2, 10) === 1024` and `power(2, -1) === 0.5` are tested in `test/calc.test.js`",
+    "A non-integer exponent throws a `RangeError`",
+    "CI is green (`node --test`)",
+  ],
+} as const;
+
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function approve(reason: string, markdown: string): { text: string; status: "ok"; structured: unknown } {
   return { text: "Reviewed.", status: "ok", structured: { verdict: "APPROVE", reason, findings: [], review_markdown: markdown } };
 }
 
-/** The demo's script for the scripted backend, validated. */
-export function demoScript(): Script {
+/** The demo's script for the scripted backend, validated; `vagueIssue` is the number of DEMO_VAGUE_ISSUE. */
+export function demoScript(vagueIssue: number): Script {
   const review = String.raw`^# Task: (?:re-)?review(?: \(round \d+\))? of pull request`;
   const tasks: unknown[] = [
     {
       name: "review the init pull request",
       match: String.raw`${review}[\s\S]*\n- Title: ${escape(INIT_PR_TITLE)}\n`,
       result: approve(
-        "adds the disinto dev and review pipelines written by disinto init; CI is green",
-        "### Summary\n\nAdds `.woodpecker/disinto-dev.yml` and `.woodpecker/disinto-review.yml`: one plugin step each, tokens from secrets, selected by their crons (and pull requests for review).\n\n### Findings\n\nNone.",
+        "adds the disinto dev, review and gardener pipelines written by disinto init; CI is green",
+        "### Summary\n\nAdds `.woodpecker/disinto-dev.yml`, `.woodpecker/disinto-review.yml` and `.woodpecker/disinto-gardener.yml`: one plugin step each, tokens from secrets, selected by their crons (and pull requests for review).\n\n### Findings\n\nNone.",
       ),
+    },
+    {
+      name: "gardener: enrich the vague issue",
+      match: String.raw`^# Task: enrich-underspecified \(gardener agent\)[\s\S]*${escape(DEMO_VAGUE_ISSUE.title)}`,
+      result: {
+        text: "Enriched.",
+        status: "ok",
+        structured: {
+          summary: `#${vagueIssue} says what it wants but not how it is checked: the affected files and acceptance criteria make it one session of work.`,
+          ...DEMO_ENRICHMENT,
+        },
+      },
     },
     ...DEMO_CHANGES.map((c) => ({
       name: `review: ${c.title}`,

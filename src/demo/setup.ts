@@ -1,5 +1,5 @@
 // Setting the factory up on the demo project the way a user would: `disinto init` with a
-// project config naming dev-bot and review-bot and the demo's backend, then merging the pull
+// project config naming dev-bot, review-bot and gardener-bot and the demo's backend, then merging the pull
 // request init opens (as the admin, the person who ran init), so the pipelines land on main.
 import { WoodpeckerCi } from "../ci/index.ts";
 import type { ProjectConfig } from "../config/project.ts";
@@ -17,8 +17,10 @@ export const DEMO_OPS_REPO = { owner: "demo", name: "calc-ops" } as const;
 export const DEMO_PROJECT = "calc";
 export const DEV_LOGIN = "dev-bot";
 export const REVIEW_LOGIN = "review-bot";
+export const GARDENER_LOGIN = "gardener-bot";
 const DEV_TOKEN_SECRET = "FORGE_DEV_TOKEN";
 const REVIEW_TOKEN_SECRET = "FORGE_REVIEW_TOKEN";
+const GARDENER_TOKEN_SECRET = "FORGE_GARDENER_TOKEN";
 
 export type DemoBackend = { kind: "scripted"; script: string } | { kind: "claude" };
 
@@ -30,6 +32,7 @@ export interface FactoryInput {
   adminCiToken: string;
   devToken: string;
   reviewToken: string;
+  gardenerToken: string;
   backend: DemoBackend;
   /** Where init reads the backend's credentials (claude: ANTHROPIC_API_KEY, …) by name. */
   credentials: Env;
@@ -73,6 +76,11 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
     "[identities.review]",
     `login = ${str(REVIEW_LOGIN)}`,
     `token_secret = ${str(REVIEW_TOKEN_SECRET)}`,
+    `backend = ${str(backendName)}`,
+    "",
+    "[identities.gardener]",
+    `login = ${str(GARDENER_LOGIN)}`,
+    `token_secret = ${str(GARDENER_TOKEN_SECRET)}`,
     `backend = ${str(backendName)}`,
     "",
     `[backends.${backendName}]`,
@@ -120,7 +128,7 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
       ciUrl: input.ciUrl,
       ciToken: input.adminCiToken,
       config: { text, file: "the demo's project config" },
-      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken },
+      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken },
       redactor: input.redactor,
     });
     const plan = await init.plan();

@@ -43,6 +43,8 @@ function demoLinks(): Map<string, string[]> {
     if (m) add(m[3]!, m[2]!, `#${m[1]!}`);
     m = /^issue #(\d+) "(.+)" closed — (\S+)$/.exec(line);
     if (m) add(m[3]!, m[2]!, "closed");
+    m = /^admin filed #(\d+) "(.+)", labelled (\S+) .* — (\S+)$/.exec(line);
+    if (m) add(m[4]!, m[2]!, m[3]!);
     m = /^CI pipeline #(\d+) .* — (\S+)$/.exec(line);
     if (m) {
       // The agent outcome lines the demo quotes under a pipeline come from its step logs.

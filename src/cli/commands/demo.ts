@@ -71,9 +71,12 @@ demo project demo/calc and its three backlog issues, sets the factory up with \`
 (labels, ops repo, project config, crons, secrets, and a pull request adding the pipelines,
 which is reviewed and then merged as its admin would), and runs the loop the CI's scheduler
 would: fire the disinto-dev cron, let every pipeline finish — pull requests run the project's
-tests and then the review agent — and fire disinto-review as a sweep. It stops when every demo
-issue is closed by a merged pull request, or at a bound (--max-rounds, --max-minutes, an agent
-pipeline failing three rounds in a row); SIGINT/SIGTERM stop it early, with the summary.
+tests and then the review agent — and fire disinto-review as a sweep. Once every demo issue is
+closed by a merged pull request it fires disinto-gardener once: the gardener grooms an issue a
+user filed too vague for the dev agent (labelled underspecified) into a backlog issue with
+affected files and acceptance criteria. It stops there, or at a bound (--max-rounds,
+--max-minutes, an agent pipeline failing three rounds in a row); SIGINT/SIGTERM stop it early,
+with the summary.
 
 Each step is narrated with links: crons fired, pipelines with their workflows and what the
 agent steps said, pull requests opened and merged, reviews, issues closed. The summary counts
@@ -85,11 +88,13 @@ forge, git, statuses, reviews) is real. --backend claude runs Claude Code: it ne
 on PATH and ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, and spends tokens.
 
 --json prints one JSON object on stdout at the end, narration on stderr: { ok, backend, stopped,
-rounds, issues: [{ number, title, state, pr, pr_url, merged_by, approved_by }], prs, reviews,
+rounds, issues: [{ number, title, state, pr, pr_url, merged_by, approved_by }], gardener: { issue,
+title, url, labels, enriched, ran }, prs, reviews,
 pipelines, llm_runs, tokens, cost_usd, duration_ms, sandbox? } (zod: demoReportSchema in
 src/demo/report.ts). --keep adds sandbox.users with the accounts' tokens.
 
-Exit 0 when every demo issue was merged, 1 when a bound was hit, 2 on bad input (for example
+Exit 0 when every demo issue was merged and the vague one groomed, 1 when a bound was hit or an
+agent did not get there, 2 on bad input (for example
 --backend claude without the CLI or a credential).`,
   options: {
     backend: { type: "string", value: "scripted|claude", description: "Who answers the agents: the script (default) or Claude Code." },
@@ -131,7 +136,15 @@ Exit 0 when every demo issue was merged, 1 when a bound was hit, 2 on bad input 
       say("");
       if (json) write(io.stdout, JSON.stringify(report));
       else say(renderReport(report));
-      if (json) say(report.ok ? "every demo issue is merged" : `stopped (${report.stopped}) before every demo issue was merged`);
+      if (json) {
+        say(
+          report.ok
+            ? "every demo issue is merged, and the gardener groomed the vague one"
+            : report.stopped === "done"
+              ? `every demo issue is merged, but the gardener did not enrich #${report.gardener.issue}`
+              : `stopped (${report.stopped}) before every demo issue was merged`,
+        );
+      }
       if (keep && run.sandbox !== undefined && !abort.signal.aborted) {
         for (const line of inspectHelp(report, io)) say(line);
         const fatal = run.sandbox.fatal.then((err) => {
