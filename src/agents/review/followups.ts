@@ -1,7 +1,10 @@
 // Pre-existing problems the reviewer found become `tech-debt` issues instead of blockers
 // (disinto-behaviour §2.4 step 7): deduplicated by title against the open tech-debt issues,
-// at most `review.followups_max` per review.
+// at most `review.followups_max` per review. Trivial ones — dust, by the gardener's rule
+// (isDustFinding: one file, medium or low, cosmetic words and nothing behavioural) — go to the
+// gardener's dust ledger instead, which bundles them once a group holds three.
 import type { Issue, RepoForge } from "../../forge/types.ts";
+import { findingDust, isDustFinding, type DustEntry } from "../gardener/dust.ts";
 import { followUpFindings, type Finding } from "./verdict.ts";
 
 export const TECH_DEBT_COLOR = "#6B7280";
@@ -45,14 +48,25 @@ export interface FollowUpResult {
   duplicates: string[];
   /** Findings left out because the per-review limit was reached. */
   overLimit: number;
+  /** Titles of the trivial findings written to the dust ledger. */
+  dust: string[];
 }
 
 export async function fileFollowUps(
   repo: RepoForge,
-  opts: { label: string; pr: number; sha: string; findings: readonly Finding[]; max: number; redact: (s: string) => string },
+  opts: { label: string; pr: number; sha: string; findings: readonly Finding[]; max: number; redact: (s: string) => string; dust?: { add: (entries: DustEntry[]) => Promise<unknown>; now: Date } },
 ): Promise<FollowUpResult> {
-  const result: FollowUpResult = { created: [], duplicates: [], overLimit: 0 };
-  const wanted = followUpFindings(opts.findings);
+  const result: FollowUpResult = { created: [], duplicates: [], overLimit: 0, dust: [] };
+  const sink = opts.dust;
+  if (sink) {
+    const dust = opts.findings.filter(isDustFinding).map((f) => {
+      const e = findingDust(f, opts.redact(followUpTitle(f)), opts.pr, sink.now);
+      return { ...e, reason: opts.redact(e.reason) };
+    });
+    if (dust.length > 0) await sink.add(dust);
+    result.dust = dust.map((d) => d.title);
+  }
+  const wanted = followUpFindings(opts.findings).filter((f) => !sink || !isDustFinding(f));
   if (wanted.length === 0 || opts.max <= 0) return { ...result, overLimit: opts.max <= 0 ? wanted.length : 0 };
   await repo.labels.ensure([{ name: opts.label, color: TECH_DEBT_COLOR, description: "Pre-existing problem found in review" }]);
   const open = await repo.issues.list({ state: "open", type: "issues", labels: [opts.label] });

@@ -9,6 +9,7 @@ import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { checkoutPr, HeadMovedError, type PrTree } from "./checkout.ts";
 import { excerpt, parseDiff } from "./diff.ts";
+import { addDust } from "../gardener/dust.ts";
 import { fileFollowUps } from "./followups.ts";
 import { loadReviewFormula } from "./formula.ts";
 import { ineligible } from "./gate.ts";
@@ -185,7 +186,9 @@ async function followUpsOf(rt: AgentRuntime, pr: number, sha: string, v: Verdict
       findings: v.findings,
       max: rt.config.review.followups_max,
       redact: (s) => rt.ctx.redactor.redact(s),
+      dust: { add: (entries) => addDust(rt.state, entries, new Date(rt.now())), now: new Date(rt.now()) },
     });
+    if (r.dust.length > 0) rt.log.info(`PR #${pr}: trivial follow-ups to the gardener's dust ledger: ${r.dust.join("; ")}`);
     if (r.duplicates.length > 0) rt.log.info(`PR #${pr}: follow-ups already open: ${r.duplicates.join("; ")}`);
     if (r.overLimit > 0) rt.log.warn(`PR #${pr}: ${r.overLimit} follow-up(s) over review.followups_max (${rt.config.review.followups_max}) not filed`);
     return r.created;
