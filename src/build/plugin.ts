@@ -38,6 +38,7 @@ export const SETTING_EXAMPLES: Readonly<Record<string, unknown>> = {
   git_password: { from_secret: "forge_dev_password" },
   claude_bin: "/usr/local/bin/claude",
   work_dir: "/tmp/disinto",
+  keep_work_dir: true,
   crash_at: "after-push",
 };
 
@@ -52,7 +53,10 @@ export function settingDocs(): SettingDoc[] {
   const shape = agentSettingsSchema.shape as Record<string, z.ZodType>;
   return Object.entries(shape).map(([name, schema]) => {
     const info = fieldInfo(schema);
-    return { name, info, secret: info.secret || isSecretKey(name), example: info.example ?? SETTING_EXAMPLES[name] };
+    const example = info.example ?? SETTING_EXAMPLES[name];
+    // docs.md shows every setting in use: a new one needs an example, here or in its schema.
+    if (example === undefined) throw new Error(`setting ${name} has no example: add one to SETTING_EXAMPLES in src/build/plugin.ts or to its schema's meta`);
+    return { name, info, secret: info.secret || isSecretKey(name), example };
   });
 }
 
