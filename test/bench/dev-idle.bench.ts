@@ -13,26 +13,12 @@ import { createRunContext } from "../../src/host/context.ts";
 import { Logger } from "../../src/host/logger.ts";
 import { startSandboxForge } from "../../src/sandbox/forge/index.ts";
 import { median, type Bench } from "./bench.ts";
-import { idleProject } from "./idle-project.ts";
+import { idleProject, inParallel } from "./idle-project.ts";
 
 const OPEN = 1000;
 const BACKLOG = 200;
 const RUNS = 7;
 const PAGE = 50;
-
-async function inParallel<T>(n: number, width: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array<T>(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < n) {
-        const i = next++;
-        out[i] = await make(i);
-      }
-    }),
-  );
-  return out;
-}
 
 /** The backlog issues, each waiting for another open issue. */
 async function seed(app: RepoForge): Promise<void> {
