@@ -25,6 +25,7 @@ import { LAYOUT_DIRS, StateStore, ensureLayout, layoutFiles } from "../state/ind
 import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "./agents.ts";
 import { projectToml, type GeneratedConfig } from "./config.ts";
 import { opsLabels, projectLabels } from "./labels.ts";
+import { planVaultSetup } from "./vault.ts";
 import { AGENT_CI_TOKEN_SECRET, ciWorkflowNames, pipelinePath, pipelineYaml, pullRequestContexts, secretNameFor } from "./templates.ts";
 
 /** The branch of the pull request that adds the pipelines. */
@@ -316,6 +317,11 @@ export class Init {
 
     this.cronSteps(cfg, identities, crons, steps, problems);
     this.secretSteps(wanted, secrets, steps, problems);
+    // The vault dispatcher lives in the ops repo (src/init/vault.ts).
+    const vault = await planVaultSetup({ forge: this.forge, ci: this.ci, cfg, opsRef, opsExists: opsRepo !== undefined, ciUrl: this.input.ciUrl, ciTokenSecret: AGENT_CI_TOKEN_SECRET, admin: me.login, env: this.input.env, redactor: this.input.redactor });
+    steps.push(...vault.steps);
+    plan.notes.push(...vault.notes);
+    problems.push(...vault.problems);
     if (problems.length > 0) return plan;
 
     if (prStep !== undefined) steps.push(prStep);
