@@ -14,7 +14,8 @@ import { verdictOf } from "../agents/dev/review-state.ts";
 import { disintoName } from "../init/agents.ts";
 import { gardenerStatus } from "./gardener.ts";
 import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
-import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport } from "./schema.ts";
+import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport, type VaultStatus } from "./schema.ts";
+import { vaultOverview } from "../vault/overview.ts";
 
 export interface StatusInput {
   forge: Forge;
@@ -87,17 +88,28 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
   return statusReportSchema.parse({ format: STATUS_FORMAT, generated_at: now.toISOString(), ops_repo: slug(input.opsRepo), projects, other_leases: other, warnings });
 }
 
+/** Pending vault approvals with their age, actions queued, the last results. */
+async function vaultStatus(ops: RepoForge, now: Date): Promise<VaultStatus> {
+  const o = await vaultOverview(ops, { now: now.getTime(), lastResults: 5 });
+  return {
+    pending: o.pending.map((p) => ({ id: p.id, pr: p.pr, url: p.url, age_minutes: p.ageMinutes })),
+    queued: o.queued,
+    last_results: o.results.map((r) => ({ id: r.id, status: r.status, exit_code: r.exit_code, finished: r.finished, reason: r.reason ?? null })),
+  };
+}
+
 async function projectStatus(input: StatusInput, config: ProjectConfig, store: StateStore, leases: LeaseStatus[], spent: Record<string, Totals>, now: Date): Promise<ProjectStatus> {
   const warnings: string[] = [];
   const repo = input.forge.repo(refOf(config.repo));
   // One read of the open issues serves the queue and the gardener's survey.
   const open = await repo.issues.list({ state: "open", type: "issues" });
-  const [agents, dev, queue, pulls, gardener] = await Promise.all([
+  const [agents, dev, queue, pulls, gardener, vault] = await Promise.all([
     agentsOf(input, config, warnings),
     devPhases(store, config),
     queueOf(repo, config, open),
     pullsOf(repo, config),
     config.identities.gardener !== undefined ? gardenerStatus(store, config, open, now) : Promise.resolve(null),
+    config.identities.vault !== undefined ? vaultStatus(input.forge.repo(refOf(config.ops_repo)), now) : Promise.resolve(null),
   ]);
   const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
   const day = now.toISOString().slice(0, 10);
@@ -112,6 +124,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     queue,
     pulls,
     gardener,
+    vault,
     budget: {
       day,
       backends: used.map((b) => {

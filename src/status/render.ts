@@ -1,5 +1,6 @@
 // `disinto status` for people: one block per project, aligned columns, times relative to now.
 import type { LeaseStatus, ProjectStatus, QueueItem, StatusReport } from "./schema.ts";
+import { formatAge } from "../vault/overview.ts";
 
 function ago(at: string | null, now: number): string {
   if (at === null) return "?";
@@ -80,6 +81,12 @@ function project(p: ProjectStatus, now: number): string[] {
         ]),
       ),
     );
+  }
+  if (p.vault !== null) {
+    const v = p.vault;
+    out.push(`  vault: ${v.pending.length} waiting for approval, ${v.queued.length} queued`);
+    for (const x of v.pending) out.push(`    pending ${x.id}  PR #${x.pr}  ${formatAge(x.age_minutes)} old  ${x.url}`);
+    for (const r of v.last_results) out.push(`    ${r.status.padEnd(8)} ${r.id}  ${r.finished}${r.reason !== null ? `  ${r.reason}` : ""}`);
   }
   out.push(`  budget ${p.budget.day}`);
   out.push(

@@ -137,6 +137,16 @@ export const gardenerStatusSchema = z.object({
   next: z.array(gardenerCandidateSchema).describe("What the next runs would pick, in order (the gardener's own survey, no tokens): at most 5; agents-md-stale needs git and is not listed."),
 });
 
+export const vaultStatusSchema = z.object({
+  pending: z
+    .array(z.object({ id: z.string(), pr: z.number(), url: z.string(), age_minutes: z.number() }))
+    .describe("Requests waiting for an admin's approval (open `vault: <id>` PRs), oldest first."),
+  queued: z.array(z.string()).describe("Actions on the ops repo's main without a result: the dispatcher runs them next."),
+  last_results: z
+    .array(z.object({ id: z.string(), status: z.string(), exit_code: z.number().nullable(), finished: z.string(), reason: z.string().nullable() }))
+    .describe("The newest results (vault/results/<id>.json), at most 5."),
+});
+
 export const projectStatusSchema = z.object({
   name: z.string(),
   repo: z.string(),
@@ -148,6 +158,7 @@ export const projectStatusSchema = z.object({
   queue: queueSchema,
   pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
   gardener: gardenerStatusSchema.nullable().describe("The gardener's last task and next picks; null when the config gives it no identity."),
+  vault: vaultStatusSchema.nullable().describe("Vault requests waiting for approval and the last results; null when the config gives the vault no identity."),
   budget: budgetSchema,
   warnings: z.array(z.string()).describe("What could not be read, e.g. CI without a token."),
 });
@@ -169,3 +180,4 @@ export type QueueItem = z.infer<typeof queueItemSchema>;
 export type PullStatus = z.infer<typeof pullStatusSchema>;
 export type DevPhase = z.infer<typeof devPhaseSchema>;
 export type GardenerStatus = z.infer<typeof gardenerStatusSchema>;
+export type VaultStatus = z.infer<typeof vaultStatusSchema>;
