@@ -57,7 +57,7 @@ export const commands: CommandEntry[] = [
   {
     name: ["demo"],
     usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-    summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
+    summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents, until the demo issues are merged and a vague one is groomed",
     load: async () => (await import("./commands/demo.ts")).demoCommand,
   },
   {

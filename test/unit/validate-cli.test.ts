@@ -130,6 +130,8 @@ describe("disinto validate", () => {
     assert.equal(await main(["validate", "formulas"], io), 0, io.err());
     assert.match(io.out(), /^ok {3}formulas\/dev\.toml \(formula\)$/m);
     assert.match(io.out(), /^ok {3}formulas\/review-pr\.toml \(formula\)$/m);
+    // the gardener's, one per task that asks the model
+    for (const task of ["enrich-underspecified", "enrich-bug-report", "bundle-dust", "agents-md-stale"]) assert.match(io.out(), new RegExp(`^ok {3}formulas/gardener/${task}\\.toml \\(formula\\)$`, "m"), task);
   });
 
   it("--help documents how files are classified", async () => {

@@ -64,7 +64,7 @@ function signals(onSignal: (sig: NodeJS.Signals) => void): () => void {
 export const demoCommand: Command = {
   name: ["demo"],
   usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-  summary: "Watch the factory work: sandbox forge and CI, init, dev and review agents, until the demo issues are merged",
+  summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents, until the demo issues are merged and a vague one is groomed",
   description: `
 Starts the sandbox (a local Forgejo-compatible forge and Woodpecker-compatible CI) with the
 demo project demo/calc and its three backlog issues, sets the factory up with \`disinto init\`
