@@ -29,6 +29,8 @@ export interface JudgmentTask<T = Manifest> {
    * failure, journaled like a failed action.
    */
   after?: (value: T) => Promise<string>;
+  /** What the runner records before applying a valid answer (so a killed run can finish it). */
+  before?: (value: T) => Promise<void>;
   policy: Policy;
   /** What the task is about, e.g. `#12`, for the outcome and the journal. */
   subject?: string;
@@ -60,6 +62,7 @@ export async function runJudgment<T = Manifest>(rt: JudgmentRuntime, t: Judgment
   }
   const value = answer.value;
   const manifest = t.toManifest ? t.toManifest(value) : (value as Manifest);
+  if (t.before && !rt.dryRun) await t.before(value);
   const after = t.after;
   return applyAndJournal(rt, { base, label, manifest, policy: t.policy, ...(after ? { after: () => after(value) } : {}) });
 }

@@ -23,6 +23,12 @@ export const dustEntrySchema = z
     reason: z.string().max(2000).default(""),
     /** Where it was found, e.g. `PR #12`. */
     source: z.string().max(200).optional(),
+    /**
+     * The key of the bundle this entry is going into: set just before the bundle is applied,
+     * so a run killed half way finishes that bundle next time (even with its sources closed)
+     * instead of leaving the entries behind.
+     */
+    bundle: z.string().max(100).optional(),
     ts: z.iso.datetime(),
   })
   .refine((e) => e.issue !== undefined || e.key !== undefined, { error: "a dust entry needs an issue or a key" });
@@ -77,6 +83,21 @@ export async function addDust(state: StateStore, add: readonly DustEntry[], now:
       return renderDust([...kept, ...add]);
     },
     `gardener dust: ${add.map((e) => `${e.group}: ${e.issue !== undefined ? `#${e.issue}` : e.title}`).join("; ")}`.slice(0, 200),
+  );
+  return r.changed;
+}
+
+/** Mark entries as going into the bundle `key` (see `bundle`). */
+export async function markDust(state: StateStore, ids: readonly string[], key: string, now: Date): Promise<boolean> {
+  const mark = new Set(ids);
+  const r = await state.updateText(
+    DUST_PATH,
+    (cur) => {
+      if (cur === undefined) return undefined;
+      const next = renderDust(parseDust(cur, now).entries.map((e) => (mark.has(dustId(e)) ? { ...e, bundle: key } : e)));
+      return next === cur ? undefined : next;
+    },
+    `gardener dust: bundling ${key}`,
   );
   return r.changed;
 }

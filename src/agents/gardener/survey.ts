@@ -131,6 +131,13 @@ export function survey(input: SurveyInput): Pick | undefined {
  * an entry without an issue (a review finding) counts as it is.
  */
 export function dustGroup(entries: readonly DustEntry[], now: Date, open: ReadonlyMap<number, Issue>): { group: string; issues: number[]; entries: DustEntry[] } | undefined {
+  // A bundle a killed run started is finished first, whatever became of its sources.
+  const pending = entries.filter((e) => e.bundle !== undefined && now.getTime() - Date.parse(e.ts) <= DUST_TTL_MS);
+  if (pending.length > 0) {
+    const key = pending[0]!.bundle;
+    const es = pending.filter((e) => e.bundle === key).sort((a, b) => (a.issue ?? Infinity) - (b.issue ?? Infinity) || dustId(a).localeCompare(dustId(b)));
+    return { group: es[0]!.group, issues: es.flatMap((e) => (e.issue !== undefined ? [e.issue] : [])), entries: es };
+  }
   const latest = new Map<string, DustEntry>();
   for (const e of entries) {
     if (now.getTime() - Date.parse(e.ts) > DUST_TTL_MS || (e.issue !== undefined && !open.has(e.issue))) continue;

@@ -23,10 +23,10 @@ import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { AGENTS_MD, agentsMdDue, ownAgentsPr, ownPrState, proposeAgentsMd, staleAgentsMd, withWatermark, type PrState } from "./agents-md.ts";
 import { blockedDeps, decideBlocked, decideGate, decidePromote, decideStarving, decideTooThin, type Decision } from "./decide.ts";
-import { dropDust, dustId, readDust, type DustEntry } from "./dust.ts";
+import { dropDust, dustId, markDust, readDust, type DustEntry } from "./dust.ts";
 import { gardenerLabels, type GardenerLabels } from "./labels.ts";
 import { readMemory, remember, skipped, type MemoryChange, type MemoryDoc } from "./memory.ts";
-import { agentsMdSchema, bugManifest, bugSchema, bundleManifest, bundleSchema, enrichManifest, enrichSchema } from "./model.ts";
+import { agentsMdSchema, bugManifest, bugSchema, bundleKey, bundleManifest, bundleSchema, enrichManifest, enrichSchema } from "./model.ts";
 import { AGENT, gardenerPolicy, type PolicyTask } from "./policy.ts";
 import { enrichable, gateFailures, survey, AGENTS_MD_TASK, type Pick } from "./survey.ts";
 import { checkoutDefault, type Tree } from "./tree.ts";
@@ -251,6 +251,10 @@ async function bundleDust(rt: AgentRuntime, pick: Pick, byNumber: ReadonlyMap<nu
     },
     schema: bundleSchema,
     toManifest: (a) => bundleManifest(group, entries, byNumber, a, l),
+    before: async () => {
+      await markDust(rt.state, entries.map(dustId), bundleKey(group, entries), new Date(rt.now()));
+      await rt.checkpoint("gardener:after-dust-mark");
+    },
     policy: gardenerPolicy("bundle-dust", l),
     subject: group,
     budgetKey: `gardener/bundle-dust/${group}`,
