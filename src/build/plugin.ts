@@ -96,7 +96,7 @@ ${front}---
 
 disinto is an autonomous code factory whose agents are CI steps: a cron fires, the agent reads
 its state from the forge (Forgejo or Gitea) and from an *ops repo*, does one bounded piece of
-work — implement an issue, review a pull request — writes its state back and exits. This one
+work — implement an issue, review a pull request, groom the backlog — writes its state back and exits. This one
 plugin runs every agent; the \`agent\` setting picks which.
 
 | agent | what it does | runs on |
