@@ -17,6 +17,7 @@ import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "../init/agents.ts"
 import { ciWorkflowNames, examplePipeline, pipelinePath, pipelineYaml } from "../init/templates.ts";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
 import { VERSION } from "../lib/version.ts";
+import { VAULT_AGENT } from "../vault/pipeline.ts";
 import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
 import { cell, code } from "./docs.ts";
 
@@ -161,7 +162,7 @@ function input(description: string, secret: string | undefined, info?: FieldInfo
   return out;
 }
 
-export function actionYaml(agent: PluginAgent): string {
+export function actionYaml(agent: Pick<PluginAgent, "summary"> & { name: string }): string {
   const inputs: Record<string, unknown> = {};
   // The action runs one agent's bundle: `agent` is fixed by the action, not an input.
   // The secret names `disinto init` would give them, as the suggestion in each description.
@@ -205,6 +206,8 @@ export function pluginFiles(): Record<string, string> {
     files[`actions/${a.name}/action.yml`] = actionYaml(a);
     files[pipelinePath(a.name)] = pipelineYaml(examplePipeline(a.name, after));
   }
+  // The vault dispatcher runs in the ops repo (its pipeline: src/vault/pipeline.ts), not here.
+  files[`actions/${VAULT_AGENT.name}/action.yml`] = actionYaml(VAULT_AGENT);
   return files;
 }
 

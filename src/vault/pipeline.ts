@@ -7,6 +7,12 @@
 import { stringify } from "yaml";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
 
+/** The dispatcher as a shipped agent: its bundle, its action.yml (src/build/plugin.ts). */
+export const VAULT_AGENT = {
+  name: "vault",
+  summary: "The vault dispatcher, run in the ops repo: runs actions a person approved (and low-tier ones) with only the secrets they ask for, and commits each result once.",
+} as const;
+
 export const VAULT_PIPELINE_PATH = ".woodpecker/disinto-vault.yml";
 export const VAULT_CRON = "disinto-vault";
 /** Hourly: a fallback only; pushes start the dispatcher at once. */

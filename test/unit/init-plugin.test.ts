@@ -14,6 +14,7 @@ import { parse } from "yaml";
 import { agentSettingsSchema } from "../../src/agents/runtime.ts";
 import { credentialDocs, ownCiWorkflows, pluginFiles, settingDocs } from "../../src/build/plugin.ts";
 import { PLUGIN_AGENTS } from "../../src/init/agents.ts";
+import { VAULT_AGENT } from "../../src/vault/pipeline.ts";
 import { PLUGIN_IMAGE } from "../../src/lib/plugin-image.ts";
 
 const pexec = promisify(execFile);
@@ -33,7 +34,7 @@ describe("generated plugin files", () => {
       .filter((f) => f.endsWith(".ts") && f !== "cli.ts")
       .map((f) => f.slice(0, -3))
       .sort();
-    assert.deepEqual(PLUGIN_AGENTS.map((a) => a.name).sort(), entries);
+    assert.deepEqual([...PLUGIN_AGENTS.map((a) => a.name), VAULT_AGENT.name].sort(), entries);
   });
 
   it("this repository's review pipeline waits for its own CI", () => {
