@@ -14,7 +14,7 @@ const SUBJECTS: Record<ConfigKind | "script" | "vault-action", () => Record<stri
   project: () => jsonSchemaFor("project"),
   formula: () => jsonSchemaFor("formula"),
   script: scriptJsonSchema,
-  "vault-action": () => z.toJSONSchema(vaultActionSchema, { io: "input", target: "draft-7" }) as Record<string, unknown>,
+  "vault-action": () => z.toJSONSchema(vaultActionSchema, { io: "input", target: "draft-7" }),
 };
 
 export const schemaCommand: Command = {
