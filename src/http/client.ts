@@ -5,8 +5,12 @@
 // client uses against the server's published API. Every string in a request body goes through
 // the run's Redactor before it leaves, and a client told to refuse writes (a dry run) sends
 // no request that could change the server.
+//
+// Requests go through node:http(s) with a keep-alive agent, not undici: an agent run makes a
+// handful of requests, and undici's start-up (loading and compiling it, its first request)
+// cost an idle agent run about twice as much as bare node's start.
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions as NodeRequestOptions } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { Redactor } from "../lib/redact.ts";
 import { redactBody, summarizeBody } from "./body.ts";
@@ -60,8 +64,6 @@ export interface HttpClientOptions {
   userAgent?: string;
   /** Concurrent connections to the server; Forgejo has no rate limiter, so we cap ourselves. */
   connections?: number;
-  /** Supply your own dispatcher (then `close()` leaves it open). */
-  dispatcher?: Dispatcher;
   /** Injection points for deterministic tests of the retry schedule. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -85,8 +87,17 @@ interface RawResponse {
 
 const SNIPPET_CHARS = 300;
 // Connection errors that prove the request never left this process.
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+// Idle kept-alive connections are closed after this long, before a server or proxy closes
+// them under a request: a request on a connection the server has just closed fails, and one
+// that is not idempotent cannot be sent again (its outcome is unknown).
+const KEEP_ALIVE_MS = 4_000;
+
+type Send = (url: string, opts: NodeRequestOptions, cb: (res: IncomingMessage) => void) => ClientRequest;
+interface Transport {
+  agent: HttpAgent;
+  request: Send;
+}
 
 export class HttpClient {
   readonly baseUrl: string;
@@ -96,8 +107,9 @@ export class HttpClient {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly userAgent: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly connections: number;
+  /** One per client, made on the first request (https loads TLS only for an https server). */
+  private transport: Promise<Transport> | undefined;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private clockOffsetMs = 0;
@@ -111,8 +123,7 @@ export class HttpClient {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.userAgent = opts.userAgent ?? "disinto";
-    this.ownsDispatcher = opts.dispatcher === undefined;
-    this.dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connections ?? 8, keepAliveTimeout: 4_000 });
+    this.connections = opts.connections ?? 8;
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => sleep(ms).then(() => undefined));
   }
@@ -165,7 +176,10 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    const t = this.transport;
+    this.transport = undefined;
+    // Idle kept-alive sockets are unref'd by the agent and never hold the process; this frees them now.
+    if (t) (await t.catch(() => undefined))?.agent.destroy();
   }
 
   private async execute(route: Route, opts: RequestOptions): Promise<{ raw: RawResponse; desc: RequestDescription }> {
@@ -210,22 +224,30 @@ export class HttpClient {
     const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
     if (json !== undefined) headers["content-type"] = "application/json";
+    if (json !== undefined) headers["content-length"] = String(Buffer.byteLength(json));
     const sentAt = Date.now();
     try {
-      const res = await request(url, { method, headers, body: json, dispatcher: this.dispatcher, signal: controller.signal });
-      const text = await res.body.text();
+      const res = await exchange(await this.transportFor(url), url, { method, headers, signal: controller.signal }, json);
       this.noteServerDate(res.headers.date, sentAt);
-      return { status: res.statusCode, headers: res.headers, text };
+      return res;
     } catch (err) {
       const snapshot = { ...desc };
       if (timedOut) throw new TimeoutError(snapshot, timeoutMs);
       const code = errorCode(err);
-      if (code !== undefined && TIMEOUT_CODES.has(code)) throw new TimeoutError(snapshot, timeoutMs);
       const detail = this.redactor.redact(err instanceof Error ? err.message : String(err));
       throw new NetworkError(snapshot, code, detail, code === undefined || !NOT_SENT_CODES.has(code), { cause: err });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private transportFor(url: string): Promise<Transport> {
+    // `timeout` closes idle sockets only: on a socket in use it is an event nobody listens to.
+    const agent = { keepAlive: true, maxSockets: this.connections, timeout: KEEP_ALIVE_MS };
+    this.transport ??= url.startsWith("https:")
+      ? import("node:https").then((https) => ({ agent: new https.Agent(agent), request: https.request }))
+      : Promise.resolve({ agent: new HttpAgent(agent), request: httpRequest });
+    return this.transport;
   }
 
   private noteServerDate(date: string | string[] | undefined, sentAt: number): void {
@@ -288,11 +310,29 @@ export function buildQuery(query: Readonly<Record<string, QueryValue>> | undefin
   return s === "" ? "" : `?${s}`;
 }
 
+/** One request and its whole response body. */
+function exchange(t: Transport, url: string, opts: NodeRequestOptions, body: string | undefined): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = t.request(url, { ...opts, agent: t.agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+      // A connection lost mid-body; after "end" (or "error") this settles nothing.
+      res.on("close", () => {
+        if (!res.complete) reject(Object.assign(new Error("the connection closed before the response ended"), { code: "ECONNRESET" }));
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function errorCode(err: unknown): string | undefined {
-  // undici nests the socket error (and AggregateError for multi-address connects) in `cause`.
+  // Socket errors carry `code`; a multi-address connect nests them (AggregateError), wrappers in `cause`.
   let cur: unknown = err;
   for (let depth = 0; depth < 5 && cur !== null && typeof cur === "object"; depth++) {
-    if ("code" in cur && typeof cur.code === "string" && cur.code !== "UND_ERR") return cur.code;
+    if ("code" in cur && typeof cur.code === "string") return cur.code;
     if ("errors" in cur && Array.isArray(cur.errors) && cur.errors.length > 0) cur = cur.errors[0];
     else cur = "cause" in cur ? cur.cause : undefined;
   }
