@@ -3,23 +3,16 @@
 // the code's (disinto-behaviour §3.4). Reading costs one forge request; the diagnosis, only
 // done on a failure, reads the pipeline and its failing steps' logs from Woodpecker.
 import type { Ci } from "../../ci/types.ts";
-import { failingSteps, pipelineRefFromUrl, readCommitCi, type CommitCi, type PipelineRef } from "../../ci/commit.ts";
+import { failingSteps, pipelineRefFromUrl, type CommitCi, type PipelineRef } from "../../ci/commit.ts";
 import { describeExitCode } from "../../ci/infra.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import type { FailureText } from "./prompt.ts";
 
+export { readHeadCi } from "../shared/head-ci.ts";
+
 /** The CI client of the run, when the settings name a Woodpecker server. */
 export function ciOf(rt: AgentRuntime): Ci | undefined {
   return rt.ci;
-}
-
-export async function readHeadCi(rt: AgentRuntime, sha: string): Promise<CommitCi> {
-  const ci = await readCommitCi(rt.repo, sha, { requiredContexts: rt.config.ci.required_contexts });
-  // A project without any CI (no Woodpecker, no required contexts) never reports: nothing to wait for.
-  if (ci.state === "none" && rt.config.ci.required_contexts.length === 0 && rt.config.ci.woodpecker_url === undefined && ciOf(rt) === undefined) {
-    return { ...ci, state: "success" };
-  }
-  return ci;
 }
 
 export interface CiDiagnosis {

@@ -8,8 +8,8 @@
 // day's look tries again.
 import type { Issue, PullRequest } from "../../forge/types.ts";
 import { marker } from "../../manifest/marker.ts";
-import { readHeadCi } from "../dev/ci-state.ts";
-import { readVerdict } from "../dev/review-state.ts";
+import { readHeadCi } from "../shared/head-ci.ts";
+import { readVerdict } from "../shared/pr-verdict.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import type { MemoryDoc } from "./memory.ts";
 import { AGENT } from "./policy.ts";

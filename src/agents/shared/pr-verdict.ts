@@ -1,4 +1,5 @@
-// The review verdict on a PR's head commit. Only trusted reviewers count: the configured review
+// The review verdict on a PR's head commit (shared by the agents that walk their PRs to a merge:
+// dev, and the gardener's AGENTS.md PRs). Only trusted reviewers count: the configured review
 // identity, and users whose review the forge marks `official` (write access, or on the
 // approvals whitelist of a protected base branch). Anyone else may leave a review — Forgejo lets
 // every reader — but it neither approves nor requests changes: it never merges a PR, never
@@ -11,7 +12,8 @@
 // line stands in (§2.3 `pr_poll_review`). Reviews of an older head never count.
 import type { Comment, Review } from "../../forge/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
-import { sameLogin } from "./lifecycle.ts";
+
+const sameLogin = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 export type Verdict =
   | { kind: "none" }
