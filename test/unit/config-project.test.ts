@@ -57,6 +57,7 @@ describe("project config: a valid file", () => {
       },
       labels: c.labels,
       review: { diff_max_bytes: 25000, max_per_tick: 3, followups_max: 5 },
+      vault: { secrets: [] },
     });
     assert.equal(c.labels.backlog, "backlog");
     assert.equal(c.labels["in-progress"], "in-progress");

@@ -165,6 +165,6 @@ describe("disinto schema", () => {
   it("an unknown kind is exit 2", async () => {
     const io = captureIo();
     assert.equal(await main(["schema", "vault"], io), 2);
-    assert.equal(io.err(), "disinto: schema: unknown kind 'vault'; expected project, formula, script\n");
+    assert.equal(io.err(), "disinto: schema: unknown kind 'vault'; expected project, formula, script, vault-action\n");
   });
 });
