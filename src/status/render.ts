@@ -88,6 +88,15 @@ function project(p: ProjectStatus, now: number): string[] {
     for (const x of v.pending) out.push(`    pending ${x.id}  PR #${x.pr}  ${formatAge(x.age_minutes)} old  ${x.url}`);
     for (const r of v.last_results) out.push(`    ${r.status.padEnd(8)} ${r.id}  ${r.finished}${r.reason !== null ? `  ${r.reason}` : ""}`);
   }
+  if (p.health !== null) {
+    const h = p.health;
+    const bySeverity = [...new Set(h.findings.map((f) => f.severity))].map((s) => `${h.findings.filter((f) => f.severity === s).length} ${s}`);
+    const when = h.updated_at === null ? "no run recorded yet" : `changed ${ago(h.updated_at, now)}`;
+    out.push(`  health: CI breaker ${h.breaker}; ${h.findings.length === 0 ? "no findings" : `findings ${bySeverity.join(", ")}`}; ${h.incidents.length} open incident${h.incidents.length === 1 ? "" : "s"} (${when})`);
+    for (const f of h.findings) out.push(`    ${f.severity} ${f.recipe} (${f.action}): ${f.summary}`);
+    for (const i of h.incidents) out.push(`    incident ${i.path}${i.severity !== null ? ` ${i.severity}` : ""}: ${i.summary}`);
+    for (const n of h.not_read) out.push(`    not read: ${n}`);
+  }
   out.push(`  budget ${p.budget.day}`);
   out.push(
     ...table(

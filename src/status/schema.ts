@@ -147,6 +147,18 @@ export const vaultStatusSchema = z.object({
     .describe("The newest results (vault/results/<id>.json), at most 5."),
 });
 
+export const healthStatusSchema = z.object({
+  updated_at: z.string().nullable().describe("When the supervisor's health record last changed; null before its first run."),
+  breaker: z.enum(["closed", "open", "unknown"]).describe("The CI circuit breaker: open while the ci-untrusted incident is open (the dev agent takes no new issue)."),
+  findings: z
+    .array(z.object({ severity: z.string(), recipe: z.string(), summary: z.string(), action: z.string() }))
+    .describe("The findings of the supervisor's last run that fired a recipe, most severe first."),
+  incidents: z
+    .array(z.object({ slug: z.string(), path: z.string(), severity: z.string().nullable(), summary: z.string() }))
+    .describe("Open incidents in the ops repo (incidents/<date>-<slug>.md without a Resolution line)."),
+  not_read: z.array(z.string()).describe("What the supervisor could not look at, in its words (no CI token, a failing probe, the Woodpecker queue and agents)."),
+});
+
 export const projectStatusSchema = z.object({
   name: z.string(),
   repo: z.string(),
@@ -159,6 +171,7 @@ export const projectStatusSchema = z.object({
   pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
   gardener: gardenerStatusSchema.nullable().describe("The gardener's last task and next picks; null when the config gives it no identity."),
   vault: vaultStatusSchema.nullable().describe("Vault requests waiting for approval and the last results; null when the config gives the vault no identity."),
+  health: healthStatusSchema.nullable().describe("The supervisor's last findings, open incidents and the CI breaker; null when the config gives it no identity."),
   budget: budgetSchema,
   warnings: z.array(z.string()).describe("What could not be read, e.g. CI without a token."),
 });
@@ -181,3 +194,4 @@ export type PullStatus = z.infer<typeof pullStatusSchema>;
 export type DevPhase = z.infer<typeof devPhaseSchema>;
 export type GardenerStatus = z.infer<typeof gardenerStatusSchema>;
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
+export type HealthStatus = z.infer<typeof healthStatusSchema>;

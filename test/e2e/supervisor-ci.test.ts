@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { supervisorWorld, recipesToml, type SupervisorProject, type SupervisorWorld } from "../fixtures/supervisor/world.ts";
 import { RECIPES_FILE } from "../../src/config/recipes.ts";
 import { implementTask } from "../fixtures/dev/world.ts";
+import { main } from "../../src/cli/main.ts";
+import { statusReportSchema } from "../../src/status/schema.ts";
+import { captureIo } from "../helpers/io.ts";
 
 const fired = async (p: SupervisorProject): Promise<string[]> => [...new Set((await p.health())?.findings.map((f) => f.recipe) ?? [])].sort();
 
@@ -93,6 +96,21 @@ describe("supervisor: CI probes and the circuit breaker", () => {
     assert.match(trip.out, /CI breaker open: incidents\/\d{4}-\d{2}-\d{2}-ci-untrusted\.md opened/);
     assert.equal((await p.health())?.breaker, "open");
     assert.equal(trip.calls, 0);
+
+    // `disinto status` shows it: the breaker, the incident, and what the supervisor cannot read.
+    const status = async (json: boolean): Promise<string> => {
+      const io = captureIo({ DISINTO_FORGE_TOKEN: w.w.sb.forge.users["admin"]!.token, DISINTO_CI_TOKEN: w.w.sb.ci.token("admin") });
+      const code = await main(["status", "--forge-url", w.w.sb.forge.url, "--ops-repo", `${p.ops.owner}/${p.ops.name}`, "--ci-url", w.w.sb.ci.url, "--project", p.name, ...(json ? ["--json"] : [])], io);
+      assert.equal(code, 0, io.err());
+      return io.out();
+    };
+    const human = await status(false);
+    assert.match(human, /^ {2}health: CI breaker open; no findings; 1 open incident \(changed \d+s ago\)$/m);
+    assert.match(human, /^ {4}incident incidents\/\S+-ci-untrusted\.md P1: main is red: its two newest finished pipelines failed/m);
+    assert.match(human, /^ {4}not read: Woodpecker queue and agents: not read/m);
+    const health = statusReportSchema.parse(JSON.parse(await status(true))).projects[0]!.health;
+    assert.equal(health?.breaker, "open");
+    assert.deepEqual(health?.incidents.map((i) => i.slug), ["ci-untrusted"]);
 
     const issue = await p.issue({ title: "Add sub", body: "## Affected files\n\n- `src/math.js`\n\n## Acceptance criteria\n\n- [ ] sub(3, 1) is 2\n" });
     const paused = await p.tick();
