@@ -100,6 +100,8 @@ export interface SandboxOptions {
   /** The model may change the tree (edit policy): it gets to own it. */
   write: boolean;
   log: ProgressSink;
+  /** Who runs confined, for the warning when nothing can confine it (default: the model). */
+  subject?: string;
 }
 
 export interface SandboxedCommand {
@@ -135,7 +137,7 @@ export async function enterSandbox(iso: Isolation, opts: SandboxOptions): Promis
     case "none":
       if (!warned) {
         warned = true;
-        opts.log.warn(`WARNING: the model is NOT isolated from this process's secrets (${iso.why}): it runs as ${process.getuid?.() ?? "?"} and can read this process's environment, forge and CI tokens included. Run as root in a container (the plugin image) or install bubblewrap.`);
+        opts.log.warn(`WARNING: ${opts.subject ?? "the model"} is NOT isolated from this process's secrets (${iso.why}): it runs as ${process.getuid?.() ?? "?"} and can read this process's environment, forge and CI tokens included. Run as root in a container (the plugin image) or install bubblewrap.`);
       }
       return {
         isolation: iso,

@@ -45,11 +45,22 @@ describe("vault on the sandbox forge", () => {
     await w.stop();
   });
 
-  it("webhook: a medium request waits for an admin's approval, then runs once with only its own secret (canaries)", async () => {
+  it("webhook: a medium request waits for an admin's approval, then runs once, confined, with only its own secret (canaries)", async () => {
     const p = await w.project("hook", secrets);
     const envFile = join(tmpdir(), `vault-env-${process.pid}-${Date.now()}`);
-    // An ops-repo formula that dumps its environment, then calls the shipped webhook's logic.
-    const dump = `#!/usr/bin/env bash\nenv > ${JSON.stringify(envFile)}\nenv\necho "the url is $WEBHOOK_URL"\n`;
+    const procFile = join(tmpdir(), `vault-proc-${process.pid}-${Date.now()}`);
+    // An ops-repo formula that dumps its environment and then goes for every other process's
+    // environment, the dispatcher's first: what it got goes to a file and to its log.
+    const dump = [
+      "#!/usr/bin/env bash",
+      `env > ${JSON.stringify(envFile)}`,
+      "env",
+      `cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' > ${JSON.stringify(procFile)} || true`,
+      `cat ${JSON.stringify(procFile)}`,
+      `echo "read $(wc -c < ${JSON.stringify(procFile)}) bytes of /proc/*/environ"`,
+      'echo "the url is $WEBHOOK_URL"',
+      "",
+    ].join("\n");
     await p.ops.contents.create("formulas/vault/envdump.sh", { text: dump, message: "envdump formula" });
     const req = await p.request(action("dump-1", "envdump", ['secrets = ["WEBHOOK_URL"]']), { tiers: { envdump: "medium" } });
     assert.equal(req.state, "pending");
@@ -66,13 +77,15 @@ describe("vault on the sandbox forge", () => {
     assert.equal(await result(p, "dump-1"), undefined);
 
     await p.approveAndMerge(req.pr!);
-    const run = await p.dispatch();
+    // The dispatcher as the CI step runs it: its own process, every secret and token in its environ.
+    const run = await p.dispatchProcess();
     assert.equal(run.code, 0, run.out);
     const r = (await result(p, "dump-1"))!;
     assert.equal(r.status, "ok", JSON.stringify(r));
     assert.equal(r.exit_code, 0);
     assert.equal(r.approved_by, "admin");
     assert.equal(r.pr, req.pr);
+    assert.match(r.log, /read \d+ bytes of \/proc\/\*\/environ/);
 
     const env = Object.fromEntries(
       (await readFile(envFile, "utf8"))
@@ -80,17 +93,26 @@ describe("vault on the sandbox forge", () => {
         .split("\n")
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
-    const names = Object.keys(env).filter((k) => !["PWD", "SHLVL", "_", "OLDPWD"].includes(k)).sort();
+    // TMPDIR and the run marker come from the confinement (llm/isolation.ts) when there is one.
+    const names = Object.keys(env).filter((k) => !["PWD", "SHLVL", "_", "OLDPWD", "TMPDIR", "LLM_SANDBOX_RUN"].includes(k)).sort();
     assert.deepEqual(names, ["HOME", "LANG", "PATH", "VAULT_FORGE_URL", "VAULT_FORMULA", "VAULT_ID", "VAULT_OPS_REPO", "VAULT_PRIMARY_BRANCH", "VAULT_PROJECT", "VAULT_REPO", "WEBHOOK_URL"]);
     assert.equal(env.WEBHOOK_URL, hookUrl);
     const tokens = [w.forge.users["supervisor-bot"]!.token, ...Object.values(w.forge.users).map((u) => u.token)];
     for (const t of tokens) assert.ok(!Object.values(env).includes(t), "a forge token reached the formula");
 
+    // /proc: the formula sees its own secret (the probe works) and nothing of the dispatcher's.
+    const proc = await readFile(procFile, "utf8");
+    assert.ok(proc.includes(hookUrl), "the probe read not even its own environment");
+    for (const [name, v] of Object.entries(secrets)) if (name !== "WEBHOOK_URL") assert.ok(!proc.includes(v), `${name} read from /proc/*/environ`);
+    for (const t of tokens) assert.ok(!proc.includes(t), "a forge token read from /proc/*/environ");
+    assert.ok(!proc.includes("DISINTO_FORGE_TOKEN"), "the dispatcher's environment read from /proc");
+
     // No secret value in the log, the result, the ops repo or any PR text.
     const everywhere = `${run.out}\n${JSON.stringify(r)}\n${await opsTexts(p.ops)}`;
     for (const [name, v] of Object.entries(secrets)) assert.ok(!everywhere.includes(v), `${name} leaked`);
-    assert.ok(!everywhere.includes(w.forge.users["supervisor-bot"]!.token), "the dispatcher's token leaked");
+    for (const t of tokens) assert.ok(!everywhere.includes(t), "a forge token leaked");
     assert.match(r.log, /the url is \*+/);
+    assert.match(run.out, /ran as the unprivileged model user|ran inside bubblewrap/);
 
     // A second run changes nothing and runs nothing.
     const again = await p.dispatch();

@@ -228,10 +228,12 @@ class Dispatcher {
         env: scriptEnv(FORMULA_PATH, { ...vars, ...secrets }),
         timeoutMs: action.timeout_minutes * 60_000,
         redact: (t) => rt.ctx.redactor.redact(t),
+        log: { info: (m) => rt.log.info(m), warn: (m) => rt.log.warn(m), debug: () => undefined },
         onOutput: (t) => {
           for (const line of t.split("\n")) if (line.trim() !== "") rt.log.info(`  ${line}`);
         },
       });
+      rt.log.info(`vault: ${id} ran ${r.isolation === "user" ? "as the unprivileged model user" : r.isolation === "bwrap" ? "inside bubblewrap" : "unconfined"}`);
       const ok = r.exitCode === 0 && !r.timedOut;
       const reason = r.timedOut ? `timed out after ${action.timeout_minutes} min: the process group was killed` : r.exitCode === null ? `killed by ${r.signal ?? "a signal"}` : ok ? undefined : `exited with ${r.exitCode}`;
       result = { ...common, finished: this.now(), status: ok ? "ok" : "failed", exit_code: r.exitCode, log: tail(r.log), ...(reason !== undefined ? { reason } : {}) };
