@@ -26,6 +26,7 @@ import type { RepoForge } from "../forge/types.ts";
 import type { AgentRuntime } from "../agents/runtime.ts";
 import { describeAction, REFERENCE, targetsOf, type Action, type ActionKind, type ActionOf, type Manifest } from "./actions.ts";
 import { contentKey, findMarked, hasMarker, withMarker } from "./marker.ts";
+import { knownFormulas } from "../vault/formulas.ts";
 import { requestFromAgent } from "../vault/request.ts";
 import { checkPolicy, HELD_LABEL, PRIORITY_LABEL, type Policy, type Snapshot, type TargetState, type Violation } from "./policy.ts";
 
@@ -82,18 +83,30 @@ export function applyOrder(actions: readonly Action[]): { index: number; action:
 /** The checkpoint after the i-th action in apply order. */
 export const checkpointName = (i: number): string => `manifest:after-${i}`;
 
-/** Every issue or PR the manifest names, as the forge has them now. */
-export async function readSnapshot(repo: RepoForge, manifest: Manifest): Promise<Snapshot> {
+/**
+ * Every issue or PR the manifest names, as the forge has them now; with `vault`, the vault's
+ * rules too when the manifest asks the vault for something (one ops-repo read).
+ */
+export async function readSnapshot(repo: RepoForge, manifest: Manifest, vault?: { ops: RepoForge; secrets: readonly string[] }): Promise<Snapshot> {
   const numbers = [...new Set(manifest.actions.flatMap(targetsOf))];
   const targets = new Map<number, TargetState>();
-  const read = await Promise.all(numbers.map((n) => repo.issues.get(n)));
+  const asksVault = vault !== undefined && manifest.actions.some((a) => a.kind === "vault_request");
+  const [read, formulas] = await Promise.all([Promise.all(numbers.map((n) => repo.issues.get(n))), asksVault ? knownFormulas(vault.ops) : undefined]);
   for (const i of read) if (i !== undefined) targets.set(i.number, { number: i.number, state: i.state, labels: i.labels, isPull: i.isPull });
-  return { targets };
+  if (formulas === undefined || vault === undefined) return { targets };
+  return {
+    targets,
+    vault: {
+      formulas: [...formulas.keys()],
+      secrets: vault.secrets,
+      llmFormulas: [...formulas].filter(([, k]) => k === "llm").map(([n]) => n),
+    },
+  };
 }
 
 /** Check the manifest against the policy, then apply it; a rejected manifest writes nothing. */
 export async function applyManifest(rt: ApplyRuntime, manifest: Manifest, p: Policy): Promise<ApplyOutcome> {
-  const check = checkPolicy(manifest, p, await readSnapshot(rt.repo, manifest));
+  const check = checkPolicy(manifest, p, await readSnapshot(rt.repo, manifest, { ops: rt.ops, secrets: rt.config?.vault.secrets ?? [] }));
   if (!check.ok) return { status: "rejected", violations: check.violations };
   return { status: "applied", ...(await applyChecked(rt, manifest, p.agent)) };
 }

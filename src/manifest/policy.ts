@@ -3,6 +3,7 @@
 // write. The check is pure — the manifest and a snapshot of the issues it names, read by the
 // applier beforehand — and a manifest with one action outside the policy is rejected whole,
 // every violation listed, so nothing is ever half-applied.
+import { checkAction as checkVaultAction, type ActionRules } from "../vault/action.ts";
 import { ACTION_KINDS, proseOf, referencedKeys, targetsOf, type Action, type ActionKind, type Manifest } from "./actions.ts";
 
 /** The label the dev agent puts on the issue it works on: off limits to judgment agents. */
@@ -33,6 +34,12 @@ export interface TargetState {
 export interface Snapshot {
   /** Every number the manifest names; a number missing here does not exist on the forge. */
   targets: ReadonlyMap<number, TargetState>;
+  /**
+   * The vault's rules (formulas that exist, the project's secrets allowlist), read when the
+   * manifest asks the vault for something: a `vault_request` the vault would refuse is a
+   * violation here, before anything is applied. Without it, such a manifest is rejected.
+   */
+  vault?: ActionRules;
 }
 
 export type ViolationRule =
@@ -112,6 +119,13 @@ export function checkPolicy(manifest: Manifest, p: Policy, snap: Snapshot): Poli
 function checkAction(i: number, a: Action, p: Policy, snap: Snapshot, createdKeys: ReadonlySet<string>, v: (index: number, kind: Violation["kind"], rule: ViolationRule, message: string) => void): void {
   if (a.kind === "vault_request") {
     if (!p.vaultFormulas.includes(a.formula)) v(i, a.kind, "vault", `${p.agent} may not request the vault formula ${a.formula} (may request: ${p.vaultFormulas.join(", ") || "none"})`);
+    if (snap.vault === undefined) {
+      v(i, a.kind, "vault", "the vault's rules (formulas, secrets allowlist) were not read, so the request cannot be checked");
+      return;
+    }
+    const raw = { id: a.id, formula: a.formula, context: a.context, secrets: a.secrets, params: a.params, ...(a.blast_radius !== undefined ? { blast_radius: a.blast_radius } : {}) };
+    const r = checkVaultAction(raw, `vault_request ${a.id}`, snap.vault);
+    if (!r.ok) for (const x of r.issues) v(i, a.kind, "vault", `${x.path ? `${x.path}: ` : ""}${x.message}`);
     return;
   }
   if (a.kind === "add_label" && !p.labels.add.includes(a.label)) v(i, a.kind, "label", `${p.agent} may not add label ${a.label} (may add: ${p.labels.add.join(", ") || "none"})`);

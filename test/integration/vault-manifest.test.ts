@@ -55,4 +55,16 @@ describe("vault_request in a manifest", () => {
     assert.deepEqual(await p.ops.pulls.list({ state: "all" }), []);
     assert.deepEqual(await p.ops.contents.list("vault"), []);
   });
+
+  it("rejects a manifest whose vault_request the vault would refuse before applying any of it", async () => {
+    const p = await w.project("vreq3", []);
+    const both = policy({ agent: "gardener", kinds: ["ops_write", "vault_request"], vaultFormulas: ["webhook"] });
+    // ops_write is applied before vault_request: a check at apply time would leave it written.
+    const m: Manifest = { summary: "note and notify", actions: [{ kind: "ops_write", path: "gardener/notes.md", text: "noted\n", message: "notes" }, ...manifest(["NPM_TOKEN"]).actions] };
+    const r = await p.run(async (rt) => (await runDecided(rt, { task: "notify", manifest: m, policy: both })).outcome);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /action 1 \(vault_request\): vault: secrets\.0: NPM_TOKEN is not in the project config's \[vault\] secrets allowlist/);
+    assert.equal(await p.ops.contents.get("gardener/notes.md"), undefined);
+    assert.deepEqual(await p.ops.pulls.list({ state: "all" }), []);
+  });
 });
