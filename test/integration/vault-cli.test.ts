@@ -70,4 +70,42 @@ describe("disinto vault and status", () => {
     assert.match(shown.out, /result: ok, exit 0, .* approved by admin in PR #1/);
     assert.match(shown.out, /hello from hello-1/);
   });
+
+  it("a low-tier request goes straight to main as a direct action, no PR; the dispatcher runs it without approval", async () => {
+    const p = await w.project("clilow", { ...SECRETS, WEBHOOK_URL: "http://127.0.0.1:9/x", RELEASE_TOKEN: "unused-release-token" });
+    await p.ops.contents.create("formulas/vault/tidy.sh", { text: "#!/usr/bin/env bash\necho tidied $VAULT_ID\n", message: "tidy formula" });
+    await p.ops.contents.create("vault/policy.toml", { text: '[tiers]\ntidy = "low"\n', message: "tidy is low" });
+    const dir = await mkdtemp(join(tmpdir(), "vault-cli-low-"));
+    await writeFile(join(dir, "tidy.toml"), 'id = "tidy-1"\nformula = "tidy"\ncontext = "tidy up"\n');
+    const env = { DISINTO_FORGE_URL: w.forge.url, DISINTO_FORGE_TOKEN: w.forge.users[REQUESTER_LOGIN]!.token, DISINTO_OPS_REPO: `admin/${p.opsRef.name}`, DISINTO_PROJECT: "clilow" };
+    const run = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const io = captureIo(env, dir);
+      const code = await main(argv, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+
+    const req = await run("vault", "request", "tidy.toml");
+    assert.equal(req.code, 0, req.err);
+    assert.match(req.out, /^tidy-1: low tier → committed to main as vault\/actions\/tidy-1\.toml \(dispatch_mode = "direct"\)/);
+    assert.match(req.out, /- the policy puts tidy at low/);
+    const file = (await p.ops.contents.get("vault/actions/tidy-1.toml"))!;
+    assert.match(file.text, /^dispatch_mode = "direct"$/m);
+    assert.match(file.text, /^context = "tidy up"$/m);
+    assert.deepEqual(await p.ops.pulls.list({ state: "all" }), []);
+    assert.equal(await p.ops.branches.get("vault/tidy-1"), undefined);
+
+    const json = JSON.parse((await run("vault", "request", "tidy.toml", "--json")).out) as { created: boolean; state: string };
+    assert.deepEqual([json.created, json.state], [false, "direct"]);
+    const list = await run("vault", "list");
+    assert.match(list.out, /tidy-1/);
+    assert.doesNotMatch(list.out, /pending approval: \n {2}tidy-1/);
+
+    const d = await p.dispatch();
+    assert.equal(d.code, 0, d.out);
+    assert.match(d.out, /tidy-1 is low tier .*runs without approval/);
+    const shown = await run("vault", "show", "tidy-1");
+    assert.match(shown.out, /result: ok, exit 0/);
+    assert.match(shown.out, /tidied tidy-1/);
+    assert.match((await run("vault", "request", "tidy.toml")).out, /tidy-1: requested before \(ok\); nothing written/);
+  });
 });
