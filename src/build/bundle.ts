@@ -32,12 +32,24 @@ const chunkBanner = [
 // for modules that only initialise when a command needs them; and importing node:http
 // statically loads Node's internal undici (~25 ms) for a `--version` that never speaks HTTP.
 // As CommonJS requires, builtins load only when the module that uses them initialises.
+//
+// A few are loaded later still, on the first use of one of their exports: modules of plain
+// functions that an idle agent run imports but never calls (node:crypto alone costs about a
+// third of bare node's start). Their stand-in has no properties of its own and a prototype
+// that loads the module when any name is read, so it needs no list of the module's exports.
+const ON_FIRST_USE = new Set(["node:crypto", "node:zlib", "node:fs/promises"]);
 const lazyBuiltins: Plugin = {
   name: "lazy-node-builtins",
   setup(b) {
     // The wrapper's own require() must stay a real require, not resolve back to the wrapper.
     b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === "lazy-builtin" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-builtin" }));
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
+      const id = JSON.stringify(args.path);
+      const contents = ON_FIRST_USE.has(args.path)
+        ? `let m; const load = () => (m ??= require(${id}));\nmodule.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() }));`
+        : `module.exports = require(${id});`;
+      return { contents, loader: "js" };
+    });
   },
 };
 
