@@ -17,7 +17,7 @@ import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "../init/agents.ts"
 import { ciWorkflowNames, examplePipeline, pipelinePath, pipelineYaml } from "../init/templates.ts";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
 import { VERSION } from "../lib/version.ts";
-import { VAULT_AGENT } from "../vault/pipeline.ts";
+import { VAULT_AGENT, VAULT_CRON, vaultPipelineYaml } from "../vault/pipeline.ts";
 import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
 import { cell, code } from "./docs.ts";
 
@@ -84,6 +84,9 @@ export function pluginDocs(): string {
     { lineWidth: 0 },
   );
   const agents = PLUGIN_AGENTS.map((a) => `| \`${a.name}\` | ${cell(a.summary)} | cron \`${disintoName(a.name)}\`, ${a.events.filter((e) => e !== "cron").join(", ")} |`);
+  // The vault dispatcher is an agent of the ops repo, not of the project repo: its own row and pipeline.
+  agents.push(`| \`${VAULT_AGENT.name}\` | ${cell(VAULT_AGENT.summary)} | the **ops repo**: push to its main under \`vault/actions/**\`, cron \`${VAULT_CRON}\`, manual |`);
+  const vaultExample = vaultPipelineYaml({ project: "myproject", opsRepo: "me/myproject-ops", forgeUrl: "https://forge.example.org", branch: "main", tokenSecret: "FORGE_VAULT_TOKEN", secrets: ["WEBHOOK_URL"] });
   const settings = settingDocs().map(
     (s) =>
       `| \`${s.name}\` | ${s.info.hasDefault ? code(s.info.defaultValue) : ""} | \`${cell(`${s.name}: ${flow(s.example)}`)}\` | ${s.secret ? "**secret** — give it with `from_secret`. " : ""}${cell(s.info.description ?? "")} |`,
@@ -113,6 +116,15 @@ request with these pipelines. By hand: create a cron named \`disinto-<agent>\` p
 restricted to the image \`${PLUGIN_IMAGE}\` and the events of its agent.
 
 ${examples.join("\n\n")}
+
+The vault dispatcher's pipeline lives in the ops repo (init writes it when the project config
+names \`[identities.vault]\`); each secret of the config's \`[vault] secrets\` allowlist is a
+setting of that name, and an action gets only the ones it asks for:
+
+\`\`\`yaml
+# .woodpecker/disinto-vault.yml in the ops repo
+${vaultExample.trimEnd()}
+\`\`\`
 
 Woodpecker has no variable naming the cron that fired, so each workflow selects itself with
 \`when: {event: cron, cron: disinto-<agent>}\` and names its agent in a literal setting. The
