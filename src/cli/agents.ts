@@ -14,6 +14,7 @@ export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>
   vault: async () => (await import("../agents/vault/tick.ts")).runVaultTick,
   gardener: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick,
   supervisor: async () => (await import("../agents/supervisor/tick.ts")).runSupervisorTick,
+  architect: async () => (await import("../agents/architect/tick.ts")).runArchitectTick,
 };
 
 export const runnableAgentNames = (): string[] => Object.keys(RUNNABLE_AGENTS);

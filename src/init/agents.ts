@@ -44,6 +44,12 @@ export const PLUGIN_AGENTS: readonly PluginAgent[] = [
     events: ["cron", "manual"],
     optional: true,
   },
+  {
+    name: "architect",
+    summary: "Turns a vision issue into a sprint pitch on the ops repo that a person answers (questions, ACCEPT by approving, REJECT), then files its sub-issues once, in dependency order, and closes the vision issue when they are done.",
+    events: ["cron", "manual"],
+    optional: true,
+  },
 ];
 
 export type PluginAgentName = (typeof PLUGIN_AGENTS)[number]["name"];

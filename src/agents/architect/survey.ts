@@ -1,0 +1,92 @@
+// The architect's survey without tokens (disinto-behaviour §9.3): the open pitch PRs of the ops
+// repo, each with the state its comments, reviews and body put it in, and — when no pitch has
+// anything to do — the vision issue to pitch next. Shared with `disinto status`, which shows the
+// same states. Reads only; the tick acts.
+import type { Comment, Issue, PullRequest, RepoForge, Review } from "../../forge/types.ts";
+import type { ProjectConfig } from "../../config/project.ts";
+import { filed, isPitch, lastSeen, visionOf, type ChildState, digestOf } from "./markers.ts";
+
+/** At most this many pitches wait for a person at once (the original's limit). */
+export const MAX_OPEN_PITCHES = 3;
+
+export type PitchState =
+  | { kind: "reject"; comment: Comment; reason: string }
+  | { kind: "file" }
+  | { kind: "track"; children: Map<number, ChildState>; changed: boolean; done: boolean }
+  | { kind: "answer"; comments: Comment[] }
+  | { kind: "waiting"; why: string };
+
+export interface PitchView {
+  pr: PullRequest;
+  vision: number | undefined;
+  state: PitchState;
+}
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** Every login a disinto agent of this project uses: their comments and reviews are not a person's. */
+export function disintoLogins(config: ProjectConfig, own: string): string[] {
+  const out = new Set<string>([own.toLowerCase()]);
+  for (const i of Object.values(config.identities)) if (i?.login) out.add(i.login.toLowerCase());
+  return [...out];
+}
+
+export const REJECT = /^\s*reject\s*:\s*([\s\S]*)$/i;
+export const ACCEPT_ONLY = /^\s*accept[.!]?\s*$/i;
+
+/** A person approved the pitch as it stands: an APPROVED review on the current head, not dismissed. */
+export function approvedByPerson(reviews: readonly Review[], bots: readonly string[]): Review | undefined {
+  return reviews.find((r) => r.state === "APPROVED" && !r.dismissed && !r.stale && !bots.some((b) => same(b, r.author)));
+}
+
+/** What the pitch PR waits for or asks of the architect, from one read of its comments and reviews (and its children when filed). */
+export async function pitchState(ops: RepoForge, repo: RepoForge, pr: PullRequest, bots: readonly string[]): Promise<PitchState> {
+  const [comments, reviews] = await Promise.all([ops.comments.list(pr.number), ops.reviews.list(pr.number)]);
+  const since = lastSeen(pr.body) ?? pr.createdAt;
+  const fresh = comments.filter((c) => !bots.some((b) => same(b, c.author)) && c.updatedAt.getTime() > since.getTime());
+  const numbers = filed(pr.body);
+  const reject = fresh.find((c) => REJECT.test(c.body));
+  if (reject && numbers === undefined) return { kind: "reject", comment: reject, reason: REJECT.exec(reject.body)![1]!.trim() || "no reason given" };
+  if (numbers !== undefined) {
+    const children = new Map<number, ChildState>();
+    for (const n of numbers) children.set(n, (await repo.issues.get(n))?.state === "open" ? "open" : "closed");
+    const last = digestOf(pr.body);
+    const changed = last === undefined || [...children].some(([n, s]) => last.get(n) !== s);
+    const done = [...children.values()].every((s) => s === "closed");
+    return { kind: "track", children, changed, done };
+  }
+  if (approvedByPerson(reviews, bots)) return { kind: "file" };
+  if (fresh.length > 0) return { kind: "answer", comments: fresh };
+  return { kind: "waiting", why: "waiting for the person's answer" };
+}
+
+export const actionable = (s: PitchState): boolean => s.kind === "reject" || s.kind === "file" || s.kind === "answer" || (s.kind === "track" && (s.changed || s.done));
+
+export interface Survey {
+  /** Open pitch PRs of this architect, oldest update first, with their states. */
+  pitches: PitchView[];
+  /** Open `architect:` PRs of anyone (the limit counts them all). */
+  openCount: number;
+}
+
+export async function surveyPitches(ops: RepoForge, repo: RepoForge, login: string, bots: readonly string[]): Promise<Survey> {
+  const open = (await ops.pulls.list({ state: "open" })).filter(isPitch);
+  const own = open.filter((p) => same(p.author, login)).sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.number - b.number);
+  const pitches: PitchView[] = [];
+  for (const pr of own) pitches.push({ pr, vision: visionOf(pr), state: await pitchState(ops, repo, pr, bots) });
+  return { pitches, openCount: open.length };
+}
+
+/**
+ * The vision issue to pitch: the oldest open `vision` issue not held by the dev agent and not
+ * referenced by an open or merged `architect:` PR. A pitch a person rejected keeps its vision
+ * issue from being pitched again until the issue itself is edited after the rejection.
+ */
+export async function visionToPitch(ops: RepoForge, repo: RepoForge, l: { vision: string; inProgress: string }): Promise<Issue | undefined> {
+  const visions = (await repo.issues.list({ state: "open", type: "issues", labels: [l.vision] })).filter((i) => !i.labels.includes(l.inProgress)).sort((a, b) => a.number - b.number);
+  if (visions.length === 0) return undefined;
+  const pitches = (await ops.pulls.list({ state: "all" })).filter(isPitch);
+  // Only the pitch's own vision counts: a pitch may mention other issues as related.
+  const refs = (pr: PullRequest, n: number): boolean => visionOf(pr) === n;
+  return visions.find((v) => !pitches.some((pr) => refs(pr, v.number) && (pr.state === "open" || pr.merged || (pr.updatedAt.getTime() >= v.updatedAt.getTime()))));
+}
