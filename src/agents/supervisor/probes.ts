@@ -294,9 +294,10 @@ const blockedCiExhausted: Probe = async (v) => {
     const comments = await v.comments(i.number);
     const b = lastBlock(comments, i.number);
     if (b === undefined || b.reason !== "ci_exhausted") continue;
-    // Swept once already (a sweep marker older than this block): a second exhaustion is for a person.
-    const swept = comments.find((c) => hasMarker(c.body, "supervisor", sweptKey(i.number)));
-    if (swept !== undefined && swept.createdAt.getTime() < b.at) continue;
+    // Swept once already (a sweep marker before this block): a second exhaustion is for a person.
+    // Comment order, not time: a block can follow a sweep within the same second.
+    const swept = comments.findIndex((c) => hasMarker(c.body, "supervisor", sweptKey(i.number)));
+    if (swept >= 0 && swept < comments.indexOf(b.comment)) continue;
     const minutes = minutesSince(v.now, b.at);
     out.push({
       probe: "blocked_ci_exhausted",
