@@ -60,6 +60,24 @@ describe("supervisor: CI probes and the circuit breaker", () => {
     await cancelRunning(w, p);
   });
 
+  it("ci_pending: a pipeline waiting for a free agent is quiet for 30 min, then restarted once", async () => {
+    const p = await w.project("pending", { mainCi: true });
+    await p.ciIdle();
+    // The sandbox CI runs two pipelines at a time: the third push waits.
+    await p.commitMain({ "ci-slow": "1" }, "slow 1");
+    await p.commitMain({ "counter.txt": "2\n" }, "slow 2");
+    await p.commitMain({ "counter.txt": "3\n" }, "slow 3");
+    await until("a pending pipeline", async () => (await pipelines(w, p)).some((x) => x.status === "pending"));
+    const q = await p.supervise({ shiftMs: 20 * 60_000 });
+    assert.equal(q.code, 0, q.out);
+    assert.deepEqual(await fired(p), [], q.out);
+    const l = await p.supervise({ shiftMs: 31 * 60_000 });
+    assert.equal(l.code, 0, l.out);
+    assert.deepEqual(await fired(p), ["ci-pending-stale"], l.out);
+    assert.match(l.out, /ci-pending-stale: restart-pending → done: acme\/pending #\d+: restarted as #\d+; cancelled/);
+    await cancelRunning(w, p);
+  });
+
   it("restart-pipeline killed after the restart: the next run cancels the stuck one and restarts nothing", async () => {
     const p = await w.project("stuck-kill", { mainCi: true });
     await p.writeOps(RECIPES_FILE, recipesToml([{ name: "stuck", probe: "ci_running", action: "direct:restart-pipeline", threshold: 0, cooldown: 0 }]));
