@@ -33,9 +33,9 @@ export function existingFor(issues: readonly Issue[], vision: number, slug: stri
 }
 
 export function subIssueBody(e: FilerEntry, deps: readonly string[], vision: number, slug: string): string {
-  const parts = [e.body.trim()];
+  const parts = [e.body.trim(), `Decomposed from #${vision} (sprint \`${slug}\`).\n\n${decomposedMarker(vision, slug, e.id)}`];
+  // Last: the section runs to the next heading, and every #N in it is a dependency.
   if (deps.length > 0) parts.push(`## Dependencies\n\n${deps.map((d) => `- ${d}`).join("\n")}`);
-  parts.push(`Decomposed from #${vision} (sprint \`${slug}\`).\n\n${decomposedMarker(vision, slug, e.id)}`);
   return parts.join("\n\n");
 }
 

@@ -6,7 +6,7 @@
 export const TITLE_PREFIX = "architect:";
 export const BRANCH_PREFIX = "architect/sprint-vision-";
 
-const LAST_SEEN = /<!-- architect-last-seen: (\S+) -->/;
+const LAST_SEEN = /<!-- architect-last-seen: (\S+)(?: #(\d+))? -->/;
 const DIGEST = /<!-- architect-digest: ([^>]*?) -->/;
 const FILED = /^## Filed:((?: +#\d+)+) *$/m;
 
@@ -24,10 +24,14 @@ export function visionOf(pr: { head: { ref: string }; body: string }): number | 
 
 export const isPitch = (pr: { title: string }): boolean => pr.title.trim().toLowerCase().startsWith(TITLE_PREFIX);
 
-export function lastSeen(body: string): Date | undefined {
+/**
+ * The newest comment answered: its id (comments after it are new — ids, not times, because the
+ * forge's times have a one-second grain) and its time (an older comment edited later is new too).
+ */
+export function lastSeen(body: string): { at: Date; id: number } | undefined {
   const m = LAST_SEEN.exec(body);
   const t = m ? Date.parse(m[1]!) : NaN;
-  return Number.isNaN(t) ? undefined : new Date(t);
+  return Number.isNaN(t) ? undefined : { at: new Date(t), id: Number(m![2] ?? 0) };
 }
 
 export function filed(body: string): number[] | undefined {
@@ -51,7 +55,7 @@ function setMarker(body: string, re: RegExp, line: string): string {
   return re.test(body) ? body.replace(re, line) : `${body.trimEnd()}\n${line}`;
 }
 
-export const withLastSeen = (body: string, at: Date): string => setMarker(body, LAST_SEEN, `<!-- architect-last-seen: ${at.toISOString()} -->`);
+export const withLastSeen = (body: string, at: Date, id: number): string => setMarker(body, LAST_SEEN, `<!-- architect-last-seen: ${at.toISOString()} #${id} -->`);
 export const withDigest = (body: string, states: ReadonlyMap<number, ChildState>): string => setMarker(body, DIGEST, `<!-- architect-digest: ${renderDigest(states)} -->`);
 
 /** `## Filed:` goes right after the pitch text, above the footer's hidden markers. */

@@ -5,6 +5,7 @@
 // anything else (a person may edit the PR body) with the line it could not read.
 import { z } from "zod";
 
+// Bounds keep the rendered pitch (and so the PR body) well under Forgejo's 65,535 characters.
 export const MAX_SUB_ISSUES = 10;
 const ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,59}$/;
@@ -25,7 +26,7 @@ export const subIssueSchema = z.strictObject({
   id: z.string().regex(ID, { error: (iss) => `expected a kebab-case id (a-z, 0-9, -; at most 40), got ${JSON.stringify(iss.input)}` }).describe("Short kebab-case id, unique in the pitch; depends_on names these."),
   title: line(200, "a sub-issue title").describe("The issue title, without the `vision(#N):` prefix the runner adds."),
   depends_on: z.array(z.string()).max(MAX_SUB_ISSUES).default([]).describe("Ids of sub-issues of this pitch that must be done first."),
-  body: prose(8_000, "a sub-issue body").describe("Markdown: ## Goal, ## Affected files, ## Acceptance criteria with `- [ ]` checkboxes. No `## Dependencies` section: the runner writes it."),
+  body: prose(3_000, "a sub-issue body").describe("Markdown: ## Goal, ## Affected files, ## Acceptance criteria with `- [ ]` checkboxes. No `## Dependencies` section: the runner writes it."),
 });
 export type SubIssue = z.output<typeof subIssueSchema>;
 
@@ -49,13 +50,13 @@ export const subIssuesSchema = z.array(subIssueSchema).min(1).max(MAX_SUB_ISSUES
 
 export const pitchSchema = z.strictObject({
   slug: z.string().regex(SLUG, { error: (iss) => `expected a kebab-case slug (a-z, 0-9, -; at most 60), got ${JSON.stringify(iss.input)}` }).describe("Kebab-case name of the sprint: the file is sprints/<slug>.md."),
-  enables: prose(4_000, "what this enables").describe("## What this enables: what a user can do once the sprint is done."),
-  exists: prose(4_000, "what exists today").describe("## What exists today: only paths you were shown or read in the checkout."),
-  complexity: prose(2_000, "the complexity"),
-  risks: prose(2_000, "the risks"),
-  cost: prose(2_000, "the cost").describe("## Cost — new infra to maintain."),
+  enables: prose(3_000, "what this enables").describe("## What this enables: what a user can do once the sprint is done."),
+  exists: prose(3_000, "what exists today").describe("## What exists today: only paths you were shown or read in the checkout."),
+  complexity: prose(1_500, "the complexity"),
+  risks: prose(1_500, "the risks"),
+  cost: prose(1_500, "the cost").describe("## Cost — new infra to maintain."),
   open_questions: z.array(line(500, "an open question")).min(1).max(5).describe("2 to 5 crisp choices the person must make."),
-  recommendation: prose(2_000, "the recommendation"),
+  recommendation: prose(1_500, "the recommendation"),
   sub_issues: subIssuesSchema.describe("What the dev agent will take, each small enough for one session, in an order the dependencies allow."),
 });
 export type Pitch = z.output<typeof pitchSchema>;

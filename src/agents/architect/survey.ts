@@ -42,8 +42,9 @@ export function approvedByPerson(reviews: readonly Review[], bots: readonly stri
 /** What the pitch PR waits for or asks of the architect, from one read of its comments and reviews (and its children when filed). */
 export async function pitchState(ops: RepoForge, repo: RepoForge, pr: PullRequest, bots: readonly string[]): Promise<PitchState> {
   const [comments, reviews] = await Promise.all([ops.comments.list(pr.number), ops.reviews.list(pr.number)]);
-  const since = lastSeen(pr.body) ?? pr.createdAt;
-  const fresh = comments.filter((c) => !bots.some((b) => same(b, c.author)) && c.updatedAt.getTime() > since.getTime());
+  const seen = lastSeen(pr.body);
+  const isNew = (c: Comment): boolean => seen === undefined || c.id > seen.id || c.updatedAt.getTime() > seen.at.getTime();
+  const fresh = comments.filter((c) => !bots.some((b) => same(b, c.author)) && isNew(c));
   const numbers = filed(pr.body);
   const reject = fresh.find((c) => REJECT.test(c.body));
   if (reject && numbers === undefined) return { kind: "reject", comment: reject, reason: REJECT.exec(reject.body)![1]!.trim() || "no reason given" };

@@ -153,7 +153,7 @@ async function pitchContext(rt: AgentRuntime, vision: Issue): Promise<{ instruct
   for (const path of paths) {
     const f = await repo.contents.get(path);
     if (f === undefined) continue;
-    const lines = f.text.split("\n");
+    const lines = f.text.replace(/\n$/, "").split("\n");
     instructions.push({ name: `${path} (first ${Math.min(lines.length, MAX_PATH_LINES)} lines)`, text: lines.slice(0, MAX_PATH_LINES).join("\n") });
     shown.push(path);
   }
@@ -162,7 +162,7 @@ async function pitchContext(rt: AgentRuntime, vision: Issue): Promise<{ instruct
 }
 
 export function prBody(text: string, at: Date): string {
-  return withLastSeen(`${text.trimEnd()}\n\n---\n\n${REPLY_FOOTER}\n`, at);
+  return withLastSeen(`${text.trimEnd()}\n\n---\n\n${REPLY_FOOTER}\n`, at, 0);
 }
 
 async function pitch(rt: AgentRuntime, vision: Issue): Promise<Outcome> {
@@ -201,7 +201,7 @@ const answerSchema = z.strictObject({
   sub_issues: subIssuesSchema.optional().describe("The whole revised list of sub-issues, only when your answer changes them."),
 });
 
-const stamp = (cs: readonly Comment[]): Date => new Date(Math.max(...cs.map((c) => c.updatedAt.getTime())));
+const stamp = (cs: readonly Comment[]): [Date, number] => [new Date(Math.max(...cs.map((c) => c.updatedAt.getTime()))), Math.max(...cs.map((c) => c.id))];
 const answerKey = (cs: readonly Comment[]): string => `answer-${createHash("sha256").update(cs.map((c) => `${c.id}@${c.updatedAt.toISOString()}`).join(",")).digest("hex").slice(0, 12)}`;
 
 /** Replace the filer block of a pitch text (the sprint file or the PR body) with `entries`. */
@@ -218,13 +218,13 @@ async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
   const all = await rt.ops.comments.list(pr.number);
   if (findMarked(all, rt.login, AGENT, key) !== undefined) {
     // Answered by a run killed before it moved the marker: only the marker is left to do.
-    await editBody(rt, pr.number, (b) => withLastSeen(b, at));
+    await editBody(rt, pr.number, (b) => withLastSeen(b, ...at));
     return { outcome: "done", summary: `PR #${pr.number}: already answered; last-seen moved`, details: { task: "answer", pr: pr.number } };
   }
   if (fresh.every((c) => ACCEPT_ONLY.test(c.body))) {
     // No question to answer, and a comment is not the approval: say what is.
     await opsComment(rt, pr.number, key, "Thanks! A comment does not file anything: **approve this pull request** (Review → Approve) and the architect files the sub-issues on its next run.", all);
-    await editBody(rt, pr.number, (b) => withLastSeen(b, at));
+    await editBody(rt, pr.number, (b) => withLastSeen(b, ...at));
     await journal(rt, "answer", `PR #${pr.number}`, "ACCEPT comment: told how to approve");
     return { outcome: "done", summary: `PR #${pr.number}: ACCEPT without approval; told how to approve`, details: { task: "answer", pr: pr.number } };
   }
@@ -266,7 +266,7 @@ async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
       }
       await opsComment(rt, pr.number, key, a.reply);
       await rt.checkpoint("architect:after-answer");
-      await editBody(rt, pr.number, (b) => withLastSeen(b, at));
+      await editBody(rt, pr.number, (b) => withLastSeen(b, ...at));
       return `answered on PR #${pr.number}${revised}`;
     },
   });
