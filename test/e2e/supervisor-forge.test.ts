@@ -36,7 +36,7 @@ describe("supervisor: forge probes", () => {
 
   // Each case: a project whose forge has one problem; `quiet` is how soon the supervisor looks
   // (too early, or the problem absent), `loud` is when it fires.
-  const cases: { recipe: string; model: boolean; setup: (p: SupervisorProject) => Promise<void>; quiet: number; loud: number; quietSetup?: (p: SupervisorProject) => Promise<void> }[] = [
+  const cases: { recipe: string; also?: string[]; model: boolean; setup: (p: SupervisorProject) => Promise<void>; quiet: number; loud: number; quietSetup?: (p: SupervisorProject) => Promise<void> }[] = [
     {
       recipe: "escalation-unanswered",
       model: true,
@@ -104,6 +104,26 @@ describe("supervisor: forge probes", () => {
       quiet: 25 * HOUR,
       loud: 25 * HOUR,
     },
+    {
+      recipe: "orphan-in-progress",
+      model: false,
+      setup: async (p) => {
+        await p.issue({ title: "Orphan", labels: ["in-progress"] });
+      },
+      quiet: 30 * 60_000,
+      loud: 2 * HOUR,
+    },
+    {
+      recipe: "ci-exhausted-close-pr",
+      also: ["ci-exhausted-sweep"],
+      model: false,
+      setup: async (p) => {
+        const i = await p.issue({ title: "Flaky", labels: ["blocked"] });
+        await p.app.comments.create(i.number, blockComment(i.number, "ci_exhausted"));
+      },
+      quiet: 10 * 60_000,
+      loud: HOUR,
+    },
   ];
   for (const c of cases) {
     it(`${c.recipe}: quiet when its problem is absent or young, fires when it is there`, async () => {
@@ -120,7 +140,7 @@ describe("supervisor: forge probes", () => {
       await loud.setScript([judgmentTask()]);
       const l = await loud.supervise({ shiftMs: c.loud });
       assert.equal(l.code, 0, l.out);
-      assert.deepEqual(await fired(loud), [c.recipe], l.out);
+      assert.deepEqual(await fired(loud), [c.recipe, ...(c.also ?? [])].sort(), l.out);
       assert.equal(l.calls, c.model ? 1 : 0, l.out);
       assert.match(await loud.journal(c.loud), new RegExp(c.recipe));
       // Within its cooldown the model is not asked again.
