@@ -14,6 +14,8 @@ export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>
   vault: async () => (await import("../agents/vault/tick.ts")).runVaultTick,
   gardener: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick,
   supervisor: async () => (await import("../agents/supervisor/tick.ts")).runSupervisorTick,
+  planner: async () => (await import("../agents/planner/tick.ts")).runPlannerTick,
+  predictor: async () => (await import("../agents/predictor/tick.ts")).runPredictorTick,
   architect: async () => (await import("../agents/architect/tick.ts")).runArchitectTick,
 };
 

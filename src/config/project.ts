@@ -227,7 +227,11 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduledAgent, string>> = {
   architect: "*/15 * * * *",
   // One small task per run (not the original's 6-hourly sweep), and an idle run costs no tokens.
   gardener: "*/30 * * * *",
+  // Weekly, as the original's site (not its code's 12 h): a plan files at most 4 issues, which
+  // take the dev agent days; opus is the dearest model; a week of predictions is triaged at
+  // once. A run with nothing new costs no tokens, so a manual run between is cheap.
   planner: "0 3 * * 1",
+  // Daily: the evidence moves with each day's CI and spend; unchanged evidence costs no tokens.
   predictor: "0 4 * * *",
 };
 

@@ -45,6 +45,18 @@ export const PLUGIN_AGENTS: readonly PluginAgent[] = [
     optional: true,
   },
   {
+    name: "planner",
+    summary: "Plans from VISION.md once a week: keeps the prerequisite tree, triages predictions, files the few issues for the top constraints, syncs priority, asks a person through the vault; skips without tokens when nothing it reads changed.",
+    events: ["cron", "manual"],
+    optional: true,
+  },
+  {
+    name: "predictor",
+    summary: "Reads the factory's own numbers daily (CI failure rates, escalations, review rounds, spend, incidents) and files evidence-backed predictions for the planner; skips without tokens when the evidence is unchanged.",
+    events: ["cron", "manual"],
+    optional: true,
+  },
+  {
     name: "architect",
     summary: "Turns a vision issue into a sprint pitch on the ops repo that a person answers (questions, ACCEPT by approving, REJECT), then files its sub-issues once, in dependency order, and closes the vision issue when they are done.",
     events: ["cron", "manual"],

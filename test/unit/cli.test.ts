@@ -116,8 +116,8 @@ describe("help", () => {
       if (!names.includes(role)) assert.doesNotMatch(io.out(), new RegExp(`\\b${role}\\b`), role);
     }
     const unknown = captureIo();
-    assert.equal(await main(["run", "planner"], unknown), 2);
-    assert.match(unknown.err(), new RegExp(`unknown agent "planner" for \`disinto run\`; expected one of: ${names.join(", ")}`));
+    assert.equal(await main(["run", "nosuch"], unknown), 2);
+    assert.match(unknown.err(), new RegExp(`unknown agent "nosuch" for \`disinto run\`; expected one of: ${names.join(", ")}`));
   });
 
   it("`init --help` takes no token flag and says whose tokens the environment holds", async () => {
