@@ -8,25 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseDeps } from "../../src/lib/deps.ts";
 import { parseFilerBlock } from "../../src/agents/architect/pitch.ts";
-import { architectWorld, ARCHITECT, type ArchitectWorld } from "../fixtures/architect/world.ts";
-
-const SUB = (id: string, title: string, depends_on: string[] = []) => ({
-  id,
-  title,
-  depends_on,
-  body: `## Goal\n\n${title}.\n\n## Affected files\n\n- src/export.js\n\n## Acceptance criteria\n\n- [ ] ${title} works\n- [ ] it is tested`,
-});
-export const PITCH = {
-  slug: "export-reports",
-  enables: "Users download their reports as CSV and PDF.",
-  exists: "`src/export.js` joins rows with commas and escapes nothing.",
-  complexity: "Small: one module and a CLI flag.",
-  risks: "CSV escaping edge cases.",
-  cost: "None: no new service.",
-  open_questions: ["PDF now or later?", "Quote every field or only when needed?"],
-  recommendation: "CSV first, PDF in a second sprint.",
-  sub_issues: [SUB("csv-escaping", "Escape CSV fields"), SUB("csv-flag", "Add --csv to the CLI", ["csv-escaping"]), SUB("pdf", "Render reports as PDF", ["csv-escaping", "csv-flag"])],
-};
+import { architectWorld, ARCHITECT, PITCH, type ArchitectWorld } from "../fixtures/architect/world.ts";
 
 describe("architect: vision → pitch → question → approval → sub-issues → vision closed", () => {
   let g: ArchitectWorld;

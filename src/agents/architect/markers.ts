@@ -10,14 +10,14 @@ const LAST_SEEN = /<!-- architect-last-seen: (\S+)(?: #(\d+))? -->/;
 const DIGEST = /<!-- architect-digest: ([^>]*?) -->/;
 const FILED = /^## Filed:((?: +#\d+)+) *$/m;
 
-export const branchOf = (vision: number): string => `${BRANCH_PREFIX}${vision}`;
+/** The pitch's branch; `earlier` pitches of the same vision (rejected ones) each took one before. */
+export const branchOf = (vision: number, earlier = 0): string => `${BRANCH_PREFIX}${vision}${earlier > 0 ? `-${earlier + 1}` : ""}`;
 
 /** The vision issue a pitch PR is about: from its branch, else the first `#N` of `## Vision issues`. */
 export function visionOf(pr: { head: { ref: string }; body: string }): number | undefined {
-  if (pr.head.ref.startsWith(BRANCH_PREFIX)) {
-    const n = Number(pr.head.ref.slice(BRANCH_PREFIX.length));
-    if (Number.isInteger(n) && n > 0) return n;
-  }
+  // architect/sprint-vision-<N>, or …-<N>-<k> for the k-th pitch after a rejection.
+  const b = /^(\d+)(?:-\d+)?$/.exec(pr.head.ref.startsWith(BRANCH_PREFIX) ? pr.head.ref.slice(BRANCH_PREFIX.length) : "");
+  if (b && Number(b[1]) > 0) return Number(b[1]);
   const m = /## Vision issues\s+- #(\d+)/.exec(pr.body);
   return m ? Number(m[1]) : undefined;
 }

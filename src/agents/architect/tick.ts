@@ -26,7 +26,7 @@ import type { AgentRuntime } from "../runtime.ts";
 import { gardenerLabels } from "../gardener/labels.ts";
 import { fileSubIssues } from "./filer.ts";
 import { CLOSING_CALLS, guardRepo } from "./guard.ts";
-import { branchOf, withDigest, withLastSeen, pitchText, type ChildState } from "./markers.ts";
+import { branchOf, isPitch, visionOf, withDigest, withLastSeen, pitchText, type ChildState } from "./markers.ts";
 import { entriesOf, FILER_BEGIN, FILER_END, pitchSchema, renderFilerBlock, renderPitch, REPLY_FOOTER, subIssuesSchema, type FilerEntry, type Vision } from "./pitch.ts";
 import { AGENT, opsOnlyPolicy, pitchPolicy } from "./policy.ts";
 import { actionable, ACCEPT_ONLY, disintoLogins, MAX_OPEN_PITCHES, surveyPitches, visionToPitch, type PitchView, type Survey } from "./survey.ts";
@@ -171,6 +171,8 @@ async function pitch(rt: AgentRuntime, vision: Issue): Promise<Outcome> {
   const ctx = await pitchContext(guarded, vision);
   const v: Vision = { number: vision.number, title: vision.title };
   const title = `architect: ${vision.title}`.slice(0, 250);
+  const earlier = (await rt.ops.pulls.list({ state: "all" })).filter((x) => isPitch(x) && visionOf(x) === vision.number).length;
+  const branch = branchOf(vision.number, earlier);
   let pr: number | undefined;
   const r = await runJudgment(guarded, {
     prompt: { agent: AGENT, task: "pitch", formula: await formula(rt, "pitch"), instructions: ctx.instructions, documents: [], data: ctx.data, facts: ctx.facts.join("\n") },
@@ -179,11 +181,11 @@ async function pitch(rt: AgentRuntime, vision: Issue): Promise<Outcome> {
       const text = renderPitch(v, p, entriesOf(v, p.sub_issues, l.backlog));
       return {
         summary: `pitch #${vision.number} as sprint ${p.slug} (${p.sub_issues.length} sub-issues)`,
-        actions: [{ kind: "ops_pr", key: `pitch-${vision.number}`, branch: branchOf(vision.number), title, body: prBody(text, new Date(rt.now())), files: [{ path: `sprints/${p.slug}.md`, text }] }],
+        actions: [{ kind: "ops_pr", key: `pitch-${vision.number}`, branch, title, body: prBody(text, new Date(rt.now())), files: [{ path: `sprints/${p.slug}.md`, text }] }],
       };
     },
     after: async () => {
-      pr = (await rt.ops.pulls.findByHead(branchOf(vision.number), { state: "open" }))?.number;
+      pr = (await rt.ops.pulls.findByHead(branch, { state: "open" }))?.number;
       return pr !== undefined ? `pitch PR #${pr}` : "no pitch PR (dry run)";
     },
     policy: pitchPolicy(),
