@@ -94,7 +94,11 @@ async function plan(rt: AgentRuntime, l: PlannerLabels, inputs: Inputs, marks: M
   const merges = pulls.filter((p) => p.merged && (p.mergedAt === undefined || now - p.mergedAt.getTime() <= MERGES_LOOKBACK_MS)).slice(0, 20);
   const pendingVault = opsPulls.filter((p) => p.head.ref.startsWith("vault/"));
   const bounced = await humanBlocked(rt, l, inputs.tree, open);
-  const predictions = new Set(inputs.predictions.map((p) => p.number));
+  // A run killed between a prediction's relabel and its close left it open without
+  // `prediction/unreviewed`: it is still to triage, so this run finishes it.
+  const halfDone = openAll.filter((i) => !i.labels.includes(l.unreviewed) && (i.labels.includes(l.actioned) || i.labels.includes(l.dismissed)));
+  const toTriage = [...inputs.predictions, ...halfDone];
+  const predictions = new Set(toTriage.map((p) => p.number));
   const { run, memoryDue } = runNumber(marks);
   const maxBudget = predictions.size > 0 ? issueBudget(predictions.size, predictions.size) : BASE_BUDGET;
 
@@ -113,7 +117,7 @@ async function plan(rt: AgentRuntime, l: PlannerLabels, inputs: Inputs, marks: M
     const byLabel = new Map<string, Issue[]>();
     for (const i of openAll) for (const k of i.labels.length > 0 ? i.labels : ["(no label)"]) byLabel.set(k, [...(byLabel.get(k) ?? []), i]);
     const data: Part[] = [
-      ...inputs.predictions.map((p) => ({ name: `prediction #${p.number}: ${oneLine(p.title).slice(0, 80)}`, text: p.body })),
+      ...toTriage.map((p) => ({ name: `prediction #${p.number}: ${oneLine(p.title).slice(0, 80)}`, text: p.body })),
       { name: `open issues by label (${openAll.length})`, text: [...byLabel].map(([k, is]) => `${k} (${is.length}):\n${is.slice(0, 30).map((i) => `  #${i.number} ${oneLine(i.title)}`).join("\n")}`).join("\n") || "(none)" },
       { name: `merged in the last 14 days (${merges.length})`, text: merges.map((p) => `!${p.number} ${oneLine(p.title)}`).join("\n") || "(none)" },
     ];
