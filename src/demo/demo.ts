@@ -3,7 +3,9 @@
 // as its admin would), then drives the loop the CI's scheduler would run — fire the dev cron,
 // let every pipeline finish (pull requests run the project's tests and then the review agent),
 // fire the review cron as a sweep — until every demo issue is closed by a merged pull request
-// or a bound is hit. The agents are the real ones, in real pipelines, talking to the forge
+// or a bound is hit; then the gardener grooms, and the vault runs one approved action (a
+// webhook to a receiver the demo starts: request, the admin's approval and merge, the ops
+// repo's push pipeline running the dispatcher). The agents are the real ones, in real pipelines, talking to the forge
 // over HTTP; only the crons are fired by hand, so nobody waits five minutes per tick.
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
@@ -19,9 +21,10 @@ import { startSandbox, type Sandbox } from "../sandbox/index.ts";
 import { checkClaude } from "./claude.ts";
 import { Observer } from "./observe.ts";
 import { pluginDir } from "./plugins.ts";
-import { demoReportSchema, formatDuration, type DemoReport } from "./report.ts";
+import { demoReportSchema, formatDuration, type DemoReport, type DemoVault } from "./report.ts";
 import { DEMO_VAGUE_ISSUE, demoScript } from "./script.ts";
-import { DEMO_OPS_REPO, DEMO_REPO, DEV_LOGIN, GARDENER_LOGIN, REVIEW_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
+import { DEMO_OPS_REPO, DEMO_REPO, DEMO_VAULT_SECRET, DEV_LOGIN, GARDENER_LOGIN, REVIEW_LOGIN, VAULT_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
+import { requestAndApprove, startReceiver, vaultOutcome, type Receiver } from "./vault.ts";
 
 export type BackendChoice = "scripted" | "claude";
 
@@ -98,16 +101,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   // The dir's identity, not its name: a git or log write after the removal may recreate the path.
   const dataIno = inodeOf(data.dir);
   let sandbox: Sandbox | undefined;
+  let receiver: Receiver | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await receiver?.close();
     await sandbox?.stop();
     if (data.temporary) await rm(data.dir, { recursive: true, force: true });
   };
 
   try {
     const plugins = await pluginDir(join(data.dir, "demo", "plugins"));
+    // Where the vault's webhook action posts; its URL is the vault secret, never narrated.
+    receiver = await startReceiver();
+    redactor.add(receiver.url);
+    const hook = receiver;
     let backend: DemoBackend = { kind: "claude" };
     // Written once the vague issue has its number, before any agent runs.
     const script = opts.backend === "scripted" ? join(data.dir, "demo", "script.json") : undefined;
@@ -137,6 +146,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     say(`sandbox: forge ${sb.forge.url} · CI ${sb.ci.url} · agents from ${plugins.kind === "source" ? "the source tree" : "the bundles"} (${plugins.dir})`);
 
     const forge = new ForgejoForge({ url: sb.forge.url, token: token("admin"), redactor });
+    const gardenerForge = new ForgejoForge({ url: sb.forge.url, token: token(GARDENER_LOGIN), redactor });
     const ci = new WoodpeckerCi({ url: sb.ci.url, token: sb.ci.token("admin"), redactor });
     try {
       const calc = `${DEMO_REPO.owner}/${DEMO_REPO.name}`;
@@ -151,7 +161,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       }
 
       // ── set up: disinto init, its pull request through CI and review, merged ──────────────
-      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN} and ${GARDENER_LOGIN}, ${opts.backend} backend):`);
+      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN} and ${GARDENER_LOGIN}, ${opts.backend} backend; ${VAULT_LOGIN} dispatches the vault, whose one secret is ${DEMO_VAULT_SECRET}):`);
       const factory = await orFatal(setUpFactory({
         forgeUrl: sb.forge.url,
         ciUrl: sb.ci.url,
@@ -160,6 +170,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         devToken: token(DEV_LOGIN),
         reviewToken: token(REVIEW_LOGIN),
         gardenerToken: token(GARDENER_LOGIN),
+        vaultToken: token(VAULT_LOGIN),
+        webhookUrl: hook.url,
         backend,
         // Only the CLI's credentials: nothing else of the user's environment reaches the sandbox.
         credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : {},
@@ -188,6 +200,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
 
       let stoppedBy: DemoReport["stopped"] = "rounds";
       let gardenerRan = false;
+      let vault: DemoVault | null = null;
       let rounds = 0;
       try {
         await idle();
@@ -232,6 +245,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         if (stoppedBy === "done") {
           say(`── the gardener (${formatDuration(now() - started)}) ──`);
           gardenerRan = await fire("disinto-gardener");
+          // The vault: an agent asks, a person approves and merges, the ops repo's pipeline dispatches.
+          say(`── the vault (${formatDuration(now() - started)}) ──`);
+          const asked = await orFatal(
+            requestAndApprove({ requesterOps: gardenerForge.repo(DEMO_OPS_REPO), requester: GARDENER_LOGIN, adminOps: forge.repo(DEMO_OPS_REPO), secrets: [DEMO_VAULT_SECRET], say }),
+          );
+          await idle();
+          const out = await vaultOutcome({ ops: forge.repo(DEMO_OPS_REPO), ci, ciUrl: sb.ci.url, pr: asked.pr, prUrl: asked.prUrl, received: hook.received, redactor });
+          for (const line of out.lines) say(line);
+          vault = out.vault;
         }
       } catch (err) {
         if (!(err instanceof Stop)) throw err;
@@ -245,7 +267,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const totals = await observer.totals();
       const groomed = await observer.groomed(vague.number, gardenerRan);
       if (gardenerRan) say(groomed.enriched ? `the gardener enriched #${vague.number}: affected files and acceptance criteria, labelled ${groomed.labels.join(", ")} — the dev agent's next pick` : `the gardener ran, but #${vague.number} is not enriched (labels: ${groomed.labels.join(", ") || "none"})`);
-      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null) && groomed.ran && groomed.enriched;
+      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null) && groomed.ran && groomed.enriched && vault?.status === "ok" && vault.delivered;
       const report = demoReportSchema.parse({
         ok,
         backend: opts.backend,
@@ -253,6 +275,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         rounds,
         issues: facts,
         gardener: groomed,
+        vault,
         ...totals,
         duration_ms: Math.max(0, Math.round(now() - started)),
         ...(opts.keep || !data.temporary
@@ -268,7 +291,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       } satisfies DemoReport);
       return { report, sandbox: opts.keep ? sb : undefined, stop };
     } finally {
-      await Promise.all([forge.close(), ci.close()]);
+      await Promise.all([forge.close(), gardenerForge.close(), ci.close()]);
     }
   } catch (err) {
     // A write into the removed data dir may fail before the sandbox's watch notices: either

@@ -29,10 +29,28 @@ export const demoGardenerSchema = z.object({
 });
 export type DemoGardener = z.infer<typeof demoGardenerSchema>;
 
+export const demoVaultSchema = z.object({
+  /** The vault action the demo asks for: the shipped webhook formula, to a receiver on loopback. */
+  id: z.string(),
+  formula: z.string(),
+  /** Its request PR in the ops repo, approved and merged by the admin. */
+  pr: z.number().int().positive().nullable(),
+  pr_url: z.string().nullable(),
+  /** Who approved it, as the dispatcher's result says; null without a result. */
+  approved_by: z.string().nullable(),
+  /** The ops repo's push pipeline that ran the dispatcher. */
+  pipeline: z.number().int().positive().nullable(),
+  /** The result's status (vault/results/<id>.json); null when there is none. */
+  status: z.enum(["ok", "failed", "rejected", "invalid"]).nullable(),
+  /** The receiver got the action's payload. */
+  delivered: z.boolean(),
+});
+export type DemoVault = z.infer<typeof demoVaultSchema>;
+
 const counts = z.record(z.string(), z.number().int().nonnegative());
 
 export const demoReportSchema = z.object({
-  /** Every demo issue was closed by a merged pull request, and the gardener enriched the vague issue. */
+  /** Every demo issue was closed by a merged pull request, the gardener enriched the vague issue, and the vault delivered its webhook. */
   ok: z.boolean(),
   backend: z.enum(["scripted", "claude"]),
   /** Why the loop stopped: all merged, the bound that was hit (rounds, time, agents failing 3 rounds in a row), or SIGINT/SIGTERM. */
@@ -42,6 +60,8 @@ export const demoReportSchema = z.object({
   issues: z.array(demoIssueSchema),
   /** The gardener's task: the vague issue, groomed once the backlog is done. */
   gardener: demoGardenerSchema,
+  /** The vault's action, approved by the admin and dispatched; null when the loop did not get there. */
+  vault: demoVaultSchema.nullable(),
   /** Pull requests of demo/calc, the one `disinto init` opened included. */
   prs: z.object({ opened: z.number().int().nonnegative(), merged: z.number().int().nonnegative() }),
   /** Formal reviews on demo/calc's pull requests. */
@@ -80,7 +100,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function renderReport(r: DemoReport): string {
   const merged = r.issues.filter((i) => i.merged_by !== null && i.state === "closed").length;
   const why = {
-    done: r.ok ? "every demo issue is merged, and the gardener groomed the vague one" : "every demo issue is merged, but the gardener did not groom the vague one",
+    done: r.ok ? "every demo issue is merged, the gardener groomed the vague one, and the vault ran an approved action" : "every demo issue is merged, but the gardener or the vault did not finish its part",
     rounds: "stopped: the round limit was reached",
     time: "stopped: the time limit was reached",
     failing: "stopped: an agent failed 3 rounds in a row",
@@ -93,6 +113,8 @@ export function renderReport(r: DemoReport): string {
   }
   const g = r.gardener;
   lines.push(`  gardener: #${g.issue} ${g.title} → ${!g.ran ? "not groomed (its run did not succeed, or did not happen)" : g.enriched ? `enriched, now ${g.labels.join(", ")}` : `not enriched (labels: ${g.labels.join(", ") || "none"})`}`);
+  const v = r.vault;
+  lines.push(`  vault: ${v === null ? "not reached" : `${v.formula} action ${v.id} → ${v.pr !== null ? `PR #${v.pr}` : "no request PR"}${v.approved_by !== null ? ` approved by ${v.approved_by}` : ""}, ${v.status === null ? "no result" : `result ${v.status}`}${v.delivered ? ", delivered to the receiver" : ", not delivered"}`}`);
   lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);
   lines.push(`  reviews: ${r.reviews.total} (${r.reviews.approved} approved, ${r.reviews.changes_requested} changes requested)`);
   const events = Object.entries(r.pipelines.by_event)

@@ -1,5 +1,6 @@
 // Setting the factory up on the demo project the way a user would: `disinto init` with a
-// project config naming dev-bot, review-bot and gardener-bot and the demo's backend, then merging the pull
+// project config naming dev-bot, review-bot and gardener-bot and the demo's backend, and supervisor-bot
+// as the vault's dispatcher with one allowlisted secret (the demo's webhook URL), then merging the pull
 // request init opens (as the admin, the person who ran init), so the pipelines land on main.
 import { WoodpeckerCi } from "../ci/index.ts";
 import type { ProjectConfig } from "../config/project.ts";
@@ -18,9 +19,14 @@ export const DEMO_PROJECT = "calc";
 export const DEV_LOGIN = "dev-bot";
 export const REVIEW_LOGIN = "review-bot";
 export const GARDENER_LOGIN = "gardener-bot";
+/** The vault dispatcher's identity: init makes it an admin of the ops repo. */
+export const VAULT_LOGIN = "supervisor-bot";
+/** The one secret the demo's vault may hand out: the URL of the receiver the demo starts. */
+export const DEMO_VAULT_SECRET = "WEBHOOK_URL";
 const DEV_TOKEN_SECRET = "FORGE_DEV_TOKEN";
 const REVIEW_TOKEN_SECRET = "FORGE_REVIEW_TOKEN";
 const GARDENER_TOKEN_SECRET = "FORGE_GARDENER_TOKEN";
+const VAULT_TOKEN_SECRET = "FORGE_VAULT_TOKEN";
 
 export type DemoBackend = { kind: "scripted"; script: string } | { kind: "claude" };
 
@@ -33,6 +39,9 @@ export interface FactoryInput {
   devToken: string;
   reviewToken: string;
   gardenerToken: string;
+  vaultToken: string;
+  /** The value of the vault secret WEBHOOK_URL, stored by init as a Woodpecker secret of the ops repo. */
+  webhookUrl: string;
   backend: DemoBackend;
   /** Where init reads the backend's credentials (claude: ANTHROPIC_API_KEY, …) by name. */
   credentials: Env;
@@ -83,6 +92,14 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
     `token_secret = ${str(GARDENER_TOKEN_SECRET)}`,
     `backend = ${str(backendName)}`,
     "",
+    "# The vault's dispatcher runs approved actions from the ops repo; it runs no model.",
+    "[identities.vault]",
+    `login = ${str(VAULT_LOGIN)}`,
+    `token_secret = ${str(VAULT_TOKEN_SECRET)}`,
+    "",
+    "[vault]",
+    `secrets = [${str(DEMO_VAULT_SECRET)}]`,
+    "",
     `[backends.${backendName}]`,
   ];
   if (input.backend.kind === "scripted") {
@@ -128,7 +145,7 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
       ciUrl: input.ciUrl,
       ciToken: input.adminCiToken,
       config: { text, file: "the demo's project config" },
-      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken },
+      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken, [VAULT_TOKEN_SECRET]: input.vaultToken, [DEMO_VAULT_SECRET]: input.webhookUrl },
       redactor: input.redactor,
     });
     const plan = await init.plan();

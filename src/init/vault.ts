@@ -48,7 +48,9 @@ export async function planVaultSetup(a: VaultSetupInput): Promise<{ steps: Vault
 
   const opsRepo = a.opsExists ? await a.forge.getRepo(a.opsRef) : undefined;
   const branch = opsRepo?.defaultBranch ?? "main";
-  const yaml = vaultPipelineYaml({ project: a.cfg.name, opsRepo: opsName, forgeUrl: a.cfg.forge_url, branch, ciUrl: a.ciUrl, ciTokenSecret: a.ciTokenSecret, tokenSecret: id.token_secret, secrets: a.cfg.vault.secrets });
+  // No ci_url/ci_token: the dispatcher never calls the CI API, so its step holds no CI token
+  // (and its pipeline does not depend on a CI secret the ops repo may not have).
+  const yaml = vaultPipelineYaml({ project: a.cfg.name, opsRepo: opsName, forgeUrl: a.cfg.forge_url, branch, tokenSecret: id.token_secret, secrets: a.cfg.vault.secrets });
   const cur = a.opsExists ? await ops.contents.get(VAULT_PIPELINE_PATH) : undefined;
   if (cur?.text !== yaml) {
     steps.push({
@@ -113,8 +115,6 @@ export async function planVaultSetup(a: VaultSetupInput): Promise<{ steps: Vault
   }
   const existing = ciRepo !== undefined ? await a.ci.repo(ciRepo.id).secrets.list() : [];
   const wanted: { env: string; value: string | undefined }[] = [{ env: id.token_secret, value: token }, ...a.cfg.vault.secrets.map((s) => ({ env: s, value: lookupSecret(a.env, s, a.redactor) }))];
-  const ciToken = lookupSecret(a.env, "DISINTO_AGENT_CI_TOKEN", a.redactor);
-  if (ciToken !== undefined) wanted.push({ env: a.ciTokenSecret, value: ciToken });
   const missing: string[] = [];
   for (const w of wanted) {
     const name = w.env.toLowerCase();

@@ -64,6 +64,12 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
     assert.match(end.stderr, /review-bot approved PR #\d+ at [0-9a-f]{7}/);
     assert.match(end.stderr, /dev-bot merged PR #\d+ into main/);
     assert.match(end.stderr, /issue #\d+ "add\(\) should reject non-number arguments" closed/);
+    assert.match(end.stderr, /gardener-bot asks the vault to run the webhook formula with the secret WEBHOOK_URL .*medium tier → PR #\d+ "vault: announce-calc" waits for an admin's approval/);
+    assert.match(end.stderr, /admin \(a person, an admin of demo\/calc-ops\) approved PR #\d+ at [0-9a-f]{7} and merged it/);
+    assert.match(end.stderr, /CI pipeline #\d+ of demo\/calc-ops \(push to main\): vault ✓ success/);
+    assert.match(end.stderr, /the dispatcher ran announce-calc \(approved by admin in PR #\d+\) and committed vault\/results\/announce-calc\.json: ok, exit 0/);
+    assert.match(end.stderr, /the receiver got the payload \{"text":"calc: every demo issue is merged"\}/);
+    assert.doesNotMatch(end.stderr, /\/hooks\/demo-/, "the webhook URL (a secret) is never narrated");
 
     const sb = await startSandbox({ dataDir: data, scheduler: false, bundlesDir: join(dir, "no-bundles") });
     try {
