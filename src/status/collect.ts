@@ -13,6 +13,7 @@ import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
 import { verdictOf } from "../agents/dev/review-state.ts";
 import { disintoName } from "../init/agents.ts";
 import { gardenerStatus } from "./gardener.ts";
+import { architectStatus } from "./architect.ts";
 import { healthStatus } from "./health.ts";
 import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
 import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport, type VaultStatus } from "./schema.ts";
@@ -104,7 +105,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
   const repo = input.forge.repo(refOf(config.repo));
   // One read of the open issues serves the queue and the gardener's survey.
   const open = await repo.issues.list({ state: "open", type: "issues" });
-  const [agents, dev, queue, pulls, gardener, vault, health] = await Promise.all([
+  const [agents, dev, queue, pulls, gardener, vault, health, architect] = await Promise.all([
     agentsOf(input, config, warnings),
     devPhases(store, config),
     queueOf(repo, config, open),
@@ -112,6 +113,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     config.identities.gardener !== undefined ? gardenerStatus(store, config, open, now) : Promise.resolve(null),
     config.identities.vault !== undefined ? vaultStatus(input.forge.repo(refOf(config.ops_repo)), now) : Promise.resolve(null),
     config.identities.supervisor !== undefined ? healthStatus(store, config, warnings) : Promise.resolve(null),
+    config.identities.architect !== undefined ? architectStatus(input.forge.repo(refOf(config.ops_repo)), repo, config, now) : Promise.resolve(null),
   ]);
   const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
   const day = now.toISOString().slice(0, 10);
@@ -128,6 +130,7 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     gardener,
     vault,
     health,
+    architect,
     budget: {
       day,
       backends: used.map((b) => {

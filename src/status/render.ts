@@ -97,6 +97,11 @@ function project(p: ProjectStatus, now: number): string[] {
     for (const i of h.incidents) out.push(`    incident ${i.path}${i.severity !== null ? ` ${i.severity}` : ""}: ${i.summary}`);
     for (const n of h.not_read) out.push(`    not read: ${n}`);
   }
+  if (p.architect !== null) {
+    const a = p.architect;
+    out.push(`  architect: ${a.pitches.length === 0 ? "no open pitch" : `${a.pitches.length} open pitch${a.pitches.length === 1 ? "" : "es"}`}`);
+    for (const x of a.pitches) out.push(`    PR #${x.pr}  ${x.state.padEnd(8)} ${formatAge(x.age_minutes)} old  ${x.vision !== null ? `#${x.vision} ` : ""}${x.title}: ${x.detail}`);
+  }
   out.push(`  budget ${p.budget.day}`);
   out.push(
     ...table(

@@ -147,6 +147,22 @@ export const vaultStatusSchema = z.object({
     .describe("The newest results (vault/results/<id>.json), at most 5."),
 });
 
+export const architectStatusSchema = z.object({
+  pitches: z
+    .array(
+      z.object({
+        pr: z.number().int().describe("The pitch PR on the ops repo."),
+        vision: z.number().int().nullable().describe("The vision issue it pitches."),
+        title: z.string(),
+        state: z.enum(["waiting", "question", "approved", "filed", "rejected"]).describe("waiting for the person; a question the next run answers; approved (the next run files the sub-issues); filed (tracked until every sub-issue is closed); rejected (closed on the next run)."),
+        detail: z.string(),
+        age_minutes: z.number().int(),
+        url: z.string(),
+      }),
+    )
+    .describe("The architect's open pitch PRs, the one its next run looks at first leading."),
+});
+
 export const healthStatusSchema = z.object({
   updated_at: z.string().nullable().describe("When the supervisor's health record last changed; null before its first run."),
   breaker: z.enum(["closed", "open", "unknown"]).describe("The CI circuit breaker: open while the ci-untrusted incident is open (the dev agent takes no new issue)."),
@@ -171,6 +187,7 @@ export const projectStatusSchema = z.object({
   pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
   gardener: gardenerStatusSchema.nullable().describe("The gardener's last task and next picks; null when the config gives it no identity."),
   vault: vaultStatusSchema.nullable().describe("Vault requests waiting for approval and the last results; null when the config gives the vault no identity."),
+  architect: architectStatusSchema.nullable().describe("The architect's open pitches with their state and age; null when the config gives it no identity."),
   health: healthStatusSchema.nullable().describe("The supervisor's last findings, open incidents and the CI breaker; null when the config gives it no identity."),
   budget: budgetSchema,
   warnings: z.array(z.string()).describe("What could not be read, e.g. CI without a token."),
@@ -195,3 +212,4 @@ export type DevPhase = z.infer<typeof devPhaseSchema>;
 export type GardenerStatus = z.infer<typeof gardenerStatusSchema>;
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
+export type ArchitectStatus = z.infer<typeof architectStatusSchema>;
