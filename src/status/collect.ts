@@ -13,6 +13,7 @@ import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
 import { verdictOf } from "../agents/dev/review-state.ts";
 import { disintoName } from "../init/agents.ts";
 import { gardenerStatus } from "./gardener.ts";
+import { plannerStatus, predictorStatus } from "./planner.ts";
 import { architectStatus } from "./architect.ts";
 import { healthStatus } from "./health.ts";
 import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
@@ -115,6 +116,10 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     config.identities.supervisor !== undefined ? healthStatus(store, config, warnings) : Promise.resolve(null),
     config.identities.architect !== undefined ? architectStatus(input.forge.repo(refOf(config.ops_repo)), repo, config, now) : Promise.resolve(null),
   ]);
+  const [planner, predictor] = await Promise.all([
+    config.identities.planner !== undefined ? plannerStatus(store) : Promise.resolve(null),
+    config.identities.predictor !== undefined ? predictorStatus(store, config, open) : Promise.resolve(null),
+  ]);
   const used = [...new Set(ROLES.flatMap((r) => config.identities[r]?.backend ?? []))].sort();
   const day = now.toISOString().slice(0, 10);
   return {
@@ -128,6 +133,8 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
     queue,
     pulls,
     gardener,
+    planner,
+    predictor,
     vault,
     health,
     architect,

@@ -63,6 +63,17 @@ function project(p: ProjectStatus, now: number): string[] {
       ]),
     ),
   );
+  if (p.planner !== null) {
+    const t = p.planner.tree;
+    const last = p.planner.last_run === null ? "no run yet" : `last run ${ago(p.planner.last_run.at, now)}: ${p.planner.last_run.title}`;
+    out.push(`  planner: ${t.objectives.length === 0 ? "no tree yet" : `tree of ${t.updated ?? "?"}: ${t.ready} ready, ${t.blocked} blocked, ${t.done} done`}; ${last}`);
+    out.push(...table(t.objectives.map((o) => [o.status, o.name, o.reason ?? ""])));
+  }
+  if (p.predictor !== null) {
+    const last = p.predictor.last_run === null ? "no run yet" : `last run ${ago(p.predictor.last_run.at, now)}: ${p.predictor.last_run.title}`;
+    out.push(`  predictor: ${p.predictor.open.length} open prediction${p.predictor.open.length === 1 ? "" : "s"}; ${last}`);
+    out.push(...table(p.predictor.open.map((x) => [`#${x.number}`, x.title])));
+  }
   if (p.gardener !== null) {
     const g = p.gardener;
     const left = g.left_alone.length > 0 ? `; leaves ${g.left_alone.map((n) => `#${n}`).join(", ")} alone for now` : "";

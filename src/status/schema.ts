@@ -137,6 +137,29 @@ export const gardenerStatusSchema = z.object({
   next: z.array(gardenerCandidateSchema).describe("What the next runs would pick, in order (the gardener's own survey, no tokens): at most 5; agents-md-stale needs git and is not listed."),
 });
 
+const lastRunSchema = z
+  .object({ at: z.string(), title: z.string().describe("The journal entry's title: the task and how it ended."), pipeline_url: z.string().nullable() })
+  .nullable()
+  .describe("The newest entry of the agent's journal; null before its first run that did something. Idle runs write no entry: the agent's last_run shows them.");
+
+export const plannerStatusSchema = z.object({
+  last_run: lastRunSchema,
+  tree: z
+    .object({
+      updated: z.string().nullable().describe("The tree's `Last updated` date."),
+      ready: z.number().int(),
+      blocked: z.number().int(),
+      done: z.number().int(),
+      objectives: z.array(z.object({ name: z.string(), status: z.enum(["READY", "BLOCKED", "DONE"]), reason: z.string().nullable() })),
+    })
+    .describe("The prerequisite tree (prerequisites.md in the ops repo), objective by objective."),
+});
+
+export const predictorStatusSchema = z.object({
+  last_run: lastRunSchema,
+  open: z.array(z.object({ number: z.number().int(), title: z.string() })).describe("Open `prediction/unreviewed` issues, waiting for the planner's triage."),
+});
+
 export const vaultStatusSchema = z.object({
   pending: z
     .array(z.object({ id: z.string(), pr: z.number(), url: z.string(), age_minutes: z.number() }))
@@ -186,6 +209,8 @@ export const projectStatusSchema = z.object({
   queue: queueSchema,
   pulls: z.array(pullStatusSchema).describe("Open pull requests, oldest first."),
   gardener: gardenerStatusSchema.nullable().describe("The gardener's last task and next picks; null when the config gives it no identity."),
+  planner: plannerStatusSchema.nullable().describe("The planner's tree summary and last run; null when the config gives it no identity."),
+  predictor: predictorStatusSchema.nullable().describe("The predictor's open predictions and last run; null when the config gives it no identity."),
   vault: vaultStatusSchema.nullable().describe("Vault requests waiting for approval and the last results; null when the config gives the vault no identity."),
   architect: architectStatusSchema.nullable().describe("The architect's open pitches with their state and age; null when the config gives it no identity."),
   health: healthStatusSchema.nullable().describe("The supervisor's last findings, open incidents and the CI breaker; null when the config gives it no identity."),
@@ -210,6 +235,8 @@ export type QueueItem = z.infer<typeof queueItemSchema>;
 export type PullStatus = z.infer<typeof pullStatusSchema>;
 export type DevPhase = z.infer<typeof devPhaseSchema>;
 export type GardenerStatus = z.infer<typeof gardenerStatusSchema>;
+export type PlannerStatus = z.infer<typeof plannerStatusSchema>;
+export type PredictorStatus = z.infer<typeof predictorStatusSchema>;
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 export type ArchitectStatus = z.infer<typeof architectStatusSchema>;

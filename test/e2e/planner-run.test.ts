@@ -6,6 +6,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runPlannerTick } from "../../src/agents/planner/tick.ts";
+import { collectStatus } from "../../src/status/collect.ts";
+import { renderStatus } from "../../src/status/render.ts";
+import { statusReportSchema } from "../../src/status/schema.ts";
 import { forgeSnapshot } from "../helpers/forge-snapshot.ts";
 import { judgedState, plannerWorld, BOT, type PlannerWorld } from "../fixtures/planner/world.ts";
 import { ISSUES, answer } from "../fixtures/planner/scenario.ts";
@@ -60,6 +63,14 @@ describe("planner on the sandbox", () => {
     assert.match(journal, /run-planner: applied \d+ actions/);
     assert.match(journal, /tree: 2 objectives/);
     assert.match(journal, /Shown to the model: \d+ chars — VISION\.md \d+, AGENTS\.md \d+, prerequisites\.md/);
+
+    const report = statusReportSchema.parse(await collectStatus({ forge: g.w.admin, opsRepo: p.opsRef, project: p.name }));
+    const st = report.projects[0]!;
+    assert.equal(st.planner!.tree.blocked, 2);
+    assert.deepEqual(st.planner!.tree.objectives[0], { name: "Users can sign up (#1)", status: "BLOCKED", reason: "the form is not built" });
+    assert.match(st.planner!.last_run!.title, /run-planner: applied/);
+    assert.deepEqual(st.predictor!.open, [], "both predictions were triaged");
+    assert.match(renderStatus(report), /planner: tree of \d{4}-\d\d-\d\d: 0 ready, 2 blocked, 0 done; last run .*run-planner: applied[\s\S]*BLOCKED +CSV export +waits for a person/);
 
     const state = await judgedState(p);
     const again = await p.runAs("planner", runPlannerTick);

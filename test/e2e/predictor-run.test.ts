@@ -6,6 +6,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runPredictorTick } from "../../src/agents/predictor/tick.ts";
+import { collectStatus } from "../../src/status/collect.ts";
+import { statusReportSchema } from "../../src/status/schema.ts";
 import { forgeSnapshot } from "../helpers/forge-snapshot.ts";
 import { plannerWorld, BOT, type PlannerWorld } from "../fixtures/planner/world.ts";
 
@@ -48,6 +50,10 @@ describe("predictor on the sandbox", () => {
       assert.match(i.body, /\*\*Theory:\*\* [\s\S]*\*\*Confidence:\*\* medium[\s\S]*\*\*Evidence checked:\*\*\n- incidents: ci-red ×2[\s\S]*\*\*Suggested action:\*\*/);
     }
     assert.ok(await p.ops.pulls.findByHead("vault/predict-ci-red-human", { state: "open" }), "the vault request waits for a person");
+
+    const st = statusReportSchema.parse(await collectStatus({ forge: g.w.admin, opsRepo: p.opsRef, project: p.name })).projects[0]!;
+    assert.deepEqual(st.predictor!.open.map((x) => x.title).sort(), ["Prediction blocked-schema", "Prediction ci-red"]);
+    assert.match(st.predictor!.last_run!.title, /run-predictor: applied 3 actions/);
 
     const idle = await p.runAs("predictor", runPredictorTick);
     assert.equal(idle.code, 0, idle.out);
