@@ -58,6 +58,8 @@ Tokens come from the environment, never from the command line:
                          writes has no supervisor (add [identities.supervisor] later)
   FORGE_PLANNER_TOKEN    optional: the planner's own account (likewise)
   FORGE_PREDICTOR_TOKEN  optional: the predictor's own account (likewise)
+  FORGE_ARCHITECT_TOKEN  optional: the architect's own account (likewise); it writes to
+                         the ops repo and, once a person approves a pitch, files its sub-issues
   ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN   for the claude-cli backend
   ${AGENT_CI_TOKEN_ENV} optional: the CI token the agents get (default: DISINTO_CI_TOKEN)
 The agents' token variables are the config's identities.<agent>.token_secret when a config
