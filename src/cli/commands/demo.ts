@@ -64,7 +64,7 @@ function signals(onSignal: (sig: NodeJS.Signals) => void): () => void {
 export const demoCommand: Command = {
   name: ["demo"],
   usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-  summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents, until the demo issues are merged and a vague one is groomed",
+  summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents and the vault, until the demo issues are merged, a vague one is groomed and an approved vault action has run",
   description: `
 Starts the sandbox (a local Forgejo-compatible forge and Woodpecker-compatible CI) with the
 demo project demo/calc and its three backlog issues, sets the factory up with \`disinto init\`
@@ -74,7 +74,10 @@ would: fire the disinto-dev cron, let every pipeline finish — pull requests ru
 tests and then the review agent — and fire disinto-review as a sweep. Once every demo issue is
 closed by a merged pull request it fires disinto-gardener once: the gardener grooms an issue a
 user filed too vague for the dev agent (labelled underspecified) into a backlog issue with
-affected files and acceptance criteria. It stops there, or at a bound (--max-rounds,
+affected files and acceptance criteria. Then the vault: gardener-bot requests a webhook action
+(its one secret, WEBHOOK_URL, is the URL of a receiver the demo runs on loopback), the admin
+approves and merges the request PR in the ops repo, and the ops repo's push pipeline runs the
+dispatcher, which commits the result. It stops there, or at a bound (--max-rounds,
 --max-minutes, an agent pipeline failing three rounds in a row); SIGINT/SIGTERM stop it early,
 with the summary.
 
@@ -89,11 +92,12 @@ on PATH and ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, and spends tokens.
 
 --json prints one JSON object on stdout at the end, narration on stderr: { ok, backend, stopped,
 rounds, issues: [{ number, title, state, pr, pr_url, merged_by, approved_by }], gardener: { issue,
-title, url, labels, enriched, ran }, prs, reviews,
+title, url, labels, enriched, ran }, vault: { id, formula, pr, pr_url, approved_by, pipeline, status,
+delivered } | null, prs, reviews,
 pipelines, llm_runs, tokens, cost_usd, duration_ms, sandbox? } (zod: demoReportSchema in
 src/demo/report.ts). --keep adds sandbox.users with the accounts' tokens.
 
-Exit 0 when every demo issue was merged and the vague one groomed, 1 when a bound was hit or an
+Exit 0 when every demo issue was merged, the vague one groomed and the vault's action ran ok, 1 when a bound was hit or an
 agent did not get there, 2 on bad input (for example
 --backend claude without the CLI or a credential).`,
   options: {
@@ -139,9 +143,9 @@ agent did not get there, 2 on bad input (for example
       if (json) {
         say(
           report.ok
-            ? "every demo issue is merged, and the gardener groomed the vague one"
+            ? "every demo issue is merged, the gardener groomed the vague one, and the vault ran an approved action"
             : report.stopped === "done"
-              ? `every demo issue is merged, but the gardener did not enrich #${report.gardener.issue}`
+              ? `every demo issue is merged, but ${!report.gardener.enriched ? `the gardener did not enrich #${report.gardener.issue}` : "the vault's action did not run ok"}`
               : `stopped (${report.stopped}) before every demo issue was merged`,
         );
       }
