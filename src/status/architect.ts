@@ -7,7 +7,7 @@ import type { RepoForge } from "../forge/types.ts";
 import { disintoLogins, surveyPitches, type PitchState } from "../agents/architect/survey.ts";
 import type { ArchitectStatus } from "./schema.ts";
 
-function describe(s: PitchState): { state: string; detail: string } {
+function describe(s: PitchState): Pick<ArchitectStatus["pitches"][number], "state" | "detail"> {
   switch (s.kind) {
     case "reject":
       return { state: "rejected", detail: `closes on the next run: ${s.reason.slice(0, 80)}` };

@@ -10,6 +10,8 @@ import { guardRepo, ProjectWriteRefused, FILING_CALLS } from "../../src/agents/a
 import { filingManifest, subIssueBody } from "../../src/agents/architect/filer.ts";
 import { parseDeps } from "../../src/lib/deps.ts";
 import type { Issue, RepoForge } from "../../src/forge/types.ts";
+import { loadFormula } from "../../src/config/load.ts";
+import { shippedFormulaPath } from "../../src/config/formula-source.ts";
 
 const ENTRIES: FilerEntry[] = [
   { id: "a", title: 'vision(#7): Say "hi"', labels: ["backlog"], depends_on: [], body: "## Goal\n\nHi.\n\n```sh\n  indented code\n```\n\n- [ ] done" },
@@ -104,5 +106,15 @@ describe("architect project-repo guard", () => {
     await filing.labels.add(1, ["in-progress"]);
     await assert.rejects(filing.issues.close(1), ProjectWriteRefused);
     assert.deepEqual(calls.slice(2), ["issues.create", "labels.add"]);
+  });
+});
+
+describe("architect formulas", () => {
+  it("the shipped pitch, answer and digest formulas load", async () => {
+    for (const name of ["pitch", "answer", "digest"]) {
+      const f = await loadFormula(shippedFormulaPath(`architect/${name}`));
+      assert.equal(f.name, name);
+      assert.ok(f.steps.length >= 1);
+    }
   });
 });
