@@ -11,7 +11,7 @@ import type { LedgerEntry } from "../../state/ledger.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
 /** Pipelines looked at, newest first. */
-export const PIPELINES = 50;
+export const PIPELINES = 200;
 const MERGED_PRS = 15;
 const SPEND_DAYS = 14;
 
