@@ -38,12 +38,13 @@ const chunkBanner = [
 // third of bare node's start). Their stand-in has no properties of its own and a prototype
 // that loads the module when any name is read, so it needs no list of the module's exports.
 const ON_FIRST_USE = new Set(["node:crypto", "node:zlib", "node:fs/promises"]);
+const BUILTIN = "lazy-builtin";
 const lazyBuiltins: Plugin = {
   name: "lazy-node-builtins",
   setup(b) {
     // The wrapper's own require() must stay a real require, not resolve back to the wrapper.
-    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === "lazy-builtin" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-builtin" }));
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === BUILTIN ? { path: args.path, external: true } : { path: args.path, namespace: BUILTIN }));
+    b.onLoad({ filter: /.*/, namespace: BUILTIN }, (args) => {
       const id = JSON.stringify(args.path);
       const contents = ON_FIRST_USE.has(args.path)
         ? `let m; const load = () => (m ??= require(${id}));\nmodule.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() }));`
@@ -75,27 +76,62 @@ async function nodeMinimum(): Promise<string> {
   return minimumFromEngines(pkg.engines?.node);
 }
 
-// A module lands in the chunk of the entries that reach it. One more entry, chunks/vendor.mjs,
-// re-exporting the runtime dependencies the entries use, keeps those (undici, zod, yaml, …:
-// most of the bytes) in chunks of their own: a change to src/ renames only the chunks of our
-// code, not megabytes of dependencies.
-const VENDOR = "vendor";
-const vendorEntry = (packages: string[]): Plugin => ({
-  name: "vendor-entry",
+// `import { z } from "zod"` binds zod's whole namespace object as one value, which esbuild
+// cannot tree-shake: every schema kind, the JSON Schema converters and all 40-odd locales
+// (≈450 KB) load with the first schema. `import * as z` read only as `z.<name>` keeps what
+// the code uses; the same functions, so the bundle behaves as the sources under tsc. The
+// sources keep the usual form; the build rewrites it.
+const ZOD_NAMED = /^import \{ z \} from "zod";$/gm;
+
+// Start-up cost grows with the number of files an entry loads, not only with their bytes:
+// each is resolved, read, compiled and linked apart. esbuild puts a module in the chunk of
+// the set of entry points (the entries and every `import()` target) that reach it, so the
+// entries' shared code fell into dozens of chunks. Here the modules that every entry except
+// the CLI loads before it runs (host, config, forge, state, http, lib, zod, …: an idle run's
+// path) form one core: every entry point except the CLI's own imports it first, so all of it
+// has the same set of entry points and lands in one chunk. An agent then loads its entry,
+// the core and a few chunks shared with some other agents; code loaded on demand stays in
+// chunks of its own, and `--version` loads none of the core.
+const CLI = "cli";
+const CORE = "disinto:core";
+
+interface Layout {
+  /** Modules of the core (metafile input paths), sorted. */
+  core: string[];
+  /** Files (metafile input paths) that import the core first. */
+  users: Set<string>;
+}
+
+/** Our sources as esbuild should see them: zod imported as a namespace, the core imported first where the layout says. */
+const sources = (layout: Layout): Plugin => ({
+  name: "disinto-sources",
   setup(b) {
-    b.onResolve({ filter: /^disinto:vendor$/ }, () => ({ path: VENDOR, namespace: "disinto-vendor" }));
-    b.onLoad({ filter: /.*/, namespace: "disinto-vendor" }, () => ({
-      contents: packages.map((p, i) => `export * as dep${i} from ${JSON.stringify(p)};`).join("\n"),
+    b.onResolve({ filter: /^disinto:core$/ }, () => ({ path: "core", namespace: "disinto-core" }));
+    b.onLoad({ filter: /.*/, namespace: "disinto-core" }, () => ({
+      // Dependencies and builtins come through our modules that import them: a bare import
+      // of a package declaring "sideEffects": false would be dropped, and one of a builtin
+      // would load it (esbuild's interop reads a property of it) where the wrapper defers that.
+      contents: layout.core
+        .filter((p) => p.startsWith("src/"))
+        .map((p) => `import ${JSON.stringify(join(root, p))};`)
+        .join("\n"),
       resolveDir: root,
       loader: "js",
     }));
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = (await readFile(args.path, "utf8")).replace(ZOD_NAMED, 'import * as z from "zod";');
+      return { contents: layout.users.has(inputPath(args.path)) ? `import ${JSON.stringify(CORE)};\n${text}` : text, loader: "ts" };
+    });
   },
 });
 
-function chunkOptions(names: string[], outDir: string, vendor: string[]): BuildOptions {
+/** A file's path as esbuild's metafile names it: relative to the root, with "/". */
+const inputPath = (file: string): string => relative(root, file).split(sep).join("/");
+
+function chunkOptions(names: string[], outDir: string, layout: Layout): BuildOptions {
   return {
     absWorkingDir: root,
-    entryPoints: [...names.map((name) => ({ in: join(entryDir, `${name}.ts`), out: name })), ...(vendor.length > 0 ? [{ in: "disinto:vendor", out: VENDOR }] : [])],
+    entryPoints: names.map((name) => ({ in: join(entryDir, `${name}.ts`), out: name })),
     bundle: true,
     splitting: true,
     platform: "node",
@@ -112,27 +148,39 @@ function chunkOptions(names: string[], outDir: string, vendor: string[]): BuildO
     minifySyntax: true,
     charset: "utf8",
     logLevel: "warning",
-    plugins: [lazyBuiltins, vendorEntry(vendor)],
+    plugins: [lazyBuiltins, sources(layout)],
   };
 }
 
-/** The package.json dependencies the entries import (a first build's inputs), sorted. */
-async function usedDependencies(names: string[], outDir: string): Promise<string[]> {
-  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-  const deps = new Set(Object.keys(pkg.dependencies ?? {}));
+/** The core and its users, from a first build's module graph. */
+async function layoutOf(names: string[], outDir: string): Promise<Layout> {
   // Warnings print once, from the build that counts.
-  const { metafile } = await build({ ...chunkOptions(names, outDir, []), metafile: true, logLevel: "error" });
-  const used = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
-    const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
-    if (name !== undefined && deps.has(name)) used.add(name);
-  }
-  return [...used].sort();
+  const { metafile } = await build({ ...chunkOptions(names, outDir, { core: [], users: new Set() }), metafile: true, logLevel: "error" });
+  const inputs = metafile.inputs;
+  const loadedBy = (entry: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (path: string): void => {
+      if (seen.has(path) || !(path in inputs)) return;
+      seen.add(path);
+      for (const i of inputs[path]?.imports ?? []) if (i.kind !== "dynamic-import" && i.external !== true) visit(i.path);
+    };
+    visit(entry);
+    return seen;
+  };
+  const entry = (name: string): string => inputPath(join(entryDir, `${name}.ts`));
+  const agents = names.filter((n) => n !== CLI).map((n) => loadedBy(entry(n)));
+  const cli = names.includes(CLI) ? loadedBy(entry(CLI)) : new Set<string>();
+  const core = [...(agents[0] ?? [])].filter((p) => agents.every((a) => a.has(p)) && !cli.has(p)).sort();
+  const inCore = new Set(core);
+  const users = new Set(names.filter((n) => n !== CLI).map(entry));
+  for (const { imports } of Object.values(inputs)) for (const i of imports) if (i.kind === "dynamic-import" && i.path.startsWith("src/")) users.add(i.path);
+  for (const p of users) if (inCore.has(p)) users.delete(p);
+  return { core, users };
 }
 
-/** bundles/chunks/*: the entries (chunks/<name>.mjs), the vendor entry and the shared code. */
+/** bundles/chunks/*: the entries (chunks/<name>.mjs), the core and the other shared code. */
 async function buildChunks(names: string[], outDir: string): Promise<Map<string, Uint8Array>> {
-  const result = await build(chunkOptions(names, outDir, await usedDependencies(names, outDir)));
+  const result = await build(chunkOptions(names, outDir, await layoutOf(names, outDir)));
   if (result.outputFiles === undefined) throw new Error("esbuild wrote the chunks instead of returning them");
   const out = new Map<string, Uint8Array>();
   for (const file of result.outputFiles) out.set(relative(outDir, file.path).split(sep).join("/"), file.contents);

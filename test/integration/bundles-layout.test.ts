@@ -1,7 +1,8 @@
 // The bundles' layout, built fresh into temporary directories by the real build script:
 // a small launcher per entrypoint, every module (ours and the dependencies') in exactly one
-// chunk, dependencies in chunks apart from ours, byte-for-byte the same build from anywhere,
-// and a freshness check that names a stale, a missing and an extra file.
+// chunk, what every agent loads at start in one core chunk that `--version` does not load,
+// byte-for-byte the same build from anywhere, and a freshness check that names a stale, a
+// missing and an extra file.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -25,6 +26,20 @@ async function files(dir: string): Promise<string[]> {
   const top = (await readdir(dir)).filter((f) => f.endsWith(".mjs"));
   const chunks = (await readdir(join(dir, "chunks"))).map((f) => `chunks/${f}`);
   return [...top, ...chunks].sort();
+}
+
+/** Our and the dependencies' modules in a chunk: esbuild marks where each starts with a `// <path>` line. */
+function modulesIn(text: string): string[] {
+  return [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1] as string);
+}
+
+/** `chunk` and every chunk it imports statically (what loads before it runs). */
+async function staticChunks(chunk: string, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(chunk)) return [];
+  seen.add(chunk);
+  const text = await readFile(join(built, "chunks", chunk), "utf8");
+  for (const m of text.matchAll(/^(?:import\s+(?:[^"]*?\s+from\s+)?|\}\s*from\s+)"\.\/([^"]+\.mjs)";$/gm)) await staticChunks(m[1] as string, seen);
+  return [...seen];
 }
 
 let tmp: string;
@@ -60,21 +75,32 @@ describe("bundles/", () => {
     }
   });
 
-  it("holds each module once in chunks/, and the dependencies in chunks of their own", async () => {
+  it("holds each module once in chunks/", async () => {
     const where = new Map<string, string[]>();
     for (const f of (await files(built)).filter((f) => f.startsWith("chunks/"))) {
-      const text = await readFile(join(built, f), "utf8");
-      // esbuild marks where each module's code starts with a `// <path>` line.
-      const modules = [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1] as string);
-      const ours = modules.filter((m) => m.startsWith("src/"));
-      const theirs = modules.filter((m) => m.startsWith("node_modules/"));
-      assert.ok(ours.length === 0 || theirs.length === 0, `${f} mixes our code (${ours[0]}) with a dependency's (${theirs[0]})`);
-      for (const m of new Set(modules)) where.set(m, [...(where.get(m) ?? []), f]);
+      for (const m of new Set(modulesIn(await readFile(join(built, f), "utf8")))) where.set(m, [...(where.get(m) ?? []), f]);
     }
     assert.ok([...where.keys()].some((m) => m.startsWith("node_modules/undici/")), "undici is bundled");
     assert.ok([...where.keys()].some((m) => m.startsWith("src/agents/dev/")), "the dev agent is bundled");
     const copies = [...where].filter(([, fs]) => fs.length > 1);
     assert.deepEqual(copies, [], "a module in more than one file");
+  });
+
+  it("puts what every agent loads at start (ours and the dependencies') in one core chunk, which the CLI does not load", async () => {
+    const agents = entries.filter((e) => e !== "cli");
+    const loads = await Promise.all(agents.map((e) => staticChunks(`${e}.mjs`)));
+    const byChunk = new Map<string, string>();
+    for (const chunk of new Set(loads.flat())) for (const m of modulesIn(await readFile(join(built, "chunks", chunk), "utf8"))) byChunk.set(m, chunk);
+    const cli = await staticChunks("cli.mjs");
+    // (what the CLI loads too is shared with it, apart)
+    const everywhere = [...byChunk.keys()].filter((m) => loads.every((l) => l.includes(byChunk.get(m) as string)) && !cli.includes(byChunk.get(m) as string));
+    for (const m of ["src/config/project.ts", "src/forge/forgejo/forge.ts", "src/agents/runtime.ts", "node_modules/zod/v4/core/schemas.js"]) {
+      assert.ok(everywhere.includes(m), `${m}: not loaded by every agent entry; the test reads the wrong files`);
+    }
+    const homes = new Set(everywhere.map((m) => byChunk.get(m)));
+    assert.equal(homes.size, 1, `the modules every agent loads are spread over ${[...homes].join(", ")}`);
+    const [core] = homes as Set<string>;
+    assert.ok(!cli.includes(core as string), "the CLI's --version loads the core");
   });
 
   it("starts `--version` from a copy holding only the bundles, without loading Node's HTTP stack", async () => {
