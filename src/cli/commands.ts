@@ -57,7 +57,7 @@ export const commands: CommandEntry[] = [
   {
     name: ["demo"],
     usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-    summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents, until the demo issues are merged and a vague one is groomed",
+    summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents and the vault, until the demo issues are merged, a vague one is groomed and an approved vault action has run",
     load: async () => (await import("./commands/demo.ts")).demoCommand,
   },
   {

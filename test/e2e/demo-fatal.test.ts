@@ -5,7 +5,7 @@
 // leave no temporary directory behind.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseReport, startDemo } from "../fixtures/demo/check.ts";
@@ -47,7 +47,9 @@ describe("disinto demo: a fatal error and what it leaves behind", () => {
       assert.ok(!exited, demo.stderr().slice(-3000));
       const urls = /sandbox: forge (http:\/\/127\.0\.0\.1:\d+) · CI (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.stderr());
       assert.ok(urls, demo.stderr().slice(-3000));
-      await rm(data, { recursive: true, force: true });
+      // Moved away in one step (a recursive rm races the sandbox's own writes: ENOTEMPTY), then removed.
+      await rename(data, `${data}.gone`);
+      await rm(`${data}.gone`, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       const removed = Date.now();
       const timer = setTimeout(() => demo.child.kill("SIGKILL"), EXIT_WITHIN_MS);
       const end = await demo.exit;

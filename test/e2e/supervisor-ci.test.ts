@@ -67,7 +67,12 @@ describe("supervisor: CI probes and the circuit breaker", () => {
     await p.commitMain({ "ci-slow": "1" }, "slow 1");
     await p.commitMain({ "counter.txt": "2\n" }, "slow 2");
     await p.commitMain({ "counter.txt": "3\n" }, "slow 3");
-    await until("a pending pipeline", async () => (await pipelines(w, p)).some((x) => x.status === "pending"));
+    // Two running and the third waiting: a pipeline is also briefly pending before it starts,
+    // which on a loaded machine is not the one that waits for a free agent.
+    await until("two running pipelines and one pending", async () => {
+      const ps = await pipelines(w, p);
+      return ps.filter((x) => x.status === "running").length === 2 && ps.some((x) => x.status === "pending");
+    });
     const q = await p.supervise({ shiftMs: 20 * 60_000 });
     assert.equal(q.code, 0, q.out);
     assert.deepEqual(await fired(p), [], q.out);
