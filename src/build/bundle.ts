@@ -95,6 +95,16 @@ const ZOD_NAMED = /^import \{ z \} from "zod";$/gm;
 const CLI = "cli";
 const CORE = "disinto:core";
 
+// zod compiles a parser for each object schema with `new Function` the first time it parses
+// (and probes once whether it may, through Node's lazily loaded `navigator`). A CI step
+// parses a few dozen objects per schema at most, so the compiling costs more than it saves
+// (≈5 ms of an idle run); the interpreted parse gives the same results. zod reads the setting
+// as each schema is built, and esbuild does not keep the order of modules a chunk shares, so
+// the bundled zod starts with it: the module defining zod's config, which every schema
+// imports, sets it.
+const ZOD_CONFIG = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/;
+const ZOD_CONFIG_ANCHOR = "export const globalConfig = globalThis.__zod_globalConfig;";
+
 interface Layout {
   /** Modules of the core (metafile input paths), sorted. */
   core: string[];
@@ -118,6 +128,11 @@ const sources = (layout: Layout): Plugin => ({
       resolveDir: root,
       loader: "js",
     }));
+    b.onLoad({ filter: ZOD_CONFIG }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      if (!text.includes(ZOD_CONFIG_ANCHOR)) throw new Error(`${args.path}: no "${ZOD_CONFIG_ANCHOR}" to set jitless after (zod changed; see bundle.ts)`);
+      return { contents: text.replace(ZOD_CONFIG_ANCHOR, `${ZOD_CONFIG_ANCHOR}\nglobalConfig.jitless = true;`), loader: "js" };
+    });
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const text = (await readFile(args.path, "utf8")).replace(ZOD_NAMED, 'import * as z from "zod";');
       return { contents: layout.users.has(inputPath(args.path)) ? `import ${JSON.stringify(CORE)};\n${text}` : text, loader: "ts" };
