@@ -5,6 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ForgejoForge } from "../../src/forge/index.ts";
+import { memoryPath } from "../../src/agents/gardener/memory.ts";
 import { gardenerWorld, LOGIN, type GardenerProject, type GardenerWorld } from "../fixtures/gardener/world.ts";
 
 const NEW_TEXT = "# Working on app\n\n* Every exported function has a test.\n* `src/parse.js` parses JSON input.\n";
@@ -85,5 +86,19 @@ describe("gardener: AGENTS.md refresh", () => {
     assert.equal(r.calls.length, 0);
     assert.match(r.out, /agents-md-stale: nothing but AGENTS\.md changed since/);
     assert.deepEqual(await p.app.pulls.list({ state: "all" }), []);
+  });
+  it("an AGENTS.md with nothing to review is looked at once a day: the idle run records the look", async () => {
+    const p = await g.project("agents-none", [], { files: { "src/math.js": "export const add = (a, b) => a + b;\n" } });
+    const r = await p.tick();
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /idle: nothing to groom/);
+    const memory = await p.ops.contents.get(memoryPath(p.name));
+    assert.ok(memory, "the look at AGENTS.md was not recorded");
+    const at = Date.parse((JSON.parse(memory.text) as Record<string, string>)["agents-md"] ?? "");
+    assert.ok(Date.now() - at < 60_000, memory.text);
+    // The next run is idle without writing again.
+    const again = await p.tick();
+    assert.match(again.out, /idle: nothing to groom/);
+    assert.equal((await p.ops.contents.get(memoryPath(p.name)))?.sha, memory.sha);
   });
 });

@@ -21,6 +21,7 @@ import { policy } from "../../manifest/policy.ts";
 import { runDecided, runJudgment, type JudgmentResult } from "../../manifest/run.ts";
 import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { wakeDevIfReady } from "../shared/wake.ts";
 import { AGENTS_MD, agentsMdDue, ownAgentsPr, ownPrState, proposeAgentsMd, staleAgentsMd, withWatermark, type PrState } from "./agents-md.ts";
 import { blockedDeps, decideBlocked, decideGate, decidePromote, decideStarving, decideTooThin, type Decision } from "./decide.ts";
 import { dropDust, dustId, markDust, readDust, type DustEntry } from "./dust.ts";
@@ -56,7 +57,7 @@ export async function look(rt: AgentRuntime): Promise<View> {
 }
 
 /** The one task of this run, or why there is none. Forge and ops-repo reads only. */
-export async function plan(rt: AgentRuntime, v: View, l: GardenerLabels): Promise<Plan | undefined> {
+export async function plan(rt: AgentRuntime, v: View, l: GardenerLabels, seen: { agentsMdCurrent?: boolean } = {}): Promise<Plan | undefined> {
   const input = { issues: v.open, dust: v.dust, now: new Date(rt.now()), skip: v.skip, labels: l };
   const gate = gateFailures(input);
   if (gate.length > 0) return { task: "quality-gate", issues: gate };
@@ -71,7 +72,10 @@ export async function plan(rt: AgentRuntime, v: View, l: GardenerLabels): Promis
   }
   if (!agentsMdDue(v.memory, rt.now())) return undefined;
   const stale = await staleAgentsMd(rt);
-  if (stale === undefined) return undefined;
+  if (stale === undefined) {
+    seen.agentsMdCurrent = true;
+    return undefined;
+  }
   return { task: AGENTS_MD_TASK, ...stale };
 }
 
@@ -91,9 +95,12 @@ function describePlan(p: Plan): string {
 export async function runGardenerTick(rt: AgentRuntime): Promise<Outcome> {
   const l = gardenerLabels(rt.config);
   const first = await look(rt);
-  const planned = await plan(rt, first, l);
+  const seen: { agentsMdCurrent?: boolean } = {};
+  const planned = await plan(rt, first, l, seen);
   if (planned === undefined) {
-    // Looking at AGENTS.md found it current: not again today.
+    // Looking at AGENTS.md found it current: not again today. One memory write a day keeps the
+    // other idle runs at the issue pages and three reads.
+    if (seen.agentsMdCurrent) await remember(rt.state, rt.config.name, [{ kind: "agents-md" }], rt.now());
     return idle(first);
   }
   rt.log.info(`gardener: candidate: ${describePlan(planned)}`);
@@ -139,7 +146,11 @@ async function act(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels): Promi
   return out;
 }
 
-const outcomeOf = (r: JudgmentResult): Outcome => r.outcome;
+/** A judgment's outcome; an issue it made ready wakes the dev agent now. */
+async function judged(rt: AgentRuntime, r: JudgmentResult): Promise<Outcome> {
+  await wakeDevIfReady(rt, r, "the gardener");
+  return r.outcome;
+}
 
 async function decided(rt: AgentRuntime, task: PolicyTask, subject: string | undefined, d: Decision, l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {
   if (d.rest) changes.push({ kind: "rest", issue: d.rest.issue, ms: d.rest.ms });
@@ -147,7 +158,7 @@ async function decided(rt: AgentRuntime, task: PolicyTask, subject: string | und
     rt.log.info(`gardener: ${task}: ${d.reason}`);
     return { outcome: "idle", summary: `${task}: ${d.reason}`, details: { task } };
   }
-  return outcomeOf(await runDecided(rt, { task, ...(subject !== undefined ? { subject } : {}), manifest: d.manifest, policy: gardenerPolicy(task, l) }));
+  return judged(rt, await runDecided(rt, { task, ...(subject !== undefined ? { subject } : {}), manifest: d.manifest, policy: gardenerPolicy(task, l) }));
 }
 
 async function doTask(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {
@@ -168,7 +179,8 @@ async function doTask(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels, cha
     case "enrich-underspecified":
       if (!enrichable(issue!.body)) return decided(rt, pick.task, subject, decideTooThin(issue!), l, changes);
       return withTree(rt, async (tree) =>
-        outcomeOf(
+        judged(
+          rt,
           await runJudgment(rt, {
             prompt: await issuePrompt(rt, pick.task, issue!, tree, l),
             schema: enrichSchema(tree.paths),
@@ -182,7 +194,8 @@ async function doTask(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels, cha
       );
     case "enrich-bug-report":
       return withTree(rt, async (tree) =>
-        outcomeOf(
+        judged(
+          rt,
           await runJudgment(rt, {
             prompt: await issuePrompt(rt, pick.task, issue!, tree, l),
             schema: bugSchema,
