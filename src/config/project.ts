@@ -39,7 +39,16 @@ const MAX_URL = 2048;
 const MAX_TEXT = 4096;
 const MAX_LIST = 100;
 
-const nonEmpty = (max = MAX_NAME) => z.string().min(1).max(max);
+// Every agent run builds this schema first, while zod's code still runs cold (≈20 µs a
+// schema, and each `.min()`, `.default()`, `.describe()` is one more): a base used in many
+// places is built once and shared. Schemas are immutable; what is added to a base wraps or
+// clones it.
+const nonEmptyByMax = new Map<number, z.ZodString>();
+const nonEmpty = (max = MAX_NAME): z.ZodString => {
+  let s = nonEmptyByMax.get(max);
+  if (s === undefined) nonEmptyByMax.set(max, (s = z.string().min(1).max(max)));
+  return s;
+};
 const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -62,10 +71,9 @@ export function cronProblem(schedule: string): string | undefined {
   }
 }
 
+const cronText = z.string().max(MAX_NAME);
 const cron = (agent: string, dflt: string) =>
-  z
-    .string()
-    .max(MAX_NAME)
+  cronText
     .superRefine((s, ctx) => {
       const why = s === "off" ? undefined : cronProblem(s);
       if (why !== undefined) ctx.addIssue({ code: "custom", input: s, message: `expected a cron schedule like "${dflt}" (five fields: minute hour day-of-month month day-of-week, or @hourly, @daily, @every 30m, …) or "off", got ${showValue(s)}: ${why}` });
@@ -131,12 +139,12 @@ const IdentitiesSchema = z
 
 // ─── LLM backends ───────────────────────────────────────────────────────────────────────────
 
-const slots = () =>
+const slots =
   wholeNumber(1, 64)
     .default(1)
     .describe("How many runs may use this backend at the same time, across all projects (a semaphore in the ops repo), at most 64. Default 1.");
-const maxTurns = () => wholeNumber(1, 1000).default(60).describe("Most model turns in one run, at most 1000. Default 60.");
-const timeoutMinutes = () =>
+const maxTurns = wholeNumber(1, 1000).default(60).describe("Most model turns in one run, at most 1000. Default 60.");
+const timeoutMinutes =
   wholeNumber(1, 1440)
     .default(50)
     .describe("Longest one LLM run may take, in minutes; the run stops and checkpoints before it. Keep it under the CI workflow timeout; at most 1440 (a day). Default 50.");
@@ -145,9 +153,9 @@ const ClaudeCliBackendSchema = z
   .strictObject({
     type: z.literal("claude-cli").describe('"claude-cli": the Claude Code CLI (`claude -p`), credentials from ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN.'),
     model: nonEmpty().optional().describe('Model name or alias passed to `claude --model` (e.g. "sonnet", "opus"). Omitted: the CLI\'s default.'),
-    max_turns: maxTurns(),
-    timeout_minutes: timeoutMinutes(),
-    slots: slots(),
+    max_turns: maxTurns,
+    timeout_minutes: timeoutMinutes,
+    slots,
   })
   .describe("Claude Code CLI backend.");
 
@@ -162,9 +170,9 @@ const OpenAiBackendSchema = z
     api_key_env: envName("the environment variable holding the API key")
       .optional()
       .describe("NAME of the environment variable / CI secret holding the API key. Omitted: no key is sent (local servers)."),
-    max_turns: maxTurns(),
-    timeout_minutes: timeoutMinutes(),
-    slots: slots(),
+    max_turns: maxTurns,
+    timeout_minutes: timeoutMinutes,
+    slots,
     price_input_per_mtok: price("input"),
     price_output_per_mtok: price("output"),
   })
