@@ -7,6 +7,7 @@
 // step has no operator's home to mount, so a key a formula needs is a secret like any other.
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
+import { SCHEDULED_AGENTS } from "../config/project.ts";
 import { showValue } from "../config/text.ts";
 import { ConfigError, type ConfigIssue } from "../lib/errors.ts";
 
@@ -57,6 +58,10 @@ export const vaultActionSchema = z
       .describe("Inputs of the formula (e.g. version = \"1.2.0\"); a script gets each as VAULT_PARAM_<NAME>. Never secrets: the action file is public in the ops repo."),
     timeout_minutes: z.number().int().min(1).max(1440).default(60).describe("Longest the formula may run, in minutes (at most 1440); then its process group is killed. Default 60."),
     blast_radius: z.enum(TIERS).optional().describe("The requester's estimate of the damage: raises the formula's tier, and lowers it only where the vault policy allows."),
+    requested_by: z
+      .enum(SCHEDULED_AGENTS)
+      .optional()
+      .describe("Written by an agent's request: the agent the dispatcher wakes once the result is written (a request from the CLI has none)."),
     dispatch_mode: z.enum(["direct", "pr"]).optional().describe('Written by `request`: "direct" for a low-tier action committed straight to main. Never trusted alone: the dispatcher re-classifies.'),
   })
   .describe("A vault action (vault/actions/<id>.toml in the ops repo).");
@@ -130,6 +135,7 @@ export function renderAction(a: VaultAction): string {
   const lines = [`id = ${tomlString(a.id)}`, `formula = ${tomlString(a.formula)}`, `context = ${tomlString(a.context)}`, `secrets = [${a.secrets.map(tomlString).join(", ")}]`];
   lines.push(`timeout_minutes = ${a.timeout_minutes}`);
   if (a.blast_radius !== undefined) lines.push(`blast_radius = ${tomlString(a.blast_radius)}`);
+  if (a.requested_by !== undefined) lines.push(`requested_by = ${tomlString(a.requested_by)}`);
   if (a.dispatch_mode !== undefined) lines.push(`dispatch_mode = ${tomlString(a.dispatch_mode)}`);
   const params = Object.entries(a.params).sort(([x], [y]) => x.localeCompare(y));
   if (params.length > 0) {

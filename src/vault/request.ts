@@ -3,7 +3,7 @@
 // `dispatch_mode = "direct"`, and the push starts the dispatcher. Medium and high: branch
 // `vault/<id>`, PR `vault: <id>` with labels `vault` and `pending-approval`; a person approves.
 // An id is asked for once: a second request returns the first, whatever became of it.
-import type { ProjectConfig } from "../config/project.ts";
+import { SCHEDULED_AGENTS, type ProjectConfig, type ScheduledAgent } from "../config/project.ts";
 import type { Forge, RepoForge } from "../forge/types.ts";
 import { ConflictError } from "../forge/errors.ts";
 import { ConfigError } from "../lib/errors.ts";
@@ -141,7 +141,7 @@ export async function requestFromAgent(
   const before = await existingRequest(rt.ops, a.id);
   if (before !== undefined) return before;
   const formulas = await knownFormulas(rt.ops);
-  const raw = { id: a.id, formula: a.formula, context: a.context, secrets: a.secrets, params: a.params, ...(a.blast_radius !== undefined ? { blast_radius: a.blast_radius } : {}) };
+  const raw = { id: a.id, formula: a.formula, context: a.context, secrets: a.secrets, params: a.params, ...(a.blast_radius !== undefined ? { blast_radius: a.blast_radius } : {}), ...(isScheduled(agent) ? { requested_by: agent } : {}) };
   const checked = checkAction(raw, `${agent}'s vault_request ${a.id}`, {
     formulas: [...formulas.keys()],
     secrets: rt.config?.vault.secrets ?? [],
@@ -161,3 +161,5 @@ export async function requestFromAgent(
     checked.action,
   );
 }
+
+const isScheduled = (agent: string): agent is ScheduledAgent => (SCHEDULED_AGENTS as readonly string[]).includes(agent);

@@ -278,7 +278,7 @@ async function bundleDust(rt: AgentRuntime, pick: Pick, byNumber: ReadonlyMap<nu
     await rt.checkpoint("gardener:before-dust-drop");
     await dropDust(rt.state, entries.map(dustId), new Date(rt.now()), `gardener dust: ${group} bundled`);
   }
-  return r.outcome;
+  return judged(rt, r);
 }
 
 async function revisitBlocked(rt: AgentRuntime, issue: Issue, l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {

@@ -15,6 +15,7 @@ import { errorMessage } from "../../lib/errors.ts";
 import type { Part } from "../../manifest/ask.ts";
 import { runJudgment } from "../../manifest/run.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { wakeDevIfReady } from "../shared/wake.ts";
 import { checkoutDefault } from "../gardener/tree.ts";
 import { plannerManifest, plannerSchema, type PlannerAnswer } from "./answer.ts";
 import { AGENT, BASE_BUDGET, issueBudget, plannerLabels, plannerPolicy, TOP, type PlannerLabels } from "./policy.ts";
@@ -168,6 +169,7 @@ async function plan(rt: AgentRuntime, l: PlannerLabels, inputs: Inputs, marks: M
         return `tree: ${a.tree.length} objective${a.tree.length === 1 ? "" : "s"} (${digestOf(treeText).slice(0, 7)})${memory !== undefined ? "; memory rewritten" : ""}${dup}`;
       },
     });
+    await wakeDevIfReady(rt, r, "the planner");
     if (r.outcome.outcome !== "done" || answer === undefined) return r.outcome;
     const counts = { READY: 0, BLOCKED: 0, DONE: 0 };
     for (const o of answer.tree) counts[o.status]++;

@@ -8,6 +8,7 @@ import { errorMessage } from "../../lib/errors.ts";
 import { readCommitCi } from "../../ci/commit.ts";
 import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { wake } from "../shared/wake.ts";
 import { ciGate, ineligible, type RequiredCi } from "./gate.ts";
 import { errorCount, hasFormalReview, MAX_ERRORS_PER_SHA } from "./markers.ts";
 import type { ReviewResult } from "./review.ts";
@@ -123,6 +124,8 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
     }
   }
 
+  // A verdict is what the dev agent waits for: an approval to merge, requested changes to answer.
+  if (results.some((r) => r.kind === "posted")) await wake(rt, "dev", "review posted a verdict");
   return outcomeOf(results, prs.length, skipped);
 }
 

@@ -14,6 +14,7 @@ import { CI_UNTRUSTED } from "../../state/incident.ts";
 import { healthPath, healthSchema, type Health, type HealthFinding } from "../../state/health.ts";
 import { appendJournal } from "../../state/journal.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { wake } from "../shared/wake.ts";
 import { breakerVerdict, type BreakerVerdict } from "./breaker.ts";
 import { FIX_FUNCTIONS } from "./fixes.ts";
 import { IncidentKeeper } from "./incidents.ts";
@@ -142,7 +143,7 @@ export async function runSupervisorTick(rt: AgentRuntime): Promise<Outcome> {
       const closed = await keeper.close(CI_UNTRUSTED, `${config.primary_branch}'s newest finished pipeline #${verdict.green.number} is green`);
       if (closed !== undefined) {
         lines.push(`CI breaker closed: ${closed} resolved (#${verdict.green.number} green)`);
-        lines.push(await wakeDev(rt, view));
+        lines.push(await wakeDev(rt));
       }
     }
 
@@ -257,20 +258,6 @@ function sameRecord(a: Health, b: Health): boolean {
 }
 
 /** main is green again: start the dev agent's cron now instead of at its next tick. */
-async function wakeDev(rt: AgentRuntime, view: FactoryView): Promise<string> {
-  try {
-    const project = (await view.ciTargets())?.find((t) => t.repo === rt.config.repo);
-    if (project === undefined) return "dev not woken: no CI";
-    const cron = (await project.api.crons.list()).find((c) => c.name === "disinto-dev");
-    if (cron === undefined) return "dev not woken: no disinto-dev cron";
-    if (rt.dryRun) {
-      rt.dryRun.write(`run cron disinto-dev now`);
-      return "dev would be woken";
-    }
-    const p = await project.api.crons.run(cron.id);
-    return `dev woken (pipeline #${p.number})`;
-  } catch (err) {
-    rt.log.warn(`supervisor: could not wake the dev agent: ${errorMessage(err)}`);
-    return `dev not woken: ${errorMessage(err).split("\n")[0] ?? ""}`;
-  }
+function wakeDev(rt: AgentRuntime): Promise<string> {
+  return wake(rt, "dev", "the supervisor cleared the CI breaker");
 }

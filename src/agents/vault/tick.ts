@@ -12,6 +12,7 @@ import type { Outcome } from "../../host/outcome.ts";
 import { ConflictError } from "../../forge/errors.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { AgentRuntime } from "../runtime.ts";
+import { wake } from "../shared/wake.ts";
 import { ACTIONS_DIR, RESULTS_DIR, RUNNING_DIR, actionPath, parseAction, resultPath, runningPath, type VaultAction } from "../../vault/action.ts";
 import { ApprovalCheckError, verifyApproval } from "../../vault/approval.ts";
 import { knownFormulas, loadVaultFormula } from "../../vault/formulas.ts";
@@ -240,7 +241,9 @@ class Dispatcher {
     } else {
       result = await this.runLlm(action, formula.text, formula.source, common);
     }
-    await this.write(result);
+    const wrote = await this.write(result);
+    // The requesting agent waits for this result: start it now rather than at its next tick.
+    if (wrote && action.requested_by !== undefined) await wake(rt, action.requested_by, `vault result of ${id} written`);
     const marker = await rt.state.readText(runningPath(id));
     if (marker !== undefined) await rt.state.remove(runningPath(id), marker.sha, `vault: ${id} done`);
     rt.log.info(`vault: ${id} → ${result.status}${result.reason ? ` (${result.reason})` : ""}`);
