@@ -243,6 +243,11 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduledAgent, string>> = {
   predictor: "0 4 * * *",
 };
 
+/** The light tick's default cadence: the shortest of the agents' own. */
+export const DEFAULT_TICK_SCHEDULE = "*/5 * * * *";
+export const SCHEDULE_LAYOUTS = ["tick", "per-agent"] as const;
+export type ScheduleLayout = (typeof SCHEDULE_LAYOUTS)[number];
+
 const SchedulesSchema = z
   .strictObject({
     dev: cron("dev", DEFAULT_SCHEDULES.dev),
@@ -252,6 +257,15 @@ const SchedulesSchema = z
     gardener: cron("gardener", DEFAULT_SCHEDULES.gardener),
     planner: cron("planner", DEFAULT_SCHEDULES.planner),
     predictor: cron("predictor", DEFAULT_SCHEDULES.predictor),
+    tick: cron("tick", DEFAULT_TICK_SCHEDULE).describe(
+      `How often the light \`disinto-tick\` cron surveys every agent (layout "tick"): one pipeline that wakes only the agents with work whose own schedule is due. Default "${DEFAULT_TICK_SCHEDULE}".`,
+    ),
+    layout: z
+      .enum(SCHEDULE_LAYOUTS)
+      .default("tick")
+      .describe(
+        'Which crons `disinto init` enables: "tick" (default) one `disinto-tick` cron, every agent\'s own cron kept but disabled and started by the tick (or another agent) when it has work; "per-agent" every agent on its own enabled cron, as before (more idle pipelines, no survey step).',
+      ),
   })
   .prefault({})
   .describe("Cron schedule per agent; `disinto init` registers them as Woodpecker crons. Forge events only add runs on top.");

@@ -15,6 +15,7 @@ import { parseProjectConfig } from "../../src/config/load.ts";
 import { DryRun } from "../../src/lib/dry-run.ts";
 import { devWorld, implementTask, type DevWorld, type Project } from "../fixtures/dev/world.ts";
 import { sink } from "../helpers/io.ts";
+import { agentCrons, cronPipelines as fromApi, type RawPipeline } from "../fixtures/wake-crons.ts";
 
 const FAST = { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20, maxTotalMs: 2_000 };
 
@@ -29,22 +30,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface RawPipeline {
-  number: number;
-  event: string;
-  cron?: string;
-}
-
-async function cronPipelines(p: Project): Promise<RawPipeline[]> {
-  const res = await fetch(`${w.sb.ci.url}/api/repos/${p.ciRepoId}/pipelines?per_page=50`, { headers: { authorization: `Bearer ${w.sb.ci.token("admin")}` } });
-  return ((await res.json()) as RawPipeline[]).filter((x) => x.event === "cron");
-}
-
-/** The agents' pipeline stands in for `.woodpecker/disinto-<agent>.yml`: a cron with no workflow starts nothing (204). */
-async function agentWorkflow(p: Project): Promise<void> {
-  const yml = "when:\n  - event: cron\nsteps:\n  - name: agent\n    image: alpine:3.20\n    commands:\n      - echo woken\n";
-  await p.app.contents.create(".woodpecker/agents.yml", { text: yml, message: "agents' cron workflow" });
-}
+const cronPipelines = (p: Project): Promise<RawPipeline[]> => fromApi(w.sb, p.ciRepoId);
 
 function runtime(p: Project, opts: { token?: string; schedules?: string; dryRun?: boolean } = {}): WakeRuntime & { warnings: string[] } {
   const text = [
@@ -78,14 +64,11 @@ function runtime(p: Project, opts: { token?: string; schedules?: string; dryRun?
 describe("wake: run-cron-now", () => {
   it("starts the target's cron once per run, even a disabled one; off, missing and failing targets are not woken", async () => {
     const p = await w.project("wakes");
-    await agentWorkflow(p);
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev", "gardener"]);
     const admin = new WoodpeckerCi({ url: w.sb.ci.url, token: w.sb.ci.token("admin"), retry: FAST });
-    const crons = admin.repo(p.ciRepoId).crons;
-    await crons.create({ name: "disinto-dev", schedule: "*/5 * * * *" });
-    const planner = await crons.create({ name: "disinto-planner", schedule: "0 6 * * *" });
+    const planner = await admin.repo(p.ciRepoId).crons.create({ name: "disinto-planner", schedule: "0 6 * * *" });
     // The one-tick layout keeps per-agent crons disabled: run-cron-now still starts them.
-    await crons.update(planner.id, { enabled: false });
-    await crons.create({ name: "disinto-gardener", schedule: "0 * * * *" });
+    await admin.repo(p.ciRepoId).crons.update(planner.id, { enabled: false });
 
     const rt = runtime(p, { schedules: 'gardener = "off"' });
     const first = await wake(rt, "dev", "test");
@@ -119,10 +102,7 @@ describe("wake: run-cron-now", () => {
 
   it("review approves → the dev cron starts at once → that dev run merges", async () => {
     const p = await w.project("approved", { testCommand: "sh ci/test.sh" });
-    await agentWorkflow(p);
-    const admin = new WoodpeckerCi({ url: w.sb.ci.url, token: w.sb.ci.token("admin"), retry: FAST });
-    await admin.repo(p.ciRepoId).crons.create({ name: "disinto-dev", schedule: "*/5 * * * *" });
-    await admin.close();
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev"]);
     await p.setScript([
       { name: "review", match: String.raw`^# Task: review of pull request`, structured: { verdict: "APPROVE", reason: "fine", findings: [], review_markdown: "### Summary\n\nFine." } },
       implementTask("Add sub"),

@@ -29,26 +29,20 @@ export function leaseName(project: string, pr: number): string {
   return `review/${project}/pr-${pr}`;
 }
 
-interface Candidate {
+export interface Candidate {
   pr: PullRequest;
   reviews: Review[];
 }
 
-export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
+/**
+ * The token-free part of a review sweep: of `prs`, the ones to review — not ineligible, not
+ * the reviewer's own, no formal review of this identity on the head — and why the rest are not.
+ * The light tick (src/agents/tick) asks it whether the review agent has work.
+ */
+export async function reviewCandidates(rt: Pick<AgentRuntime, "config" | "log" | "login" | "repo">, prs: readonly PullRequest[]): Promise<{ candidates: Candidate[]; skipped: Record<string, number> }> {
   const { config, log, login } = rt;
   const primary = config.primary_branch;
   const sameLogin = (a: string): boolean => a.toLowerCase() === login.toLowerCase();
-
-  const eventPr = rt.ctx.event === "pull_request" ? rt.ctx.pr : undefined;
-  let prs: PullRequest[];
-  if (eventPr !== undefined) {
-    const pr = await rt.repo.pulls.get(eventPr);
-    prs = pr ? [pr] : [];
-    log.info(`pull_request event: PR #${eventPr}`);
-  } else {
-    prs = await rt.repo.pulls.list({ state: "open", sort: "oldest" });
-  }
-
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => void (skipped[why] = (skipped[why] ?? 0) + 1);
   const eligible: PullRequest[] = [];
@@ -69,6 +63,25 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
       else candidates.push(c);
     }
   }
+
+  return { candidates, skipped };
+}
+
+export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
+  const { config, log, login } = rt;
+
+  const eventPr = rt.ctx.event === "pull_request" ? rt.ctx.pr : undefined;
+  let prs: PullRequest[];
+  if (eventPr !== undefined) {
+    const pr = await rt.repo.pulls.get(eventPr);
+    prs = pr ? [pr] : [];
+    log.info(`pull_request event: PR #${eventPr}`);
+  } else {
+    prs = await rt.repo.pulls.list({ state: "open", sort: "oldest" });
+  }
+
+  const { candidates, skipped } = await reviewCandidates(rt, prs);
+  const skip = (why: string): void => void (skipped[why] = (skipped[why] ?? 0) + 1);
 
   const results: ReviewResult[] = [];
   const max = config.review.max_per_tick;

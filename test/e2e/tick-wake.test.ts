@@ -1,0 +1,91 @@
+// The light tick against the sandbox forge and CI: one step asks every agent's survey and
+// starts, through run-cron-now, only the crons of agents with work — here the per-agent crons
+// are disabled, as the one-tick layout keeps them. An idle project starts nothing; a backlog
+// issue wakes dev alone; an open PR wakes review; an agent scheduled "off" is never asked.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runAgent } from "../../src/agents/runtime.ts";
+import { runTick } from "../../src/agents/tick/tick.ts";
+import { devWorld, type DevWorld, type Project } from "../fixtures/dev/world.ts";
+import { agentCrons, cronPipelines } from "../fixtures/wake-crons.ts";
+import { sink } from "../helpers/io.ts";
+
+let w: DevWorld;
+let work: string;
+before(async () => {
+  w = await devWorld();
+  work = await mkdtemp(join(tmpdir(), "tick-"));
+});
+after(async () => {
+  await w.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function tick(p: Project, extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const s = sink();
+  const code = await runAgent("dev", runTick, {
+    env: {
+      DISINTO_FORGE_URL: w.sb.forge.url,
+      DISINTO_FORGE_TOKEN: w.sb.forge.users["dev-bot"]!.token,
+      DISINTO_PROJECT: p.name,
+      DISINTO_OPS_REPO: `${p.ops.owner}/${p.ops.name}`,
+      DISINTO_CI_URL: w.sb.ci.url,
+      DISINTO_CI_TOKEN: w.sb.ci.token("dev-bot"),
+      DISINTO_WORK_DIR: work,
+      ...extra,
+    },
+    streams: { stdout: s.out },
+  });
+  return { code, out: s.text() };
+}
+
+const woken = async (p: Project): Promise<string[]> => (await cronPipelines(w.sb, p.ciRepoId)).map((x) => x.cron ?? "").sort();
+
+describe("disinto-tick", () => {
+  it("wakes only the agents whose survey found work", async () => {
+    const p = await w.project("ticked");
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev", "review"], { enabled: false });
+
+    const idle = await tick(p);
+    assert.equal(idle.code, 0, idle.out);
+    assert.match(idle.out, /no agent has work/);
+    assert.match(idle.out, /tick: dev: idle: no backlog, nothing in progress/);
+    assert.match(idle.out, /tick: review: idle: 0 open PRs, none to review/);
+    assert.match(idle.out, /tick: gardener: skipped: no identity/);
+    assert.deepEqual(await woken(p), []);
+
+    await p.issue({ title: "Add sub", body: "## Acceptance criteria\n\n- [ ] sub\n" });
+    const one = await tick(p);
+    assert.equal(one.code, 0, one.out);
+    assert.match(one.out, /woke dev\b/);
+    assert.match(one.out, /tick: review: idle/);
+    assert.deepEqual(await woken(p), ["disinto-dev"]);
+
+    // A PR is work for review (not yet reviewed); dev has its backlog still.
+    await p.app.branches.create("feature", "main");
+    const files = [{ operation: "create" as const, path: "feature.txt", text: "x\n" }];
+    await p.app.contents.commitFiles({ branch: "feature", message: "feature", files });
+    await p.app.pulls.create({ title: "Feature", head: "feature", base: "main", body: "" });
+    const two = await tick(p);
+    assert.equal(two.code, 0, two.out);
+    assert.match(two.out, /tick: review: woken: 1 PR to review: #\d+/);
+    assert.deepEqual(await woken(p), ["disinto-dev", "disinto-dev", "disinto-review"]);
+    await p.ciIdle();
+  });
+
+  it("an agent scheduled \"off\" is not asked", async () => {
+    const p = await w.project("offdev");
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev"], { enabled: false });
+    await p.issue({ title: "Something", body: "x" });
+    const cfg = (await p.opsRepo.contents.get(`projects/${p.name}.toml`))!.text;
+    const file = join(work, "offdev.toml");
+    await writeFile(file, `${cfg}\n[schedules]\ndev = "off"\n`);
+    const r = await tick(p, { DISINTO_CONFIG: file });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /tick: dev: skipped: schedule off/);
+    assert.deepEqual(await woken(p), []);
+  });
+});
