@@ -112,6 +112,23 @@ describe("bundles/", () => {
     assert.equal(r.stderr.trim(), "loaded:", "lazy builtins: --version needs neither HTTP nor zlib");
   });
 
+  it("compiles through the cache DISINTO_COMPILE_CACHE names (the plugin image's), with the same result", async () => {
+    const cache = join(tmp, "compile-cache");
+    const start = (): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [join(built, "dev.mjs")], { cwd: tmp, env: { PATH: process.env.PATH ?? "", HOME: tmp, DISINTO_COMPILE_CACHE: cache } }, (err, stdout, stderr) => {
+          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+        });
+      });
+    const cold = await start();
+    assert.equal(cold.code, 2, cold.stderr);
+    assert.match(cold.stdout + cold.stderr, /forge_url: missing/);
+    const entries = await readdir(cache, { recursive: true });
+    assert.ok(entries.length > 0, "nothing was cached");
+    const warm = await start();
+    assert.deepEqual({ ...warm, stdout: warm.stdout.replace(/ · [\d.]+s/, "") }, { ...cold, stdout: cold.stdout.replace(/ · [\d.]+s/, "") });
+  });
+
   it("is the same, byte for byte, when built from another directory", async () => {
     const again = join(tmp, "b");
     const r = await run([BUILD, "--out", again], tmpdir());
