@@ -26,7 +26,7 @@ import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "./agents.ts";
 import { projectToml, type GeneratedConfig } from "./config.ts";
 import { opsLabels, projectLabels } from "./labels.ts";
 import { planVaultSetup } from "./vault.ts";
-import { AGENT_CI_TOKEN_SECRET, ciWorkflowNames, pipelinePath, pipelineYaml, pullRequestContexts, secretNameFor } from "./templates.ts";
+import { AGENT_CI_TOKEN_SECRET, TICK, ciWorkflowNames, pipelinePath, pipelineYaml, pullRequestContexts, secretNameFor, tickPipelineYaml } from "./templates.ts";
 
 /** The branch of the pull request that adds the pipelines. */
 export const INIT_BRANCH = "disinto/init";
@@ -494,6 +494,14 @@ export class Init {
         after,
       }),
     }));
+    // The one-tick layout: the tick's own workflow, reading with the dev identity.
+    const dev = a.identities.find((id) => id.agent.name === "dev");
+    if (a.cfg.schedules.layout === "tick" && dev !== undefined) {
+      files.push({
+        path: pipelinePath(TICK),
+        text: tickPipelineYaml({ project: a.cfg.name, opsRepo: a.cfg.ops_repo, forgeUrl: trimUrl(a.cfg.forge_url), ciUrl: trimUrl(this.input.ciUrl), tokenSecret: dev.tokenSecret }),
+      });
+    }
     const missing: { path: string; text: string }[] = [];
     for (const f of files) {
       if (!present.has(f.path)) {
@@ -724,26 +732,43 @@ export class Init {
   }
 
   private cronSteps(cfg: ProjectConfig, identities: Identity[], crons: Cron[], steps: Step[], problems: string[]): void {
-    for (const id of identities) {
-      const name = disintoName(id.agent.name);
-      const schedule = cfg.schedules[id.agent.name];
+    // Under the one-tick layout every agent's cron exists but is disabled: the tick (or another
+    // agent) starts it through run-cron-now when there is work, so an idle project runs one
+    // pipeline per tick. Under "per-agent" each cron fires on its own schedule.
+    const tick = cfg.schedules.layout === "tick";
+    const ensure = (name: string, schedule: string, key: string, enabled: boolean): void => {
       const cur = crons.find((c) => c.name === name);
       // Checked before the first write, not left to Woodpecker's 422 after init changed things.
       const why = schedule === "off" ? undefined : cronProblem(schedule);
       if (why !== undefined) {
-        problems.push(`schedules.${id.agent.name}: Woodpecker would refuse the schedule ${JSON.stringify(schedule)}: ${why}`);
-        continue;
+        problems.push(`schedules.${key}: Woodpecker would refuse the schedule ${JSON.stringify(schedule)}: ${why}`);
+        return;
       }
       if (schedule === "off") {
-        if (cur?.enabled === true) steps.push({ verb: "disable", object: `cron ${name} (schedules.${id.agent.name} = "off")`, run: async () => void (await this.ciRepo().crons.update(cur.id, { enabled: false })) });
-        continue;
+        if (cur?.enabled === true) steps.push({ verb: "disable", object: `cron ${name} (schedules.${key} = "off")`, run: async () => void (await this.ciRepo().crons.update(cur.id, { enabled: false })) });
+        return;
       }
+      const mode = enabled ? "" : ", disabled: the tick starts it";
       if (cur === undefined) {
-        steps.push({ verb: "create", object: `cron ${name} (${schedule})`, run: async () => void (await this.ciRepo().crons.create({ name, schedule })) });
-      } else if (cur.schedule !== schedule || !cur.enabled) {
-        const change = cur.schedule !== schedule ? `${cur.schedule} → ${schedule}${cur.enabled ? "" : ", enabled again"}` : "enabled again: the config schedules it";
-        steps.push({ verb: "update", object: `cron ${name} (${change})`, run: async () => void (await this.ciRepo().crons.update(cur.id, { schedule, enabled: true })) });
+        steps.push({
+          verb: "create",
+          object: `cron ${name} (${schedule}${mode})`,
+          run: async () => {
+            const made = await this.ciRepo().crons.create({ name, schedule });
+            if (!enabled) await this.ciRepo().crons.update(made.id, { enabled: false });
+          },
+        });
+      } else if (cur.schedule !== schedule || cur.enabled !== enabled) {
+        const parts = [cur.schedule !== schedule ? `${cur.schedule} → ${schedule}` : "", cur.enabled === enabled ? "" : enabled ? "enabled again: the config schedules it" : "disabled: the tick starts it"].filter(Boolean);
+        steps.push({ verb: "update", object: `cron ${name} (${parts.join(", ")})`, run: async () => void (await this.ciRepo().crons.update(cur.id, { schedule, enabled })) });
       }
+    };
+    for (const id of identities) ensure(disintoName(id.agent.name), cfg.schedules[id.agent.name], id.agent.name, !tick);
+    const hasDev = identities.some((id) => id.agent.name === "dev");
+    if (tick && hasDev) ensure(disintoName(TICK), cfg.schedules.tick, "tick", true);
+    else {
+      const cur = crons.find((c) => c.name === disintoName(TICK));
+      if (cur?.enabled === true) steps.push({ verb: "disable", object: `cron ${disintoName(TICK)} (schedules.layout = "per-agent")`, run: async () => void (await this.ciRepo().crons.update(cur.id, { enabled: false })) });
     }
   }
 

@@ -45,8 +45,20 @@ export function pipelineDoc(input: PipelineInput): Record<string, unknown> {
   const when: Record<string, unknown>[] = [{ event: "cron", cron: disintoName(agent.name) }, { event: "manual" }];
   if (agent.events.includes("pull_request")) when.push({ event: "pull_request" });
 
+  const doc: Record<string, unknown> = { when };
+  const after = agent.events.includes("pull_request") ? [...new Set(input.after ?? [])].sort() : [];
+  // Optional: on cron and manual events the CI workflows are filtered out, and a mandatory
+  // dependency on a filtered workflow would drop this one too (needs Woodpecker 3.15+).
+  if (after.length > 0) doc.depends_on = after.map((name) => ({ name, optional: true }));
+  // The agents clone what they need themselves, with their own credentials.
+  doc.skip_clone = true;
+  doc.steps = [{ name: agent.name, image: PLUGIN_IMAGE, settings: stepSettings(agent.name, input) }];
+  return doc;
+}
+
+function stepSettings(agent: string, input: Omit<PipelineInput, "agent">): Record<string, unknown> {
   const settings: Record<string, unknown> = {
-    agent: agent.name,
+    agent,
     project: input.project,
     ops_repo: input.opsRepo,
     forge_url: input.forgeUrl,
@@ -59,16 +71,34 @@ export function pipelineDoc(input: PipelineInput): Record<string, unknown> {
   // The runtime looks a credential up by its NAME, as the `PLUGIN_<NAME>` a setting of that
   // name becomes (src/host/secrets.ts lookupSecret).
   for (const name of [...new Set(input.credentials)].sort()) settings[name.toLowerCase()] = { from_secret: secretNameFor(name) };
+  return settings;
+}
 
-  const doc: Record<string, unknown> = { when };
-  const after = agent.events.includes("pull_request") ? [...new Set(input.after ?? [])].sort() : [];
-  // Optional: on cron and manual events the CI workflows are filtered out, and a mandatory
-  // dependency on a filtered workflow would drop this one too (needs Woodpecker 3.15+).
-  if (after.length > 0) doc.depends_on = after.map((name) => ({ name, optional: true }));
-  // The agents clone what they need themselves, with their own credentials.
-  doc.skip_clone = true;
-  doc.steps = [{ name: agent.name, image: PLUGIN_IMAGE, settings }];
-  return doc;
+/** The light tick's workflow: it runs on its cron and on manual pipelines. */
+export const TICK = "tick";
+
+/**
+ * `.woodpecker/disinto-tick.yml`: one step that surveys every agent and starts the crons of
+ * those with work. It reads with the dev identity's token and starts crons with the CI token;
+ * it never calls a model, so it gets no backend credential.
+ */
+export function tickPipelineDoc(input: Omit<PipelineInput, "agent" | "credentials" | "after">): Record<string, unknown> {
+  if (input.ciUrl === undefined) throw new Error("the tick needs the CI: it wakes agents through Woodpecker's run-cron-now");
+  return {
+    when: [{ event: "cron", cron: disintoName(TICK) }, { event: "manual" }],
+    skip_clone: true,
+    steps: [{ name: TICK, image: PLUGIN_IMAGE, settings: stepSettings(TICK, { ...input, credentials: [] }) }],
+  };
+}
+
+export function tickPipelineYaml(input: Omit<PipelineInput, "agent" | "credentials" | "after">): string {
+  const header = [
+    "# disinto tick — written by `disinto init` (schedules.layout = \"tick\").",
+    `# Runs on the Woodpecker cron "${disintoName(TICK)}" and on manual pipelines: surveys every agent`,
+    "# without tokens and starts the cron of each one with work (their own crons stay disabled).",
+    "",
+  ].join("\n");
+  return header + stringify(tickPipelineDoc(input), { lineWidth: 0 });
 }
 
 export function pipelineYaml(input: PipelineInput): string {

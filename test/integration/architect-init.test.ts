@@ -53,13 +53,13 @@ describe("disinto init: the architect", () => {
     assert.equal(r.code, 0, r.err);
     for (const line of [
       "would add planner-bot (architect) as a collaborator with write access to admin/shop-ops",
-      "would create cron disinto-architect (*/15 * * * *)",
+      "would create cron disinto-architect (*/15 * * * *, disabled: the tick starts it)",
       `would create secret forge_architect_token (from FORGE_ARCHITECT_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
     ]) {
       assert.ok(r.out.includes(line), `${line}\n---\n${r.out}`);
     }
     assert.match(r.out, /architect: planner-bot/);
-    assert.match(r.out, new RegExp(`would open a pull request on admin/shop adding [^\\n]*\\.woodpecker/disinto-architect\\.yml \\(branch ${INIT_BRANCH}\\)`));
+    assert.match(r.out, new RegExp(`would open a pull request on admin/shop adding [^\\n]*\\.woodpecker/disinto-architect\\.yml[^\\n]* \\(branch ${INIT_BRANCH}\\)`));
   });
 
   it("without it: no architect in the written config, and a note on how to add it", async () => {

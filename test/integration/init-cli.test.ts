@@ -120,19 +120,20 @@ describe("disinto init", () => {
       "would write admin/shop-ops:projects/shop.toml (dev: dev-bot, review: review-bot, gardener: gardener-bot; backend claude-cli)",
       "would protect the main branch of admin/shop-ops (pushes only by admin, dev-bot, review-bot, gardener-bot; merges need 1 approval)",
       "would protect the main branch of admin/shop (merges need 1 approval by review-bot, admin and none of them requesting changes; a new commit dismisses it)",
-      "would create cron disinto-dev (*/5 * * * *)",
-      "would create cron disinto-review (*/5 * * * *)",
-      "would create cron disinto-gardener (*/30 * * * *)",
+      "would create cron disinto-dev (*/5 * * * *, disabled: the tick starts it)",
+      "would create cron disinto-review (*/5 * * * *, disabled: the tick starts it)",
+      "would create cron disinto-gardener (*/30 * * * *, disabled: the tick starts it)",
+      "would create cron disinto-tick (*/5 * * * *)",
       `would create secret forge_dev_token (from FORGE_DEV_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
       `would create secret forge_review_token (from FORGE_REVIEW_TOKEN; events cron, manual, pull_request; image ${PLUGIN_IMAGE} only)`,
       `would create secret forge_gardener_token (from FORGE_GARDENER_TOKEN; events cron, manual; image ${PLUGIN_IMAGE} only)`,
       "would create secret anthropic_api_key (from ANTHROPIC_API_KEY; events cron, manual, pull_request;",
       "would create secret disinto_ci_token (from the CI token init uses;",
-      `would open a pull request on admin/shop adding .woodpecker/disinto-dev.yml, .woodpecker/disinto-review.yml, .woodpecker/disinto-gardener.yml (branch ${INIT_BRANCH})`,
+      `would open a pull request on admin/shop adding .woodpecker/disinto-dev.yml, .woodpecker/disinto-review.yml, .woodpecker/disinto-gardener.yml, .woodpecker/disinto-tick.yml (branch ${INIT_BRANCH})`,
     ]) {
       assert.ok(lines.some((l) => l.startsWith(expected)), `missing line: ${expected}\n${r.out}`);
     }
-    assert.equal(lines.at(-1), "23 changes planned; run without --dry-run to make them");
+    assert.equal(lines.at(-1), "24 changes planned; run without --dry-run to make them");
     assert.ok(!r.out.includes(env.ANTHROPIC_API_KEY!) && !r.out.includes(env.FORGE_DEV_TOKEN!));
     assert.deepEqual(await snapshot(), before);
   });
@@ -141,7 +142,7 @@ describe("disinto init", () => {
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^created the ops repo admin\/shop-ops \(private\)$/m);
-    assert.match(r.out, /^done: 23 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
+    assert.match(r.out, /^done: 24 changes; merge pull request #1 \(.+\/admin\/shop\/pulls\/1\) to start the agents$/m);
     await sb.ci.waitIdle();
 
     const a = api(sb.forge, "admin");
@@ -205,9 +206,11 @@ describe("disinto init", () => {
     assert.deepEqual(
       crons.map((c) => [c.name, c.schedule, c.enabled]).sort(),
       [
-        ["disinto-dev", "*/5 * * * *", true],
-        ["disinto-gardener", "*/30 * * * *", true],
-        ["disinto-review", "*/5 * * * *", true],
+        // The one-tick layout (init's default): the tick fires, the agents' crons wait for it.
+        ["disinto-dev", "*/5 * * * *", false],
+        ["disinto-gardener", "*/30 * * * *", false],
+        ["disinto-review", "*/5 * * * *", false],
+        ["disinto-tick", "*/5 * * * *", true],
       ],
     );
     const secrets = Object.fromEntries(((await ci("/secrets")) as { name: string; events: string[]; images: string[] }[]).map((s) => [s.name, { events: [...s.events].sort(), images: s.images }]));
@@ -247,7 +250,7 @@ describe("disinto init", () => {
     const before = await snapshot();
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^note: pull request #1 adding .woodpecker\/disinto-dev.yml, .woodpecker\/disinto-review.yml, .woodpecker\/disinto-gardener.yml is open/m);
+    assert.match(r.out, /^note: pull request #1 adding .woodpecker\/disinto-dev.yml, .woodpecker\/disinto-review.yml, .woodpecker\/disinto-gardener.yml, .woodpecker\/disinto-tick.yml is open/m);
     assert.equal(r.out.trim().split("\n").at(-1), "nothing to do: admin/shop is set up");
     const dry = await init(argv("admin/shop", "--dry-run"));
     assert.equal(dry.out.trim().split("\n").at(-1), "nothing to do: admin/shop is set up");
@@ -256,19 +259,19 @@ describe("disinto init", () => {
 
   it("keeps what a human changed, and repairs what is missing", async () => {
     const a = api(sb.forge, "admin");
-    // someone deletes a label and disables a cron that the config still schedules
+    // someone deletes a label and disables the tick's cron, which the config still schedules
     const labels = (await a("GET", "/repos/admin/shop/labels?limit=50")).body as { id: number; name: string }[];
     assert.equal((await a("DELETE", `/repos/admin/shop/labels/${labels.find((l) => l.name === "vision")!.id}`)).status, 204);
     const lookup = (await (await fetch(`${sb.ci.url}/api/repos/lookup/admin/shop`, { headers: { Authorization: `Bearer ${sb.ci.token("admin")}` } })).json()) as { id: number };
     const auth = { Authorization: `Bearer ${sb.ci.token("admin")}`, "Content-Type": "application/json" };
     const crons = (await (await fetch(`${sb.ci.url}/api/repos/${lookup.id}/cron`, { headers: auth })).json()) as { id: number; name: string }[];
-    const dev = crons.find((c) => c.name === "disinto-dev")!;
-    assert.equal((await fetch(`${sb.ci.url}/api/repos/${lookup.id}/cron/${dev.id}`, { method: "PATCH", headers: auth, body: JSON.stringify({ enabled: false }) })).status, 200);
+    const tick = crons.find((c) => c.name === "disinto-tick")!;
+    assert.equal((await fetch(`${sb.ci.url}/api/repos/${lookup.id}/cron/${tick.id}`, { method: "PATCH", headers: auth, body: JSON.stringify({ enabled: false }) })).status, 200);
 
     const r = await init(argv("admin/shop"));
     assert.equal(r.code, 0, r.err);
     const changes = r.out.split("\n").filter((l) => /^(created|updated|added|opened|wrote|protected|activated|laid out)/.test(l));
-    assert.deepEqual(changes, ["created 1 label on admin/shop: vision", "updated cron disinto-dev (enabled again: the config schedules it)"]);
+    assert.deepEqual(changes, ["created 1 label on admin/shop: vision", "updated cron disinto-tick (enabled again: the config schedules it)"]);
   });
 
   it("leaves the gardener out of a config it writes when its token is not given, and says how to add it", async () => {
@@ -355,14 +358,14 @@ describe("disinto init", () => {
       const file = join(dir, "tools.toml");
       await writeFile(
         file,
-        `name = "tools"\nforge_url = "${sb.forge.url}"\nrepo = "admin/tools"\n\n[identities.dev]\nlogin = "dev-bot"\ntoken_secret = "DEV_TOKEN"\nbackend = "local"\n\n[backends.local]\ntype = "scripted"\nscript = "scripts/demo.toml"\n\n[schedules]\ndev = "*/7 * * * *"\n`,
+        `name = "tools"\nforge_url = "${sb.forge.url}"\nrepo = "admin/tools"\n\n[identities.dev]\nlogin = "dev-bot"\ntoken_secret = "DEV_TOKEN"\nbackend = "local"\n\n[backends.local]\ntype = "scripted"\nscript = "scripts/demo.toml"\n\n[schedules]\ndev = "*/7 * * * *"\nlayout = "per-agent"\n`,
       );
       const r = await init(argv("admin/tools", "--config", file), { DEV_TOKEN: sb.forge.users["dev-bot"]!.token, ANTHROPIC_API_KEY: undefined, FORGE_REVIEW_TOKEN: undefined });
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^wrote admin\/tools-ops:projects\/tools.toml from .*tools\.toml$/m);
       assert.match(r.out, /^created cron disinto-dev \(\*\/7 \* \* \* \*\)$/m);
       assert.match(r.out, /^created secret dev_token \(from DEV_TOKEN; events cron, manual;/m);
-      assert.doesNotMatch(r.out, /disinto-review|anthropic/);
+      assert.doesNotMatch(r.out, /disinto-review|disinto-tick|anthropic/);
       assert.match(r.out, /^opened a pull request on admin\/tools adding .woodpecker\/disinto-dev.yml \(branch disinto\/init\)$/m);
       const again = await init(argv("admin/tools", "--config", file), { DEV_TOKEN: sb.forge.users["dev-bot"]!.token });
       assert.equal(again.out.trim().split("\n").at(-1), "nothing to do: admin/tools is set up");
