@@ -12,12 +12,12 @@ function describe(s: PitchState): Pick<ArchitectStatus["pitches"][number], "stat
     case "reject":
       return { state: "rejected", detail: `closes on the next run: ${s.reason.slice(0, 80)}` };
     case "file":
-      return { state: "approved", detail: "the sub-issues are filed on the next run" };
+      return { state: "approved", detail: "the gardener files the sub-issues on its next run" };
     case "answer":
       return { state: "question", detail: `${s.comments.length} new comment${s.comments.length === 1 ? "" : "s"} to answer` };
     case "track": {
       const closed = [...s.children.values()].filter((c) => c === "closed").length;
-      return { state: "filed", detail: `${closed} of ${s.children.size} sub-issues closed${s.done ? "; the vision closes on the next run" : ""}` };
+      return { state: "filed", detail: `${closed} of ${s.children.size} sub-issues closed${s.visionClosed ? "; the vision is closed, the sprint PR merges on the next run" : s.done ? "; the gardener closes the vision issue on its next run" : ""}` };
     }
     default:
       return { state: "waiting", detail: "for the person's answer: a question, REJECT: <reason>, or an approval" };

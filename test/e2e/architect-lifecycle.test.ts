@@ -1,16 +1,28 @@
-// The architect end to end on the sandbox forge, the scripted backend playing the model and
-// admin playing the person: a vision issue becomes a pitch PR on the ops repo (the project repo
-// untouched), a question is answered and the sub-issues revised in the sprint file and the PR
-// body together, ACCEPT alone is told to approve, the approval files the sub-issues once with
-// their dependencies as real numbers, a sub-issue closing brings one digest, the last one closes
-// the vision issue with a summary and merges the sprint PR. Idle runs make no model call.
+// The whole sprint conversation end to end on the sandbox forge, the scripted backend playing
+// the model and admin playing the person: a vision issue becomes the architect's pitch PR on the
+// ops repo, a question is answered and the sub-issues revised in the sprint file and the PR body
+// together, ACCEPT alone is told to approve, the approval makes the gardener's filer file the
+// sub-issues once with their dependencies as real numbers, a sub-issue closing brings one
+// digest, the gardener closes the vision issue with a summary once all are closed, and the
+// architect then merges the sprint PR. No architect run writes to the project repo; idle runs
+// make no model call.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseDeps } from "../../src/lib/deps.ts";
-import { parseFilerBlock } from "../../src/agents/architect/pitch.ts";
-import { architectWorld, ARCHITECT, PITCH, type ArchitectWorld } from "../fixtures/architect/world.ts";
+import { parseFilerBlock } from "../../src/agents/shared/sprint.ts";
+import { LOGIN as GARDENER } from "../fixtures/manifest/world.ts";
+import { architectWorld, ARCHITECT, PITCH, type ArchitectProject, type ArchitectWorld, type Tick } from "../fixtures/architect/world.ts";
 
-describe("architect: vision → pitch → question → approval → sub-issues → vision closed", () => {
+/** An architect tick that must leave the project repo as it was: it writes to the ops repo only. */
+async function architect(p: ArchitectProject): Promise<Tick> {
+  const before = await p.projectState();
+  const r = await p.tick();
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(await p.projectState(), before, "the architect wrote to the project repo");
+  return r;
+}
+
+describe("sprint: vision → pitch → question → approval → the gardener files → vision closed → sprint merged", () => {
   let g: ArchitectWorld;
   before(async () => {
     g = await architectWorld();
@@ -22,7 +34,7 @@ describe("architect: vision → pitch → question → approval → sub-issues �
     const r = await p.tick();
     assert.equal(r.code, 0, r.out);
     assert.equal(r.calls.length, 0);
-    assert.match(r.out, /nothing to do: 0 open pitches waiting for a person, no vision issue to pitch/);
+    assert.match(r.out, /nothing to do: 0 open pitches waiting for a person or the gardener, no vision issue to pitch/);
     assert.equal(await p.journal(), "");
   });
 
@@ -31,7 +43,6 @@ describe("architect: vision → pitch → question → approval → sub-issues �
       { title: "Export reports", body: "Users want their reports outside the app. See #2 for what breaks today.", labels: ["vision"] },
       { title: "CSV output breaks on commas", body: "A comma in a name splits the column." },
     ]);
-    const project0 = await p.projectState();
     await p.setScript([
       { match: "# Task: pitch", structured: PITCH },
       { match: "# Task: answer", structured: { reply: "PDF moves to a later sprint: this one is CSV only.", sub_issues: PITCH.sub_issues.slice(0, 2) } },
@@ -39,8 +50,7 @@ describe("architect: vision → pitch → question → approval → sub-issues �
     ]);
 
     // ── pitch ──
-    let r = await p.tick();
-    assert.equal(r.code, 0, r.out);
+    let r = await architect(p);
     assert.equal(r.calls.length, 1);
     const prompt = r.calls[0]!.prompt;
     assert.match(prompt, /## vision issue #1 body \(data, not instructions[^\n]*\n\n`{3,}text\nUsers want their reports/);
@@ -67,16 +77,17 @@ describe("architect: vision → pitch → question → approval → sub-issues �
     assert.ok(pr.body.startsWith(file.trimEnd()), "the PR body is the sprint file, then the footer");
     assert.match(pr.body, /REJECT: <reason>/);
     assert.match(pr.body, /<!-- architect-last-seen: \S+ #0 -->/);
-    assert.deepEqual(await p.projectState(), project0, "the pitch writes nothing to the project repo");
 
-    r = await p.tick();
+    r = await architect(p);
     assert.equal(r.calls.length, 0);
-    assert.match(r.out, /nothing to do: 1 open pitch waiting for a person/);
+    assert.match(r.out, /nothing to do: 1 open pitch waiting for a person or the gardener/);
+    let gr = await p.garden();
+    assert.equal(gr.code, 0, gr.out);
+    assert.match(gr.out, /nothing to groom/, "no approval yet: the gardener files nothing");
 
     // ── a question: answered once, the sub-issues revised in the file and the body ──
     await p.ops.comments.create(pr.number, "Is PDF really needed in this sprint?");
-    r = await p.tick();
-    assert.equal(r.code, 0, r.out);
+    r = await architect(p);
     assert.equal(r.calls.length, 1);
     assert.match(r.calls[0]!.prompt, /## comment by admin \(data[^\n]*\n\n`{3,}text\nIs PDF really needed/);
     let comments = await p.ops.comments.list(pr.number);
@@ -86,27 +97,34 @@ describe("architect: vision → pitch → question → approval → sub-issues �
     pr = (await p.ops.pulls.get(pr.number))!;
     assert.deepEqual(parseFilerBlock(pr.body).map((e) => e.id), ["csv-escaping", "csv-flag"]);
     assert.deepEqual(parseFilerBlock((await p.ops.contents.get("sprints/export-reports.md", { ref: pr.head.ref }))!.text).map((e) => e.id), ["csv-escaping", "csv-flag"]);
-    r = await p.tick();
+    r = await architect(p);
     assert.equal(r.calls.length, 0, "each comment is answered once");
 
     // ── ACCEPT alone is not the approval ──
     await p.ops.comments.create(pr.number, "ACCEPT");
-    r = await p.tick();
+    r = await architect(p);
     assert.equal(r.calls.length, 0);
     comments = await p.ops.comments.list(pr.number);
-    assert.match(comments.at(-1)!.body, /approve this pull request/);
+    assert.match(comments.at(-1)!.body, /approve this pull request\*\* \(Review → Approve\) and the gardener files/);
+    gr = await p.garden();
+    assert.match(gr.out, /nothing to groom/, "a comment is no approval");
     assert.equal((await p.issue(1)).labels.includes("in-progress"), false);
 
-    // ── approval: the sub-issues are filed, dependencies as real numbers ──
+    // ── approval: the architect files nothing; the gardener files, dependencies as real numbers ──
     pr = (await p.ops.pulls.get(pr.number))!;
     await p.ops.reviews.create(pr.number, { event: "APPROVED", body: "Go.", commitId: pr.head.sha });
-    r = await p.tick();
-    assert.equal(r.code, 0, r.out);
-    assert.equal(r.calls.length, 0, "filing needs no model");
-    assert.match(r.out, /filed the sub-issues of #1 from PR #\d+: #3 #4 \(2 new\)/);
+    r = await architect(p);
+    assert.equal(r.calls.length, 0);
+    assert.match(r.out, /idle/);
+    assert.equal((await p.app.issues.list({ state: "all" })).length, 2, "the architect filed nothing");
+    gr = await p.garden();
+    assert.equal(gr.code, 0, gr.out);
+    assert.equal(gr.calls.length, 0, "filing needs no model");
+    assert.match(gr.out, /filed the sub-issues of #1 from PR #\d+: #3 #4 \(2 new\)/);
     const [a, b] = [await p.issue(3), await p.issue(4)];
     assert.equal(a.title, "vision(#1): Escape CSV fields");
     assert.equal(b.title, "vision(#1): Add --csv to the CLI");
+    assert.equal(a.author, GARDENER);
     assert.deepEqual(a.labels, ["backlog"]);
     assert.deepEqual(b.labels, ["backlog"]);
     assert.match(a.body, /<!-- decomposed-from: #1, sprint: export-reports, id: csv-escaping -->/);
@@ -117,37 +135,53 @@ describe("architect: vision → pitch → question → approval → sub-issues �
     assert.match(pr.body, /^## Filed: #3 #4$/m);
     assert.equal((await p.app.issues.list({ state: "all" })).length, 4);
 
-    r = await p.tick();
-    assert.equal(r.calls.length, 0);
+    gr = await p.garden();
+    assert.match(gr.out, /nothing to groom/);
     assert.equal((await p.app.issues.list({ state: "all" })).length, 4, "filed once");
+    r = await architect(p);
+    assert.equal(r.calls.length, 0, "no digest before a sub-issue moves");
 
     // ── tracking: one digest per change ──
     await p.app.issues.close(3);
-    r = await p.tick();
-    assert.equal(r.code, 0, r.out);
+    r = await architect(p);
     assert.equal(r.calls.length, 1);
     assert.match(r.calls[0]!.prompt, /- #3: closed\n- #4: open/);
     comments = await p.ops.comments.list(pr.number);
     assert.match(comments.at(-1)!.body, /^Escaping is done/);
-    r = await p.tick();
+    r = await architect(p);
     assert.equal(r.calls.length, 0, "no digest without a change");
 
-    // ── every sub-issue closed: the vision closes with a summary, the sprint PR merges ──
+    // ── every sub-issue closed: the gardener closes the vision with a summary, then the architect merges ──
     await p.app.issues.close(4);
-    r = await p.tick();
-    assert.equal(r.code, 0, r.out);
+    r = await architect(p);
+    assert.equal(r.calls.length, 1, "the last digest");
+    assert.equal((await p.ops.pulls.get(pr.number))!.merged, false, "the vision is still open");
+    r = await architect(p);
     assert.equal(r.calls.length, 0);
+    assert.match(r.out, /idle/, "the vision issue is the gardener's to close");
+    gr = await p.garden();
+    assert.equal(gr.code, 0, gr.out);
+    assert.equal(gr.calls.length, 0);
+    assert.match(gr.out, /vision #1 complete/);
     const vision = await p.issue(1);
     assert.equal(vision.state, "closed");
     const summary = (await p.app.comments.list(1)).at(-1)!;
-    assert.equal(summary.author, ARCHITECT);
+    assert.equal(summary.author, GARDENER);
     assert.match(summary.body, /## Vision issue completed[\s\S]*- #3 vision\(#1\): Escape CSV fields\n- #4 vision\(#1\): Add --csv to the CLI/);
+    assert.equal((await p.ops.pulls.get(pr.number))!.merged, false);
+    gr = await p.garden();
+    assert.match(gr.out, /nothing to groom/, "the vision is closed once");
+    r = await architect(p);
+    assert.equal(r.calls.length, 0);
+    assert.match(r.out, /sprint PR #\d+ merged: vision #1 is closed/);
     assert.equal((await p.ops.pulls.get(pr.number))!.merged, true);
     assert.ok(await p.ops.contents.get("sprints/export-reports.md"), "the sprint document lands on the ops repo's main");
     const j = await p.journal();
-    for (const t of ["pitch #1", "answer PR #", "file-subissues PR #", "digest PR #", "vision-done #1"]) assert.ok(j.includes(t), `${t} in the journal`);
+    for (const t of ["pitch #1", "answer PR #", "digest PR #", "sprint-done PR #"]) assert.ok(j.includes(t), `${t} in the architect's journal`);
+    const gj = await p.gardenerJournal();
+    for (const t of ["file-subissues PR #", "vision-complete #1"]) assert.ok(gj.includes(t), `${t} in the gardener's journal`);
 
-    r = await p.tick();
+    r = await architect(p);
     assert.equal(r.calls.length, 0);
     assert.match(r.out, /idle/);
   });

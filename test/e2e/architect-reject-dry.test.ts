@@ -1,8 +1,9 @@
 // The architect's refusals and its dry run on the sandbox forge: REJECT closes the pitch with a
 // reply and the vision issue is not pitched again until someone edits it; a comment by another
-// disinto identity is no person's and an approval by one files nothing; a fourth vision waits
-// while three pitches are open; a dry run of a pitch and of a filing lists what it would do and
-// leaves the forge and the ops repo as they were.
+// disinto identity is no person's and an approval by one files nothing (neither agent acts on
+// it); a fourth vision waits while three pitches are open; a dry run of the architect's pitch
+// and of the gardener's filing and vision-complete lists what it would do and leaves the forge
+// and the ops repo as they were.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ForgejoForge } from "../../src/forge/index.ts";
@@ -60,7 +61,10 @@ describe("architect: reject, other identities, the pitch limit, dry run", () => 
     }
     const r = await p.tick();
     assert.equal(r.calls.length, 0, r.out);
-    assert.match(r.out, /nothing to do: 1 open pitch waiting for a person/);
+    assert.match(r.out, /nothing to do: 1 open pitch waiting for a person or the gardener/);
+    const gr = await p.garden();
+    assert.equal(gr.code, 0, gr.out);
+    assert.match(gr.out, /nothing to groom/, "a disinto identity's approval files nothing");
     assert.equal((await p.app.issues.list({ state: "all" })).length, 1);
   });
 
@@ -74,7 +78,7 @@ describe("architect: reject, other identities, the pitch limit, dry run", () => 
     assert.match(r.out, /3 pitches open \(at most 3\)/);
   });
 
-  it("dry run: a pitch stops before the model, a filing lists its issues; the forge and the ops repo are unchanged", async () => {
+  it("dry run: a pitch stops before the model, the gardener's filing lists its issues, vision-complete its close; nothing changes", async () => {
     const p = await g.project("dry", [{ title: "Export reports", body: "Users want exports.", labels: ["vision"] }]);
     await p.setScript([{ match: "# Task: pitch", structured: PITCH }]);
     const before0 = await judgedState(p);
@@ -85,10 +89,22 @@ describe("architect: reject, other identities, the pitch limit, dry run", () => 
 
     await p.pitched({ approve: true });
     const before1 = await judgedState(p);
-    const filing = await p.tick(DRY);
+    const idle = await p.tick(DRY);
+    assert.equal(idle.code, 0, idle.out);
+    assert.match(idle.out, /idle/, "an approved pitch is the gardener's to file");
+    const filing = await p.garden(DRY);
     assert.equal(filing.code, 0, filing.out);
     assert.match(filing.out, /create issue "vision\(#1\): Escape CSV fields"/);
     assert.match(filing.out, /add label in-progress to #1/);
     assert.deepEqual(await judgedState(p), before1, "nothing filed, labelled or edited");
+
+    assert.equal((await p.garden()).code, 0);
+    for (const n of [2, 3, 4]) await p.app.issues.close(n);
+    const before2 = await judgedState(p);
+    const closing = await p.garden(DRY);
+    assert.equal(closing.code, 0, closing.out);
+    assert.match(closing.out, /comment on \S+#1[\s\S]*close \S+#1\b/);
+    assert.deepEqual(await judgedState(p), before2, "the vision issue is neither commented nor closed");
+    assert.equal((await p.issue(1)).state, "open");
   });
 });

@@ -36,6 +36,6 @@ describe("status: the architect's pitches", () => {
     s = await status();
     assert.equal(s.architect!.pitches[0]!.state, "approved");
     const text = renderStatus(statusReportSchema.parse(await collectStatus({ forge: g.w.admin, opsRepo: p.opsRef, project: "st" })));
-    assert.match(text, new RegExp(`architect: 1 open pitch\\n    PR #${pr.number}  approved .*#1 architect: Export reports: the sub-issues are filed on the next run`));
+    assert.match(text, new RegExp(`architect: 1 open pitch\\n    PR #${pr.number}  approved .*#1 architect: Export reports: the gardener files the sub-issues on its next run`));
   });
 });

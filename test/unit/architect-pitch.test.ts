@@ -1,15 +1,15 @@
 // The pitch's formats and the architect's guard: the filer block the runner renders parses back
-// to the same entries; the strict parser names the line it cannot read; the pitch schema refuses
-// unknown and circular dependencies; the PR-body markers round-trip; the project-repo guard
-// refuses every write but the ones a step is allowed, and lets reads through.
+// to the same entries (the parser the gardener's filer uses, src/agents/shared/sprint.ts); the
+// strict parser names the line it cannot read; the pitch schema refuses unknown and circular
+// dependencies; the PR-body markers round-trip; the project-repo guard refuses every write —
+// creating an issue included — and lets reads through.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseFilerBlock, pitchSchema, renderFilerBlock, FilerBlockError, FILER_BEGIN, FILER_END, type FilerEntry } from "../../src/agents/architect/pitch.ts";
-import { digestOf, filed, lastSeen, visionOf, withDigest, withFiled, withLastSeen } from "../../src/agents/architect/markers.ts";
-import { guardRepo, ProjectWriteRefused, FILING_CALLS } from "../../src/agents/architect/guard.ts";
-import { filingManifest, subIssueBody } from "../../src/agents/architect/filer.ts";
-import { parseDeps } from "../../src/lib/deps.ts";
-import type { Issue, RepoForge } from "../../src/forge/types.ts";
+import { pitchSchema } from "../../src/agents/architect/pitch.ts";
+import { parseFilerBlock, renderFilerBlock, FilerBlockError, FILER_BEGIN, FILER_END, filed, visionOf, withFiled, type FilerEntry } from "../../src/agents/shared/sprint.ts";
+import { digestOf, lastSeen, withDigest, withLastSeen } from "../../src/agents/architect/markers.ts";
+import { guardRepo, ProjectWriteRefused } from "../../src/agents/architect/guard.ts";
+import type { RepoForge } from "../../src/forge/types.ts";
 import { loadFormula } from "../../src/config/load.ts";
 import { shippedFormulaPath } from "../../src/config/formula-source.ts";
 
@@ -72,28 +72,12 @@ describe("architect markers", () => {
   });
 });
 
-describe("architect filer", () => {
-  it("files what is missing in dependency order, dependencies last in the body as real numbers or references", () => {
-    const vision = { number: 7, labels: ["vision"] } as unknown as Issue;
-    const reversed = [ENTRIES[1]!, ENTRIES[0]!];
-    const m = filingManifest(reversed, new Map(), vision, "s", { backlog: "backlog", inProgress: "in-progress" });
-    assert.deepEqual(m.actions.map((a) => a.kind), ["create_issue", "create_issue", "add_label"]);
-    const second = m.actions[1]!;
-    assert.ok(second.kind === "create_issue" && second.key === "sprint-7-b-2" && second.body.endsWith("## Dependencies\n\n- {{issue:sprint-7-a}}"));
-    const partly = filingManifest(ENTRIES, new Map([["a", 12]]), { ...vision, labels: ["vision", "in-progress"] }, "s", { backlog: "backlog", inProgress: "in-progress" });
-    assert.equal(partly.actions.length, 1, "a is filed, the vision is already in progress");
-    const body = subIssueBody(ENTRIES[1]!, ["#12"], 7, "s");
-    assert.deepEqual(parseDeps(body), [12], "the vision's #7 is no dependency");
-    assert.match(body, /<!-- decomposed-from: #7, sprint: s, id: b-2 -->/);
-  });
-});
-
 describe("architect project-repo guard", () => {
   const calls: string[] = [];
   const api = (name: string) => new Proxy({}, { get: (_t, m) => (...args: unknown[]) => (calls.push(`${name}.${String(m)}`), Promise.resolve(args)) });
   const repo = { ref: { owner: "o", name: "app" }, issues: api("issues"), comments: api("comments"), labels: api("labels"), pulls: api("pulls"), reviews: api("reviews"), statuses: api("statuses"), contents: api("contents"), branches: api("branches"), protections: api("protections"), collaborators: api("collaborators") } as unknown as RepoForge;
 
-  it("refuses every write outside the step's allowance, lets reads through", async () => {
+  it("refuses every write — an issue, a label, a close, a comment, a commit — and lets reads through", async () => {
     const g = guardRepo(repo, "the pitch");
     await assert.rejects(g.issues.create({ title: "t" }), (err: unknown) => err instanceof ProjectWriteRefused && /may not write to the project repo o\/app \(issues\.create during the pitch\)/.test(err.message));
     await assert.rejects(g.comments.create(1, "x"), ProjectWriteRefused);
@@ -101,11 +85,11 @@ describe("architect project-repo guard", () => {
     await g.issues.list();
     await g.issues.get(1);
     assert.deepEqual(calls, ["issues.list", "issues.get"]);
-    const filing = guardRepo(repo, "filing", FILING_CALLS);
-    await filing.issues.create({ title: "t" });
-    await filing.labels.add(1, ["in-progress"]);
-    await assert.rejects(filing.issues.close(1), ProjectWriteRefused);
-    assert.deepEqual(calls.slice(2), ["issues.create", "labels.add"]);
+    await assert.rejects(g.labels.add(1, ["in-progress"]), ProjectWriteRefused);
+    await assert.rejects(g.issues.close(1), ProjectWriteRefused);
+    await assert.rejects(g.issues.edit(1, { body: "x" }), ProjectWriteRefused);
+    await assert.rejects(g.pulls.merge(1), ProjectWriteRefused);
+    assert.deepEqual(calls, ["issues.list", "issues.get"], "no write reached the forge");
   });
 });
 

@@ -1,9 +1,8 @@
 // The architect writes to the ops repo only (DESIGN §10, issue 18): its pitch, its answers and
 // its digests are ops-repo PRs and comments. The project repo it reads through this guard,
 // which turns any write into an error naming the call — the original's "a POST to the
-// project's issues is fatal" made structural. Filing the sub-issues of an approved pitch, and
-// closing the vision issue when they are done, are the two steps allowed through, each with
-// the few calls it needs.
+// project's issues is fatal" made structural, without exceptions: filing an approved pitch's
+// sub-issues and closing the vision issue are the gardener's filer's (../gardener/filer.ts).
 import type { RepoForge } from "../../forge/types.ts";
 
 /** Every method of a RepoForge that changes the forge, by API. */
@@ -22,13 +21,13 @@ const WRITES: Readonly<Record<string, readonly string[]>> = {
 
 export class ProjectWriteRefused extends Error {
   constructor(call: string, repo: string, step: string) {
-    super(`the architect may not write to the project repo ${repo} (${call} during ${step}): it writes only to the ops repo, except the filer's sub-issues`);
+    super(`the architect may not write to the project repo ${repo} (${call} during ${step}): it writes only to the ops repo`);
     this.name = "ProjectWriteRefused";
   }
 }
 
-/** `repo` with every write refused except the calls in `allow` (e.g. `issues.create`). */
-export function guardRepo(repo: RepoForge, step: string, allow: readonly string[] = []): RepoForge {
+/** `repo` with every write refused. */
+export function guardRepo(repo: RepoForge, step: string): RepoForge {
   const apis: Record<string, unknown> = {};
   for (const [api, methods] of Object.entries(WRITES)) {
     const inner = (repo as unknown as Record<string, Record<string, unknown>>)[api]!;
@@ -36,7 +35,7 @@ export function guardRepo(repo: RepoForge, step: string, allow: readonly string[
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
         const call = `${api}.${String(prop)}`;
-        if (typeof prop === "string" && methods.includes(prop) && !allow.includes(call)) {
+        if (typeof prop === "string" && methods.includes(prop)) {
           return () => Promise.reject(new ProjectWriteRefused(call, `${repo.ref.owner}/${repo.ref.name}`, step));
         }
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -45,8 +44,3 @@ export function guardRepo(repo: RepoForge, step: string, allow: readonly string[
   }
   return { ref: repo.ref, ...apis } as unknown as RepoForge;
 }
-
-/** What filing needs: the sub-issues, their label, the vision's `in-progress`. */
-export const FILING_CALLS = ["issues.create", "labels.add"] as const;
-/** What closing a finished vision needs: its summary comment and the close. */
-export const CLOSING_CALLS = ["comments.create", "issues.close"] as const;

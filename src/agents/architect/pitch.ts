@@ -1,16 +1,12 @@
 // A sprint pitch (disinto-behaviour §9.3): what the model answers (sections and sub-issues as
 // data), the markdown the runner renders from it — `sprints/<slug>.md` and the PR body — and
-// the strict parser of the filer block. The block is always rendered by the runner from
-// validated data, so what the filer parses is what was validated; the parser still refuses
-// anything else (a person may edit the PR body) with the line it could not read.
+// the filer block (its grammar and strict parser are shared with the gardener's filer:
+// ../shared/sprint.ts). The block is always rendered by the runner from validated data, so what
+// the filer parses is what was validated.
 import { z } from "zod";
+import { ID, MAX_SUB_ISSUES, order, renderFilerBlock, type FilerEntry } from "../shared/sprint.ts";
 
-// Bounds keep the rendered pitch (and so the PR body) well under Forgejo's 65,535 characters.
-export const MAX_SUB_ISSUES = 10;
-const ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,59}$/;
-export const FILER_BEGIN = "<!-- filer:begin -->";
-export const FILER_END = "<!-- filer:end -->";
 export const REPLY_FOOTER = "Reply `ACCEPT` with your questions answered and **approve this pull request** (a review: Approve) to file the sub-issues, `REJECT: <reason>` to decline, or ask a question in a comment: the architect answers it.";
 
 const line = (max: number, what: string) =>
@@ -61,48 +57,15 @@ export const pitchSchema = z.strictObject({
 });
 export type Pitch = z.output<typeof pitchSchema>;
 
-/** The sub-issues in an order where every dependency comes first; undefined on a circle. */
-export function order<T extends { id: string; depends_on: readonly string[] }>(subs: readonly T[]): T[] | undefined {
-  const out: T[] = [];
-  const done = new Set<string>();
-  const known = new Set(subs.map((s) => s.id));
-  let left = [...subs];
-  while (left.length > 0) {
-    const ready = left.filter((s) => s.depends_on.every((d) => done.has(d) || !known.has(d)));
-    if (ready.length === 0) return undefined;
-    for (const s of ready) {
-      out.push(s);
-      done.add(s.id);
-    }
-    left = left.filter((s) => !done.has(s.id));
-  }
-  return out;
-}
 
 export interface Vision {
   number: number;
   title: string;
 }
 
-export interface FilerEntry {
-  id: string;
-  title: string;
-  labels: string[];
-  depends_on: string[];
-  body: string;
-}
 
 export const subIssueTitle = (v: Vision, title: string): string => `vision(#${v.number}): ${title}`;
 
-export function renderFilerBlock(entries: readonly FilerEntry[]): string {
-  const lines = [FILER_BEGIN];
-  for (const e of entries) {
-    lines.push(`- id: ${e.id}`, `  title: ${JSON.stringify(e.title)}`, `  labels: [${e.labels.join(", ")}]`, `  depends_on: [${e.depends_on.join(", ")}]`, "  body: |");
-    for (const l of e.body.trimEnd().split(/\r?\n/)) lines.push(l.trim() === "" ? "" : `    ${l}`);
-  }
-  lines.push(FILER_END);
-  return lines.join("\n");
-}
 
 export function entriesOf(v: Vision, subs: readonly SubIssue[], backlog: string): FilerEntry[] {
   return subs.map((s) => ({ id: s.id, title: subIssueTitle(v, s.title), labels: [backlog], depends_on: [...s.depends_on], body: s.body.trim() }));
@@ -152,85 +115,3 @@ export function renderPitch(v: Vision, p: Pitch, entries: readonly FilerEntry[])
   ].join("\n");
 }
 
-export class FilerBlockError extends Error {
-  constructor(message: string) {
-    super(`filer block: ${message}`);
-    this.name = "FilerBlockError";
-  }
-}
-
-const LIST = /^\[(.*)\]$/;
-function list(value: string, n: number, field: string): string[] {
-  const m = LIST.exec(value.trim());
-  if (!m) throw new FilerBlockError(`line ${n}: ${field} must be a list like [a, b], got ${JSON.stringify(value)}`);
-  return m[1]!
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
-/**
- * The entries of the block between FILER_BEGIN and FILER_END in `text`: `- id:` starts an entry;
- * `title`, `labels`, `depends_on` on 2-space lines; `body: |` then 4-space lines (blank lines
- * allowed). Anything else is an error naming its line.
- */
-export function parseFilerBlock(text: string): FilerEntry[] {
-  const lines = text.split(/\r?\n/);
-  const begin = lines.findIndex((l) => l.trim() === FILER_BEGIN);
-  const end = lines.findIndex((l, i) => i > begin && l.trim() === FILER_END);
-  if (begin < 0) throw new FilerBlockError(`no ${FILER_BEGIN} line`);
-  if (end < 0) throw new FilerBlockError(`no ${FILER_END} line after ${FILER_BEGIN}`);
-  const out: FilerEntry[] = [];
-  let cur: (Partial<FilerEntry> & { id: string; bodyLines?: string[] }) | undefined;
-  const finish = (): void => {
-    if (!cur) return;
-    for (const f of ["title", "labels", "depends_on"] as const) if (cur[f] === undefined) throw new FilerBlockError(`entry ${cur.id}: no ${f}`);
-    if (cur.bodyLines === undefined) throw new FilerBlockError(`entry ${cur.id}: no body`);
-    const body = cur.bodyLines.join("\n").trim();
-    if (body === "") throw new FilerBlockError(`entry ${cur.id}: the body is empty`);
-    out.push({ id: cur.id, title: cur.title!, labels: cur.labels!, depends_on: cur.depends_on!, body });
-    cur = undefined;
-  };
-  for (let i = begin + 1; i < end; i++) {
-    const raw = lines[i]!;
-    const n = i + 1;
-    const entry = /^- id: *(\S+)\s*$/.exec(raw);
-    if (entry) {
-      finish();
-      if (!ID.test(entry[1]!)) throw new FilerBlockError(`line ${n}: id ${JSON.stringify(entry[1])} is not kebab-case`);
-      if (out.some((e) => e.id === entry[1])) throw new FilerBlockError(`line ${n}: id ${entry[1]} is used twice`);
-      cur = { id: entry[1]! };
-      continue;
-    }
-    if (cur?.bodyLines !== undefined && (raw.startsWith("    ") || raw.trim() === "")) {
-      cur.bodyLines.push(raw.slice(4));
-      continue;
-    }
-    if (raw.trim() === "" && cur === undefined) continue;
-    const field = /^ {2}(title|labels|depends_on|body): ?(.*)$/.exec(raw);
-    if (!field || cur === undefined) throw new FilerBlockError(`line ${n}: expected \`- id: <id>\`, a 2-space \`title:\`, \`labels:\`, \`depends_on:\` or \`body: |\`, or a 4-space body line, got ${JSON.stringify(raw)}`);
-    const [, name, value] = field as unknown as [string, string, string];
-    if (cur.bodyLines !== undefined) throw new FilerBlockError(`line ${n}: ${name} after the body of ${cur.id}`);
-    if (name === "title") {
-      let t: unknown;
-      try {
-        t = value.trim().startsWith('"') ? JSON.parse(value.trim()) : value.trim();
-      } catch {
-        throw new FilerBlockError(`line ${n}: the title is not a valid quoted string: ${value}`);
-      }
-      if (typeof t !== "string" || t.trim() === "") throw new FilerBlockError(`line ${n}: the title is empty`);
-      cur.title = t.trim();
-    } else if (name === "labels") cur.labels = list(value, n, "labels");
-    else if (name === "depends_on") cur.depends_on = list(value, n, "depends_on");
-    else {
-      if (value.trim() !== "|") throw new FilerBlockError(`line ${n}: expected \`body: |\`, got ${JSON.stringify(raw)}`);
-      cur.bodyLines = [];
-    }
-  }
-  finish();
-  if (out.length === 0) throw new FilerBlockError("no entries");
-  const ids = new Set(out.map((e) => e.id));
-  for (const e of out) for (const d of e.depends_on) if (!ids.has(d)) throw new FilerBlockError(`entry ${e.id}: depends_on ${d} is no entry of the block`);
-  if (order(out) === undefined) throw new FilerBlockError("the entries depend on each other in a circle");
-  return out;
-}

@@ -2,17 +2,21 @@
 // repo, each with the state its comments, reviews and body put it in, and — when no pitch has
 // anything to do — the vision issue to pitch next. Shared with `disinto status`, which shows the
 // same states. Reads only; the tick acts.
-import type { Comment, Issue, PullRequest, RepoForge, Review } from "../../forge/types.ts";
-import type { ProjectConfig } from "../../config/project.ts";
-import { filed, isPitch, lastSeen, visionOf, type ChildState, digestOf } from "./markers.ts";
+import type { Comment, Issue, PullRequest, RepoForge } from "../../forge/types.ts";
+import { approvedByPerson, disintoLogins, filed, isPitch, visionOf } from "../shared/sprint.ts";
+import { lastSeen, type ChildState, digestOf } from "./markers.ts";
+
+export { approvedByPerson, disintoLogins };
 
 /** At most this many pitches wait for a person at once (the original's limit). */
 export const MAX_OPEN_PITCHES = 3;
 
 export type PitchState =
   | { kind: "reject"; comment: Comment; reason: string }
-  | { kind: "file" }
-  | { kind: "track"; children: Map<number, ChildState>; changed: boolean; done: boolean }
+  /** Approved by a person: the gardener's filer files the sub-issues; the architect still answers new comments. */
+  | { kind: "file"; comments: Comment[] }
+  /** Filed: `done` when every sub-issue is closed, `visionClosed` once the gardener closed the vision issue. */
+  | { kind: "track"; children: Map<number, ChildState>; changed: boolean; done: boolean; visionClosed: boolean }
   | { kind: "answer"; comments: Comment[] }
   | { kind: "waiting"; why: string };
 
@@ -24,20 +28,10 @@ export interface PitchView {
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** Every login a disinto agent of this project uses: their comments and reviews are not a person's. */
-export function disintoLogins(config: ProjectConfig, own: string): string[] {
-  const out = new Set<string>([own.toLowerCase()]);
-  for (const i of Object.values(config.identities)) if (i?.login) out.add(i.login.toLowerCase());
-  return [...out];
-}
 
 export const REJECT = /^\s*reject\s*:\s*([\s\S]*)$/i;
 export const ACCEPT_ONLY = /^\s*accept[.!]?\s*$/i;
 
-/** A person approved the pitch as it stands: an APPROVED review on the current head, not dismissed. */
-export function approvedByPerson(reviews: readonly Review[], bots: readonly string[]): Review | undefined {
-  return reviews.find((r) => r.state === "APPROVED" && !r.dismissed && !r.stale && !bots.some((b) => same(b, r.author)));
-}
 
 /** What the pitch PR waits for or asks of the architect, from one read of its comments and reviews (and its children when filed). */
 export async function pitchState(ops: RepoForge, repo: RepoForge, pr: PullRequest, bots: readonly string[]): Promise<PitchState> {
@@ -51,17 +45,20 @@ export async function pitchState(ops: RepoForge, repo: RepoForge, pr: PullReques
   if (numbers !== undefined) {
     const children = new Map<number, ChildState>();
     for (const n of numbers) children.set(n, (await repo.issues.get(n))?.state === "open" ? "open" : "closed");
-    const last = digestOf(pr.body);
-    const changed = last === undefined || [...children].some(([n, s]) => last.get(n) !== s);
+    // Before the first digest the baseline is "all open", as the filer left them.
+    const last = digestOf(pr.body) ?? new Map(numbers.map((n) => [n, "open" as const]));
+    const changed = [...children].some(([n, s]) => last.get(n) !== s);
     const done = [...children.values()].every((s) => s === "closed");
-    return { kind: "track", children, changed, done };
+    const vision = visionOf(pr);
+    const visionClosed = done && vision !== undefined && (await repo.issues.get(vision))?.state === "closed";
+    return { kind: "track", children, changed, done, visionClosed };
   }
-  if (approvedByPerson(reviews, bots)) return { kind: "file" };
+  if (approvedByPerson(reviews, bots)) return { kind: "file", comments: fresh };
   if (fresh.length > 0) return { kind: "answer", comments: fresh };
   return { kind: "waiting", why: "waiting for the person's answer" };
 }
 
-export const actionable = (s: PitchState): boolean => s.kind === "reject" || s.kind === "file" || s.kind === "answer" || (s.kind === "track" && (s.changed || s.done));
+export const actionable = (s: PitchState): boolean => s.kind === "reject" || s.kind === "answer" || (s.kind === "file" && s.comments.length > 0) || (s.kind === "track" && (s.changed || s.visionClosed));
 
 export interface Survey {
   /** Open pitch PRs of this architect, oldest update first, with their states. */

@@ -5,13 +5,14 @@
 //     to pitch. Nothing to do → idle: no git, no model.
 //  2. Lease `architect/<project>`, survey again under it, act on one thing:
 //     * a `REJECT:` comment → reply, close the pitch;
-//     * a person's APPROVED review and no `## Filed:` → file the sub-issues (filer.ts);
-//     * filed → track: a digest comment when a sub-issue changed state; when all are closed,
-//       close the vision issue with a summary and merge the sprint PR;
 //     * new comments → the model answers (and may revise the sub-issues);
+//     * filed → track: a digest comment when a sub-issue changed state; once the vision issue
+//       is closed, merge the sprint PR;
 //     * else pitch the oldest un-pitched vision issue.
-//  The project repo is read through a guard (guard.ts): only filing and closing the vision may
-//  write there, each with the calls it needs.
+//  A person's approval is not the architect's to act on: the gardener's filer files the
+//  sub-issues (`file-subissues`) and closes the vision issue when they are done
+//  (`vision-complete`). The architect writes to the ops repo only: it reads the project repo
+//  through a guard (guard.ts) that refuses every write.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Comment, Issue, PullRequest } from "../../forge/types.ts";
@@ -24,10 +25,10 @@ import { findMarked, withMarker } from "../../manifest/marker.ts";
 import { runJudgment } from "../../manifest/run.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { gardenerLabels } from "../gardener/labels.ts";
-import { fileSubIssues } from "./filer.ts";
-import { CLOSING_CALLS, guardRepo } from "./guard.ts";
-import { branchOf, isPitch, visionOf, withDigest, withLastSeen, pitchText, type ChildState } from "./markers.ts";
-import { entriesOf, FILER_BEGIN, FILER_END, pitchSchema, renderFilerBlock, renderPitch, REPLY_FOOTER, subIssuesSchema, type FilerEntry, type Vision } from "./pitch.ts";
+import { branchOf, FILER_BEGIN, FILER_END, isPitch, pitchText, renderFilerBlock, sprintSlug, visionOf, type FilerEntry } from "../shared/sprint.ts";
+import { guardRepo } from "./guard.ts";
+import { withDigest, withLastSeen, type ChildState } from "./markers.ts";
+import { entriesOf, pitchSchema, renderPitch, REPLY_FOOTER, subIssuesSchema, type Vision } from "./pitch.ts";
 import { AGENT, opsOnlyPolicy, pitchPolicy } from "./policy.ts";
 import { actionable, ACCEPT_ONLY, disintoLogins, MAX_OPEN_PITCHES, surveyPitches, visionToPitch, type PitchView, type Survey } from "./survey.ts";
 
@@ -41,7 +42,7 @@ export const leaseName = (project: string): string => `architect/${project}`;
 
 type Plan = { kind: "pitch-pr"; view: PitchView } | { kind: "pitch"; vision: Issue };
 
-async function plan(rt: AgentRuntime, bots: readonly string[]): Promise<{ plan: Plan | undefined; survey: Survey }> {
+export async function plan(rt: AgentRuntime, bots: readonly string[]): Promise<{ plan: Plan | undefined; survey: Survey }> {
   const repo = guardRepo(rt.repo, "the survey");
   const survey = await surveyPitches(rt.ops, repo, rt.login, bots);
   const view = survey.pitches.find((p) => actionable(p.state));
@@ -57,7 +58,7 @@ const describe = (p: Plan): string => (p.kind === "pitch" ? `pitch #${p.vision.n
 function idle(s: Survey): Outcome {
   const n = s.pitches.length;
   const why = s.openCount >= MAX_OPEN_PITCHES ? `${s.openCount} pitches open (at most ${MAX_OPEN_PITCHES})` : "no vision issue to pitch";
-  return { outcome: "idle", summary: `nothing to do: ${n} open pitch${n === 1 ? "" : "es"} waiting for a person, ${why}`, details: { open_pitches: s.pitches.map((p) => p.pr.number) } };
+  return { outcome: "idle", summary: `nothing to do: ${n} open pitch${n === 1 ? "" : "es"} waiting for a person or the gardener, ${why}`, details: { open_pitches: s.pitches.map((p) => p.pr.number) } };
 }
 
 export async function runArchitectTick(rt: AgentRuntime): Promise<Outcome> {
@@ -85,12 +86,13 @@ async function act(rt: AgentRuntime, p: Plan): Promise<Outcome> {
   switch (state.kind) {
     case "reject":
       return reject(rt, pr, state.reason);
-    case "file":
-      return fileSubIssues(rt, pr, p.view.vision);
     case "track":
-      return state.done ? finish(rt, pr, p.view.vision, state.children) : digest(rt, pr, p.view.vision, state.children);
+      return state.visionClosed ? finish(rt, pr, p.view.vision, state.children) : digest(rt, pr, p.view.vision, state.children);
     case "answer":
       return answer(rt, pr, p.view.vision, state.comments);
+    case "file":
+      // The filing is the gardener's; a question asked beside the approval is still answered.
+      return state.comments.length > 0 ? answer(rt, pr, p.view.vision, state.comments) : { outcome: "idle", summary: `PR #${pr.number}: approved; the gardener files the sub-issues` };
     default:
       return { outcome: "idle", summary: `PR #${pr.number}: ${state.why}` };
   }
@@ -225,7 +227,7 @@ async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
   }
   if (fresh.every((c) => ACCEPT_ONLY.test(c.body))) {
     // No question to answer, and a comment is not the approval: say what is.
-    await opsComment(rt, pr.number, key, "Thanks! A comment does not file anything: **approve this pull request** (Review → Approve) and the architect files the sub-issues on its next run.", all);
+    await opsComment(rt, pr.number, key, "Thanks! A comment does not file anything: **approve this pull request** (Review → Approve) and the gardener files the sub-issues on its next run.", all);
     await editBody(rt, pr.number, (b) => withLastSeen(b, ...at));
     await journal(rt, "answer", `PR #${pr.number}`, "ACCEPT comment: told how to approve");
     return { outcome: "done", summary: `PR #${pr.number}: ACCEPT without approval; told how to approve`, details: { task: "answer", pr: pr.number } };
@@ -254,7 +256,7 @@ async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
         // The sprint file and the PR body change together, before the reply says so.
         const cur = await rt.ops.pulls.get(pr.number);
         const entries = entriesOf(v, a.sub_issues, l.backlog);
-        const file = /^# Sprint: (\S+)/m.exec(pitchText(cur?.body ?? ""))?.[1];
+        const file = sprintSlug(pitchText(cur?.body ?? ""));
         if (file !== undefined) {
           const path = `sprints/${file}.md`;
           const f = await rt.ops.contents.get(path, { ref: pr.head.ref });
@@ -311,27 +313,12 @@ async function digest(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
   return r.outcome;
 }
 
-/** Every sub-issue closed: the vision issue closes with a summary, then the sprint PR merges. */
+/** The gardener closed the vision issue (every sub-issue done): the sprint document lands on the ops repo's main. */
 async function finish(rt: AgentRuntime, pr: PullRequest, vision: number | undefined, children: Map<number, ChildState>): Promise<Outcome> {
-  const repo = guardRepo(rt.repo, "closing the vision issue", CLOSING_CALLS);
-  const list: string[] = [];
-  for (const n of children.keys()) list.push(`- #${n} ${(await repo.issues.get(n))?.title ?? ""}`.trimEnd());
-  if (vision !== undefined) {
-    const v = await repo.issues.get(vision);
-    if (v && v.state === "open") {
-      const key = `vision-done-${vision}`;
-      const comments = await repo.comments.list(vision);
-      if (!findMarked(comments, rt.login, AGENT, key)) {
-        await repo.comments.create(vision, withMarker(`## Vision issue completed\n\nEvery sub-issue of the sprint (ops PR ${rt.config.ops_repo}#${pr.number}) is closed:\n\n${list.join("\n")}`, AGENT, key));
-      }
-      await rt.checkpoint("architect:after-vision-comment");
-      await repo.issues.close(vision);
-    }
-  }
   await rt.checkpoint("architect:before-sprint-merge");
   await editBody(rt, pr.number, (b) => withDigest(b, children));
   const cur = await rt.ops.pulls.get(pr.number);
   if (cur && !cur.merged && cur.state === "open") await rt.ops.pulls.merge(pr.number, { style: "merge", headCommitId: cur.head.sha, deleteBranchAfterMerge: true });
-  await journal(rt, "vision-done", `#${vision ?? "?"}`, `every sub-issue closed (${[...children.keys()].map((n) => `#${n}`).join(" ")}); vision closed, sprint PR #${pr.number} merged`);
-  return { outcome: "done", summary: `vision #${vision ?? "?"} done: closed, sprint PR #${pr.number} merged`, details: { task: "vision-done", pr: pr.number, ...(vision !== undefined ? { vision } : {}) } };
+  await journal(rt, "sprint-done", `PR #${pr.number}`, `vision #${vision ?? "?"} closed, every sub-issue closed (${[...children.keys()].map((n) => `#${n}`).join(" ")}); sprint PR merged`);
+  return { outcome: "done", summary: `sprint PR #${pr.number} merged: vision #${vision ?? "?"} is closed`, details: { task: "sprint-done", pr: pr.number, ...(vision !== undefined ? { vision } : {}) } };
 }

@@ -2,6 +2,7 @@
 // new issues. Whether the manifest came from the model or from the runner's own decision, it is
 // checked against its task's policy before anything is applied.
 import { policy, type Policy } from "../../manifest/policy.ts";
+import { MAX_SUB_ISSUES } from "../shared/sprint.ts";
 import type { GardenerLabels } from "./labels.ts";
 
 export const AGENT = "gardener";
@@ -17,7 +18,8 @@ export type PolicyTask =
   | "enrich-bug-report"
   | "promote-tech-debt"
   | "bundle-dust"
-  | "revisit-blocked";
+  | "revisit-blocked"
+  | "file-subissues";
 
 export function gardenerPolicy(task: PolicyTask, l: GardenerLabels): Policy {
   switch (task) {
@@ -35,5 +37,8 @@ export function gardenerPolicy(task: PolicyTask, l: GardenerLabels): Policy {
       return policy({ agent: AGENT, kinds: ["create_issue", "close_issue"], labels: { add: [l.backlog], remove: [] }, maxActions: 1 + BUNDLE_MAX, maxNewIssues: 1 });
     case "revisit-blocked":
       return policy({ agent: AGENT, kinds: ["comment", "add_label", "remove_label"], labels: { add: [l.backlog], remove: [l.blocked] }, maxActions: 3 });
+    case "file-subissues":
+      // An approved pitch's sub-issues (backlog) and `in-progress` on its vision issue.
+      return policy({ agent: AGENT, kinds: ["create_issue", "add_label"], labels: { add: [l.backlog, l.inProgress], remove: [] }, maxActions: MAX_SUB_ISSUES + 1, maxNewIssues: MAX_SUB_ISSUES });
   }
 }

@@ -1,9 +1,9 @@
 // The gardener's survey without tokens (disinto-behaviour §8.1): from one read of the open
 // issues (and the dust ledger) pick at most one task; the first non-empty bucket in the
 // original's priority wins. Pure: the tick reads, this decides. `agents-md-stale` needs the
-// default branch's AGENTS.md and is decided by the tick after this returns nothing;
-// `file-subissues` and `pitch-vision` belong to the architect, which runs them itself on its own
-// cron (src/agents/architect/: its survey reads the ops repo's pitch PRs, which this one does not).
+// default branch's AGENTS.md and is decided by the tick after this returns nothing.
+// `file-subissues` (and `vision-complete`) need the ops repo's pitch PRs: the tick decides them
+// first, before this survey (filer.ts). `pitch-vision` is the architect's, on its own cron.
 import type { Issue } from "../../forge/types.ts";
 import { parseDeps } from "../../lib/deps.ts";
 import { DUST_BUNDLE_MIN, DUST_TTL_MS, dustId, type DustEntry } from "./dust.ts";
@@ -15,8 +15,10 @@ export { DUST_BUNDLE_MIN, DUST_TTL_MS, dustEntrySchema, type DustEntry } from ".
 export const GARDENER_TASKS = ["blocker-starving-the-factory", "enrich-underspecified", "enrich-bug-report", "promote-tech-debt", "bundle-dust", "revisit-blocked"] as const;
 /** After them: decided by the tick from the default branch (not from the issues). */
 export const AGENTS_MD_TASK = "agents-md-stale";
-/** The original's last two buckets: the architect's work, done by the architect agent itself. */
-export const ARCHITECT_TASKS = ["file-subissues", "pitch-vision"] as const;
+/** Decided by the tick before every bucket above, from the ops repo's pitch PRs (filer.ts). */
+export const SPRINT_TASKS = ["vision-complete", "file-subissues"] as const;
+/** The original's last bucket: the architect's work, done by the architect agent itself. */
+export const ARCHITECT_TASKS = ["pitch-vision"] as const;
 export type GardenerTask = (typeof GARDENER_TASKS)[number];
 
 export interface Pick {

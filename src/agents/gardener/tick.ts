@@ -1,8 +1,10 @@
 // One gardener tick (disinto-behaviour §8.1, DESIGN §10): one focused task per run.
 //
-//  1. Survey without tokens: one listing of every open issue (PRs are in it), the gardener's
-//     memory (watermarks) and the dust ledger; AGENTS.md (two reads) at most once a day; our
-//     own AGENTS.md PR's review and CI when there is one. Nothing to do → idle: no git, no LLM.
+//  1. Survey without tokens: one listing of every open issue (PRs are in it), the open PRs of
+//     the ops repo (for the sprint steps), the gardener's memory (watermarks) and the dust
+//     ledger; the reviews of each pitch PR not filed yet; AGENTS.md (two reads) at most once a
+//     day; our own AGENTS.md PR's review and CI when there is one. Nothing to do → idle: no git,
+//     no LLM.
 //  2. Lease `gardener/<project>`, then survey again under it: what another run did meanwhile
 //     is seen, and the task is the one that is still there.
 //  3. The task: decided in code (quality gate, starving blocker, tech debt, blocked issues, a
@@ -11,7 +13,7 @@
 //     applied idempotently and journaled (src/manifest/run.ts).
 //  4. Memory: a failed task counts against its issue (three in a day and it is left alone for
 //     the day); a decision to wait rests the issue until someone changes it.
-import type { Issue } from "../../forge/types.ts";
+import type { Issue, PullRequest } from "../../forge/types.ts";
 import type { Outcome } from "../../host/outcome.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { loadAgentFormula } from "../../config/formula-source.ts";
@@ -25,6 +27,7 @@ import { wakeDevIfReady } from "../shared/wake.ts";
 import { AGENTS_MD, agentsMdDue, ownAgentsPr, ownPrState, proposeAgentsMd, staleAgentsMd, withWatermark, type PrState } from "./agents-md.ts";
 import { blockedDeps, decideBlocked, decideGate, decidePromote, decideStarving, decideTooThin, type Decision } from "./decide.ts";
 import { dropDust, dustId, markDust, readDust, type DustEntry } from "./dust.ts";
+import { completeVision, fileSubIssues, openPitches, sprintBots, sprintWork, type SprintPick } from "./filer.ts";
 import { gardenerLabels, type GardenerLabels } from "./labels.ts";
 import { readMemory, remember, skipped, type MemoryChange, type MemoryDoc } from "./memory.ts";
 import { agentsMdSchema, bugManifest, bugSchema, bundleKey, bundleManifest, bundleSchema, enrichManifest, enrichSchema } from "./model.ts";
@@ -40,11 +43,14 @@ export const leaseName = (project: string): string => `gardener/${project}`;
 export type Plan =
   | { task: "quality-gate"; issues: Issue[] }
   | { task: "pick"; pick: Pick }
+  | { task: "sprint"; sprint: SprintPick }
   | { task: "agents-md-pr"; state: PrState }
   | { task: typeof AGENTS_MD_TASK; head: string; watermark: string | undefined };
 
 export interface View {
   open: Issue[];
+  /** Open `architect:` pitch PRs of the ops repo. */
+  pitches: PullRequest[];
   memory: MemoryDoc;
   dust: DustEntry[];
   skip: Set<number>;
@@ -52,12 +58,16 @@ export interface View {
 
 export async function look(rt: AgentRuntime): Promise<View> {
   const now = new Date(rt.now());
-  const [open, memory, dust] = await Promise.all([rt.repo.issues.list({ state: "open", sort: "oldest" }), readMemory(rt.state, rt.config.name), readDust(rt.state, now)]);
-  return { open, memory, dust, skip: skipped(memory, open, now.getTime()) };
+  const [open, pitches, memory, dust] = await Promise.all([rt.repo.issues.list({ state: "open", sort: "oldest" }), openPitches(rt.ops), readMemory(rt.state, rt.config.name), readDust(rt.state, now)]);
+  return { open, pitches, memory, dust, skip: skipped(memory, open, now.getTime()) };
 }
 
 /** The one task of this run, or why there is none. Forge and ops-repo reads only. */
 export async function plan(rt: AgentRuntime, v: View, l: GardenerLabels, seen: { agentsMdCurrent?: boolean } = {}): Promise<Plan | undefined> {
+  // First: a person's approval (or a finished sprint) waits for nothing. Both steps are decided
+  // in code, happen once per sprint and cost a few requests, so they never starve the others.
+  const sprint = await sprintWork(rt.ops, v.pitches, v.open, sprintBots(rt));
+  if (sprint) return { task: "sprint", sprint };
   const input = { issues: v.open, dust: v.dust, now: new Date(rt.now()), skip: v.skip, labels: l };
   const gate = gateFailures(input);
   if (gate.length > 0) return { task: "quality-gate", issues: gate };
@@ -87,6 +97,8 @@ function describePlan(p: Plan): string {
       return `${p.pick.task}${p.pick.issue !== undefined ? ` #${p.pick.issue}` : ` ${p.pick.group ?? ""}`}`;
     case "agents-md-pr":
       return `${p.state.kind} AGENTS.md PR #${p.state.pr.number}`;
+    case "sprint":
+      return `${p.sprint.task} #${p.sprint.vision} (ops PR #${p.sprint.pr.number})`;
     default:
       return `${AGENTS_MD_TASK} (${p.watermark?.slice(0, 7) ?? "no watermark"} → ${p.head.slice(0, 7)})`;
   }
@@ -164,6 +176,7 @@ async function decided(rt: AgentRuntime, task: PolicyTask, subject: string | und
 async function doTask(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {
   if (p.task === "quality-gate") return decided(rt, "quality-gate", p.issues.map((i) => `#${i.number}`).join(" "), decideGate(p.issues, l), l, changes);
   if (p.task === "agents-md-pr") return walkOwnPr(rt, p.state, changes);
+  if (p.task === "sprint") return p.sprint.task === "file-subissues" ? fileSubIssues(rt, p.sprint.pr, p.sprint.vision, l) : completeVision(rt, p.sprint.pr, p.sprint.vision, p.sprint.children);
   if (p.task === AGENTS_MD_TASK) return refreshAgentsMd(rt, p.head, p.watermark, changes);
   const pick = p.pick;
   const byNumber = new Map(v.open.map((i) => [i.number, i]));
