@@ -68,6 +68,24 @@ describe("architect: reject, other identities, the pitch limit, dry run", () => 
     assert.equal((await p.app.issues.list({ state: "all" })).length, 1);
   });
 
+  it("a question beside the approval is answered; ACCEPT on an approved pitch is not told to approve; the gardener files either way", async () => {
+    const p = await g.project("approved-q", [{ title: "Export reports", body: "Users want exports.", labels: ["vision"] }]);
+    const pr = await p.pitched({ approve: true });
+    await p.ops.comments.create(pr.number, "ACCEPT");
+    let r = await p.tick();
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.calls.length, 0);
+    assert.match((await p.ops.comments.list(pr.number)).at(-1)!.body, /^Thanks! The pull request is approved: the gardener files/);
+    await p.ops.comments.create(pr.number, "Will PDF need a new dependency?");
+    await p.setScript([{ match: "# Task: answer", structured: { reply: "No: it renders with what exists." } }]);
+    r = await p.tick();
+    assert.equal(r.calls.length, 1, r.out);
+    assert.match((await p.ops.comments.list(pr.number)).at(-1)!.body, /^No: it renders/);
+    assert.equal((await p.app.issues.list({ state: "all" })).length, 1, "the architect filed nothing");
+    const gr = await p.garden();
+    assert.match(gr.out, /filed the sub-issues of #1/);
+  });
+
   it("at most 3 pitches open: a fourth vision issue waits", async () => {
     const p = await g.project("limit", [1, 2, 3, 4].map((n) => ({ title: `Vision ${n}`, body: "Big.", labels: ["vision"] })));
     await p.setScript([{ match: "# Task: pitch", structured: PITCH }]);

@@ -92,7 +92,7 @@ async function act(rt: AgentRuntime, p: Plan): Promise<Outcome> {
       return answer(rt, pr, p.view.vision, state.comments);
     case "file":
       // The filing is the gardener's; a question asked beside the approval is still answered.
-      return state.comments.length > 0 ? answer(rt, pr, p.view.vision, state.comments) : { outcome: "idle", summary: `PR #${pr.number}: approved; the gardener files the sub-issues` };
+      return state.comments.length > 0 ? answer(rt, pr, p.view.vision, state.comments, true) : { outcome: "idle", summary: `PR #${pr.number}: approved; the gardener files the sub-issues` };
     default:
       return { outcome: "idle", summary: `PR #${pr.number}: ${state.why}` };
   }
@@ -216,7 +216,7 @@ export function withEntries(text: string, entries: readonly FilerEntry[]): strin
   return `${text.slice(0, b)}${renderFilerBlock(entries)}${text.slice(e + FILER_END.length)}`;
 }
 
-async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefined, fresh: Comment[]): Promise<Outcome> {
+async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefined, fresh: Comment[], approved = false): Promise<Outcome> {
   const key = answerKey(fresh);
   const at = stamp(fresh);
   const all = await rt.ops.comments.list(pr.number);
@@ -226,11 +226,12 @@ async function answer(rt: AgentRuntime, pr: PullRequest, vision: number | undefi
     return { outcome: "done", summary: `PR #${pr.number}: already answered; last-seen moved`, details: { task: "answer", pr: pr.number } };
   }
   if (fresh.every((c) => ACCEPT_ONLY.test(c.body))) {
-    // No question to answer, and a comment is not the approval: say what is.
-    await opsComment(rt, pr.number, key, "Thanks! A comment does not file anything: **approve this pull request** (Review → Approve) and the gardener files the sub-issues on its next run.", all);
+    // No question to answer, and a comment is not the approval: say what is (unless it is there).
+    const text = approved ? "Thanks! The pull request is approved: the gardener files the sub-issues on its next run." : "Thanks! A comment does not file anything: **approve this pull request** (Review → Approve) and the gardener files the sub-issues on its next run.";
+    await opsComment(rt, pr.number, key, text, all);
     await editBody(rt, pr.number, (b) => withLastSeen(b, ...at));
-    await journal(rt, "answer", `PR #${pr.number}`, "ACCEPT comment: told how to approve");
-    return { outcome: "done", summary: `PR #${pr.number}: ACCEPT without approval; told how to approve`, details: { task: "answer", pr: pr.number } };
+    await journal(rt, "answer", `PR #${pr.number}`, approved ? "ACCEPT comment on an approved pitch" : "ACCEPT comment: told how to approve");
+    return { outcome: "done", summary: approved ? `PR #${pr.number}: ACCEPT on an approved pitch; the gardener files it` : `PR #${pr.number}: ACCEPT without approval; told how to approve`, details: { task: "answer", pr: pr.number } };
   }
   const l = gardenerLabels(rt.config);
   const v: Vision = { number: vision ?? 0, title: "" };
