@@ -294,8 +294,8 @@ export class Init {
     await this.labelSteps(repo, projectLabels(cfg), steps);
     await this.labelSteps(ops, opsLabels(cfg), steps, opsRepo === undefined);
 
-    await this.collaboratorSteps(repo, project.owner, me, identities, steps, false);
-    await this.collaboratorSteps(ops, opsRef.owner, me, identities, steps, opsRepo === undefined);
+    await this.collaboratorSteps(repo, project.owner, me, identities, steps, false, "project");
+    await this.collaboratorSteps(ops, opsRef.owner, me, identities, steps, opsRepo === undefined, "ops");
 
     await this.layoutStep(ops, opsRepo === undefined, name, me, steps);
 
@@ -590,17 +590,20 @@ export class Init {
     });
   }
 
-  private async collaboratorSteps(repo: RepoForge, owner: string, me: User, identities: Identity[], steps: Step[], fresh: boolean): Promise<void> {
+  private async collaboratorSteps(repo: RepoForge, owner: string, me: User, identities: Identity[], steps: Step[], fresh: boolean, which: "project" | "ops"): Promise<void> {
     for (const id of identities) {
       if (same(id.login, owner) || same(id.login, me.login)) continue;
-      // Write, not read: a reviewer's approval counts only with write access.
-      if (!fresh && ["write", "admin", "owner"].includes(await repo.collaborators.permission(id.login))) continue;
-      // Write on both: state lives in the ops repo, and on the project repo a reviewer's
-      // approval counts only with write access (and only then may it label follow-ups).
+      // Write on both, but for the architect on the project repo: state lives in the ops repo,
+      // and on the project repo a reviewer's approval counts only with write access (and only
+      // then may it label follow-ups). The architect writes only to the ops repo, so the forge
+      // itself refuses it anything more than reading the project.
+      const access = which === "project" && id.agent.name === "architect" ? "read" : "write";
+      const enough = access === "read" ? ["read", "write", "admin", "owner"] : ["write", "admin", "owner"];
+      if (!fresh && enough.includes(await repo.collaborators.permission(id.login))) continue;
       steps.push({
         verb: "add",
-        object: `${id.login} (${id.agent.name}) as a collaborator with write access to ${slug(repo.ref)}`,
-        run: () => repo.collaborators.add(id.login, "write"),
+        object: `${id.login} (${id.agent.name}) as a collaborator with ${access} access to ${slug(repo.ref)}`,
+        run: () => repo.collaborators.add(id.login, access),
       });
     }
   }

@@ -58,6 +58,8 @@ describe("disinto init: the architect", () => {
     ]) {
       assert.ok(r.out.includes(line), `${line}\n---\n${r.out}`);
     }
+    // it writes only to the ops repo: init never grants it write on the project
+    assert.doesNotMatch(r.out, /planner-bot \(architect\) as a collaborator with write access to admin\/shop\n/);
     assert.match(r.out, /architect: planner-bot/);
     assert.match(r.out, new RegExp(`would open a pull request on admin/shop adding [^\\n]*\\.woodpecker/disinto-architect\\.yml[^\\n]* \\(branch ${INIT_BRANCH}\\)`));
   });
