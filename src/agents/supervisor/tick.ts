@@ -58,9 +58,9 @@ function emptyHealth(now: Date): Health {
   return { updated_at: now.toISOString(), breaker: "unknown", findings: [], not_read: [], incidents: {}, cooldowns: {} };
 }
 
-export async function runSupervisorTick(rt: AgentRuntime): Promise<Outcome> {
+/** What the supervisor sees, from reads only: its survey and the start of every run. */
+async function look(rt: AgentRuntime, now: Date) {
   const { config, log } = rt;
-  const now = new Date(rt.now());
   const { recipes, source } = await loadRecipes(rt);
   const stored = await rt.state.readJson(healthPath(config.name), healthSchema).catch((err: unknown) => {
     log.warn(`supervisor: ${healthPath(config.name)} is unreadable (${errorMessage(err)}); starting from an empty record`);
@@ -115,7 +115,25 @@ export async function runSupervisorTick(rt: AgentRuntime): Promise<Outcome> {
   const work = actionable.some((x) => x.fresh.length > 0) || incidentRecipes.length > 0 || closable.length > 0 || breakerChange || verdict?.state === "trip";
   for (const f of findings) log.info(`supervisor: ${f.severity} ${f.recipe}: ${f.summary}`);
 
-  if (!work && sameHealth(before, { findings, breaker: breakerState, notRead })) {
+  const idle = !work && sameHealth(before, { findings, breaker: breakerState, notRead });
+  return { recipes, source, before, view, probed, notRead, verdict, fired, cooldowns, actionable, breakerState, findings, incidentRecipes, closable, idle };
+}
+
+/**
+ * The light tick's question (src/agents/tick): would a run act or record anything? The probes
+ * are reads, and the model is asked only for judgment after them, so this is token-free.
+ */
+export async function surveySupervisor(rt: AgentRuntime): Promise<{ work: boolean; why: string }> {
+  const l = await look(rt, new Date(rt.now()));
+  if (l.idle) return { work: false, why: `all clear, CI breaker ${l.breakerState}` };
+  return { work: true, why: l.findings.length > 0 ? `${l.findings.length} finding${l.findings.length === 1 ? "" : "s"}: ${[...new Set(l.findings.map((f) => f.recipe))].join(", ")}` : "the health record changed" };
+}
+
+export async function runSupervisorTick(rt: AgentRuntime): Promise<Outcome> {
+  const { config, log } = rt;
+  const now = new Date(rt.now());
+  const { recipes, source, before, view, probed, notRead, verdict, fired, cooldowns, actionable, breakerState, findings, incidentRecipes, closable, idle } = await look(rt, now);
+  if (idle) {
     const seen = probed.findings.length;
     return { outcome: "idle", summary: `all clear (${recipes.length} recipes from ${source}, ${seen} finding${seen === 1 ? "" : "s"} under threshold, CI breaker ${breakerState})`, details: { recipes: recipes.length, breaker: breakerState } };
   }

@@ -1,8 +1,8 @@
 // Each scheduled agent's token-free survey (DESIGN §3.3, §10.1), as the light tick asks it:
 // "would a run of this agent do anything now?". Every answer is the agent's own decision code
 // — the dev agent's backlog survey, the review sweep's candidates, the gardener's and the
-// architect's plan, the planner's and the predictor's watermarks — run with the agent's login,
-// read-only, and cheaper than a pipeline. The supervisor has none: its probes are its run.
+// architect's plan, the planner's and the predictor's watermarks, the supervisor's probes — run
+// with the agent's login, read-only, and cheaper than a pipeline.
 import type { ScheduledAgent } from "../../config/project.ts";
 import { Watermarks } from "../../state/watermark.ts";
 import { plan as architectPlan } from "../architect/tick.ts";
@@ -16,6 +16,7 @@ import { changed, marksOf, readInputs, readMarks } from "../planner/survey.ts";
 import { digest, gatherEvidence } from "../predictor/evidence.ts";
 import { AGENT as PREDICTOR } from "../predictor/tick.ts";
 import { reviewCandidates } from "../review/tick.ts";
+import { surveySupervisor } from "../supervisor/tick.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
 export interface SurveyResult {
@@ -55,9 +56,6 @@ export const SURVEYS: Readonly<Record<ScheduledAgent, Survey>> = {
     const [d, last] = await Promise.all([gatherEvidence(rt, rt.config.labels.blocked).then(digest), new Watermarks(rt.state, rt.config.name, PREDICTOR).get("evidence")]);
     return { work: d !== last, why: d !== last ? `new evidence (${d.slice(0, 7)})` : "evidence unchanged" };
   },
-  // The supervisor watches for what no survey sees (stuck pipelines, a red main, leaked
-  // leases): it runs whenever its own schedule is due.
-  supervisor() {
-    return Promise.resolve({ work: true, why: "the watchdog runs on its schedule" });
-  },
+  // Its probes are reads and its model only judges after them: the probes are the survey.
+  supervisor: surveySupervisor,
 };
