@@ -54,6 +54,8 @@ describe("project config: a valid file", () => {
         gardener: "*/30 * * * *",
         planner: "0 3 * * 1",
         predictor: "0 4 * * *",
+        tick: "*/5 * * * *",
+        layout: "tick",
       },
       labels: c.labels,
       review: { diff_max_bytes: 25000, max_per_tick: 3, followups_max: 5 },
