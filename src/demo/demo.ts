@@ -22,20 +22,45 @@ import { checkClaude } from "./claude.ts";
 import { Observer } from "./observe.ts";
 import { pluginDir } from "./plugins.ts";
 import { demoReportSchema, formatDuration, type DemoReport, type DemoVault } from "./report.ts";
-import { DEMO_VAGUE_ISSUE, demoScript } from "./script.ts";
-import { DEMO_OPS_REPO, DEMO_REPO, DEMO_VAULT_SECRET, DEV_LOGIN, GARDENER_LOGIN, REVIEW_LOGIN, VAULT_LOGIN, mergeInitPr, setUpFactory, type DemoBackend } from "./setup.ts";
+import { DEMO_VAGUE_ISSUE, DEMO_VISION, DOCS_CHECK, demoScript } from "./script.ts";
+import {
+  DEMO_OPS_REPO,
+  DEMO_REPO,
+  DEMO_VAULT_SECRET,
+  DEV_LOGIN,
+  GARDENER_LOGIN,
+  PLANNER_LOGIN,
+  REVIEW_LOGIN,
+  SUPERVISOR_LOGIN,
+  VAULT_LOGIN,
+  mergeInitPr,
+  setUpFactory,
+  type DemoBackend,
+  type DemoMode,
+} from "./setup.ts";
+import { redMain, type RedMain } from "./trap.ts";
 import { requestAndApprove, startReceiver, vaultOutcome, type Receiver } from "./vault.ts";
 
-export type BackendChoice = "scripted" | "claude";
+export type BackendChoice = "scripted" | "claude" | "openai";
 
 /** Bounds per backend: the scripted loop needs about 6 rounds; a model may need review rounds. */
 export const DEFAULT_BOUNDS: Record<BackendChoice, { rounds: number; minutes: number }> = {
   scripted: { rounds: 15, minutes: 10 },
   claude: { rounds: 40, minutes: 60 },
+  openai: { rounds: 40, minutes: 60 },
 };
+
+/** What a model backend may spend a day unless --spend-cap says otherwise: a few dollars. */
+export const DEFAULT_SPEND_CAP_USD = 3;
 
 export interface DemoOptions {
   backend: BackendChoice;
+  /** The whole factory (default) or `--only dev-review`. */
+  mode?: DemoMode | undefined;
+  /** --backend openai: the endpoint (up to /v1) and model; the key, if any, from OPENAI_API_KEY. */
+  openai?: { baseUrl: string; model: string } | undefined;
+  /** US dollars a backend may spend a day (default DEFAULT_SPEND_CAP_USD). */
+  spendCapUsd?: number | undefined;
   /** Leave the sandbox running: the caller stops it with `DemoRun.stop()`. */
   keep: boolean;
   /** Keep the sandbox's state here (must not hold a sandbox yet); default a temporary directory. */
@@ -63,6 +88,8 @@ export interface DemoRun {
 const FAILING_ROUNDS = 3;
 
 const TEMP_PREFIX = "disinto-demo-";
+/** Where --backend openai finds an API key, if the endpoint wants one. */
+const OPENAI_KEY_ENV = "OPENAI_API_KEY";
 
 async function prepareDataDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
   if (dir === undefined) return { dir: await mkdtemp(join(tmpdir(), TEMP_PREFIX)), temporary: true };
@@ -89,13 +116,29 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   const deadline = started + bounds.minutes * 60_000;
   const redactor = new Redactor();
   const say = (line: string): void => opts.say(redactor.redact(line));
+  const mode: DemoMode = opts.mode ?? "factory";
+  const whole = mode === "factory";
+  const spendCap = opts.spendCapUsd ?? DEFAULT_SPEND_CAP_USD;
+  const openaiKey = envValue(opts.env, OPENAI_KEY_ENV);
+  if (openaiKey !== undefined) redactor.add(openaiKey);
 
+  if (opts.backend === "openai" && opts.openai === undefined) throw new UsageError("demo: --backend openai needs --base-url URL (the endpoint, up to and including /v1)");
   if (opts.backend === "claude") {
     const v = await checkClaude(opts.env);
     say(`disinto demo · claude backend: the agents run Claude Code (${v}); this spends tokens`);
+  } else if (opts.backend === "openai") {
+    say(`disinto demo · openai backend: the agents call ${opts.openai?.baseUrl ?? "?"} (model ${opts.openai?.model ?? "?"}${openaiKey !== undefined ? `, key from ${OPENAI_KEY_ENV}` : ", no key"}); this may spend tokens`);
   } else {
-    say("disinto demo · scripted backend (the default): canned answers stand in for the model; everything around them is real. --backend claude runs Claude Code instead.");
+    say("disinto demo · scripted backend (the default): canned answers stand in for the model; everything around them is real. --backend claude or openai runs a real model instead.");
   }
+  say(
+    `spend cap: $${spendCap.toFixed(2)} per backend per day (--spend-cap)${opts.backend === "scripted" ? " — the scripted backend spends nothing" : ": an agent that reaches it stops cleanly"}`,
+  );
+  say(
+    whole
+      ? "You will see the whole factory: the planner turning VISION.md into a tree and an issue, dev and review taking every backlog issue to merge, the gardener enriching a vague issue, the supervisor opening and clearing the CI breaker when main goes red, and the vault running an action an admin approved. --only dev-review shows just dev and review."
+      : "You will see dev and review take the backlog to merge, the gardener enrich a vague issue and the vault run an approved action (--only dev-review).",
+  );
 
   const data = await prepareDataDir(opts.dataDir);
   // The dir's identity, not its name: a git or log write after the removal may recreate the path.
@@ -117,7 +160,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     receiver = await startReceiver();
     redactor.add(receiver.url);
     const hook = receiver;
-    let backend: DemoBackend = { kind: "claude" };
+    let backend: DemoBackend = opts.backend === "openai" && opts.openai !== undefined ? { kind: "openai", baseUrl: opts.openai.baseUrl, model: opts.openai.model, apiKeyEnv: openaiKey !== undefined ? OPENAI_KEY_ENV : undefined } : { kind: "claude" };
     // Written once the vague issue has its number, before any agent runs.
     const script = opts.backend === "scripted" ? join(data.dir, "demo", "script.json") : undefined;
     if (script !== undefined) backend = { kind: "scripted", script };
@@ -155,13 +198,36 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       // A user files an issue too vague for the dev agent: the gardener's task at the end.
       const vague = await orFatal(forge.repo(DEMO_REPO).issues.create({ title: DEMO_VAGUE_ISSUE.title, body: DEMO_VAGUE_ISSUE.body, labels: ["underspecified"] }));
       say(`admin filed #${vague.number} "${vague.title}", labelled underspecified (too vague for the dev agent: it says what, not how to check it) — ${vague.htmlUrl}`);
+      if (whole) {
+        const contents = forge.repo(DEMO_REPO).contents;
+        const sha = async (path: string): Promise<string> => {
+          const doc = await contents.get(path);
+          if (doc === undefined) throw new Error(`the demo seed has no ${path} in ${calc}`);
+          return doc.sha;
+        };
+        await orFatal(
+          contents.commitFiles({
+            message: "Add VISION.md, and a CI check that README.md documents every export",
+            files: [
+              { operation: "create", path: "VISION.md", text: DEMO_VISION },
+              { operation: "create", path: DOCS_CHECK.path, text: DOCS_CHECK.content },
+              { operation: "update", path: ".woodpecker/test.yml", text: DOCS_CHECK.ci, sha: await sha(".woodpecker/test.yml") },
+              { operation: "update", path: "README.md", text: DOCS_CHECK.readme, sha: await sha("README.md") },
+            ],
+          }),
+        );
+        say(`admin committed VISION.md (the planner's input) to ${calc} — ${sb.forge.url}/${calc}/src/branch/main/VISION.md`);
+        say(`…and a CI step the agents' test command does not run: ${DOCS_CHECK.path} fails when README.md misses an export of src/calc.js (the red-CI trap)`);
+      }
       if (script !== undefined) {
         await mkdir(dirname(script), { recursive: true });
-        await writeFile(script, `${JSON.stringify(demoScript(vague.number), null, 2)}\n`);
+        await writeFile(script, `${JSON.stringify(demoScript(vague.number, whole), null, 2)}\n`);
       }
 
       // ── set up: disinto init, its pull request through CI and review, merged ──────────────
-      say(`disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN} and ${GARDENER_LOGIN}, ${opts.backend} backend; ${VAULT_LOGIN} dispatches the vault, whose one secret is ${DEMO_VAULT_SECRET}):`);
+      say(
+        `disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN}, ${GARDENER_LOGIN}${whole ? `, ${PLANNER_LOGIN} (planner) and ${SUPERVISOR_LOGIN} (supervisor)` : ""}, ${opts.backend} backend; ${VAULT_LOGIN} dispatches the vault, whose one secret is ${DEMO_VAULT_SECRET}):`,
+      );
       const factory = await orFatal(setUpFactory({
         forgeUrl: sb.forge.url,
         ciUrl: sb.ci.url,
@@ -172,9 +238,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         gardenerToken: token(GARDENER_LOGIN),
         vaultToken: token(VAULT_LOGIN),
         webhookUrl: hook.url,
+        ...(whole ? { plannerToken: token(PLANNER_LOGIN), supervisorToken: token(SUPERVISOR_LOGIN) } : {}),
+        spendCapUsd: spendCap,
         backend,
         // Only the CLI's credentials: nothing else of the user's environment reaches the sandbox.
-        credentials: opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : {},
+        credentials:
+          opts.backend === "claude" ? Object.fromEntries(CLAUDE_CREDENTIAL_NAMES.map((n) => [n, envValue(opts.env, n)])) : openaiKey !== undefined ? { [OPENAI_KEY_ENV]: openaiKey } : {},
         redactor,
         say,
       }));
@@ -200,13 +269,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
 
       let stoppedBy: DemoReport["stopped"] = "rounds";
       let gardenerRan = false;
+      let plannerRan = false;
+      let trap: RedMain | null = null;
       let vault: DemoVault | null = null;
       let rounds = 0;
       try {
         await idle();
         await orFatal(mergeInitPr({ forgeUrl: sb.forge.url, adminToken: token("admin"), redactor }, factory.initPr));
         await idle();
-        say(`the pipelines are on main; crons disinto-dev, disinto-review and disinto-gardener are registered (the demo fires them itself instead of waiting for their schedule)`);
+        say(
+          `the pipelines are on main; crons ${whole ? "disinto-dev, disinto-review, disinto-gardener, disinto-planner and disinto-supervisor" : "disinto-dev, disinto-review and disinto-gardener"} are registered (the demo fires them itself instead of waiting for their schedule)`,
+        );
 
         // ── the loop the CI's scheduler runs ─────────────────────────────────────────────────
         /** Fires a cron and lets every pipeline finish; true when its pipeline succeeded. */
@@ -217,6 +290,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
           await idle();
           return n !== undefined && (await observer.pipelineStatus(n)) === "success";
         };
+        if (whole) {
+          // The planner reads VISION.md and the open issues, writes the tree and files what is missing.
+          say(`── the planner (${formatDuration(now() - started)}) ──`);
+          plannerRan = await fire("disinto-planner");
+          const plan = await observer.planned(plannerRan, PLANNER_LOGIN);
+          for (const n of plan.filed) observer.track(n);
+          say(
+            plannerRan
+              ? `the planner wrote prerequisites.md (${plan.objectives} objectives) — ${sb.forge.url}/${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}/src/branch/main/prerequisites.md — and filed ${plan.filed.map((n) => `#${n}`).join(", ") || "nothing"} for the dev agent`
+              : "the planner's pipeline did not succeed (its log above says why)",
+          );
+        }
+        if (whole) {
+          // The gardener grooms the vague issue into one the dev agent can take, before the loop takes every ready issue.
+          say(`── the gardener (${formatDuration(now() - started)}) ──`);
+          gardenerRan = await fire("disinto-gardener");
+          observer.track(vague.number);
+        }
         let failedRounds = 0;
         for (;;) {
           if (await observer.allMerged()) {
@@ -243,8 +334,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         }
         // The backlog is done; the gardener grooms what is not ready yet (one task per run).
         if (stoppedBy === "done") {
-          say(`── the gardener (${formatDuration(now() - started)}) ──`);
-          gardenerRan = await fire("disinto-gardener");
+          if (!whole) {
+            say(`── the gardener (${formatDuration(now() - started)}) ──`);
+            gardenerRan = await fire("disinto-gardener");
+          }
+          if (whole) {
+            say(`── the supervisor: main goes red (${formatDuration(now() - started)}) ──`);
+            trap = await orFatal(redMain({ repo: forge.repo(DEMO_REPO), store: forge.repo(DEMO_OPS_REPO).contents, fire, idle, say }));
+          }
           // The vault: an agent asks, a person approves and merges, the ops repo's pipeline dispatches.
           say(`── the vault (${formatDuration(now() - started)}) ──`);
           const asked = await orFatal(
@@ -266,11 +363,30 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const facts = await observer.issueFacts();
       const totals = await observer.totals();
       const groomed = await observer.groomed(vague.number, gardenerRan);
-      if (gardenerRan) say(groomed.enriched ? `the gardener enriched #${vague.number}: affected files and acceptance criteria, labelled ${groomed.labels.join(", ")} — the dev agent's next pick` : `the gardener ran, but #${vague.number} is not enriched (labels: ${groomed.labels.join(", ") || "none"})`);
-      const ok = facts.every((i) => i.state === "closed" && i.merged_by !== null) && groomed.ran && groomed.enriched && vault?.status === "ok" && vault.delivered;
+      if (gardenerRan && !whole) say(groomed.enriched ? `the gardener enriched #${vague.number}: affected files and acceptance criteria, ${groomed.labels.length > 0 ? `labelled ${groomed.labels.join(", ")} — the dev agent's next pick` : "and the dev agent, woken, took it to merge"}` : `the gardener ran, but #${vague.number} is not enriched (labels: ${groomed.labels.join(", ") || "none"})`);
+      const planner = whole ? await observer.planned(plannerRan, PLANNER_LOGIN) : null;
+      const agentNames = whole ? ["planner", "dev", "review", "gardener", "supervisor", "vault"] : ["dev", "review", "gardener", "vault"];
+      const agents = (await observer.agents(agentNames)).map((a) =>
+        // The dispatcher runs in the ops repo's pipeline, which the observer of demo/calc does not read.
+        a.agent === "vault" && vault !== null ? { ...a, runs: vault.pipeline !== null ? 1 : 0, actions: vault.status === "ok" ? 1 : 0 } : a,
+      );
+      const latencies = await observer.latencies("backlog");
+      const ok =
+        facts.every((i) => i.state === "closed" && i.merged_by !== null) &&
+        groomed.ran &&
+        groomed.enriched &&
+        vault?.status === "ok" &&
+        vault.delivered &&
+        (!whole || (planner !== null && planner.ran && planner.objectives > 0 && planner.filed.length > 0 && trap?.tripped === true && trap.cleared));
       const report = demoReportSchema.parse({
         ok,
         backend: opts.backend,
+        mode,
+        spend_cap_usd: spendCap,
+        planner,
+        supervisor: whole ? (trap ?? { tripped: false, cleared: false }) : null,
+        agents,
+        latencies,
         stopped: ok ? "done" : stoppedBy,
         rounds,
         issues: facts,

@@ -7,12 +7,14 @@ import type { Forge, Issue, PullRequest, RepoForge, Review } from "../forge/type
 import { errorMessage } from "../lib/errors.ts";
 import { pullIsFor } from "../agents/dev/text.ts";
 import { Ledger, StateStore } from "../state/index.ts";
-import type { DemoGardener, DemoIssue, DemoReport } from "./report.ts";
+import type { DemoAgent, DemoGardener, DemoIssue, DemoPlanner, DemoReport } from "./report.ts";
 import { DEMO_OPS_REPO, DEMO_REPO } from "./setup.ts";
 
 const DONE = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
 /** The agents' outcome line in a step log: `dev: #1 → PR #4 awaiting_ci · …`. */
-const OUTCOME = /^(dev|review|gardener): .+/;
+const OUTCOME = /^(dev|review|gardener|planner|supervisor|architect|predictor|vault): .+/;
+/** An outcome line of a run that changed nothing (or could not). */
+const NO_ACTION = /^[a-z]+: (idle|paused|failed|invalid)\b/;
 
 const mark = (state: string): string => (state === "success" ? "✓" : state === "skipped" ? "–" : "✗");
 const short = (sha: string): string => sha.slice(0, 7);
@@ -22,7 +24,7 @@ export interface ObserverInput {
   ci: Ci;
   ciUrl: string;
   ciRepoId: number;
-  /** The issues the demo is about (the seeded backlog). */
+  /** The issues the demo is about (the seeded backlog); agents' issues join with `track`. */
   issues: readonly number[];
   devLogin: string;
   reviewLogin: string;
@@ -39,10 +41,21 @@ export class Observer {
   private readonly pullsSeen = new Map<number, PullSeen>();
   private readonly reviewsSeen = new Set<number>();
   private readonly closedSeen = new Set<number>();
+  private readonly issues: number[];
 
   constructor(input: ObserverInput) {
     this.input = input;
+    this.issues = [...input.issues];
     this.repo = input.forge.repo(DEMO_REPO);
+  }
+
+  /** An issue an agent filed joins the ones the demo takes to merge. */
+  track(n: number): void {
+    if (!this.issues.includes(n)) this.issues.push(n);
+  }
+
+  tracked(): readonly number[] {
+    return this.issues;
   }
 
   pipelineUrl(n: number): string {
@@ -69,7 +82,7 @@ export class Observer {
       const by = await this.mergedBy(pr.number);
       out.push(`${by ?? "someone"} merged PR #${pr.number} into ${pr.base.ref}${pr.mergeCommitSha ? ` (${short(pr.mergeCommitSha)})` : ""}`);
     }
-    for (const n of this.input.issues) {
+    for (const n of this.issues) {
       if (this.closedSeen.has(n)) continue;
       const issue = await this.repo.issues.get(n);
       if (issue?.state !== "closed") continue;
@@ -109,6 +122,11 @@ export class Observer {
     const lines = [`CI pipeline #${p.number} (${what}): ${workflows || p.status} — ${this.pipelineUrl(p.number)}`];
     for (const w of p.workflows) {
       for (const s of w.steps) {
+        // A failed project step: the line of its log that says why (what the dev agent's fix reads).
+        if (s.type !== "plugin" && s.state === "failure") {
+          const why = await this.failureLine(p.number, s.id);
+          if (why !== undefined) lines.push(`    ${w.name}: ${why}`);
+        }
         if (s.type !== "plugin") continue;
         const said = await this.outcomeLine(p.number, s.id);
         if (said !== undefined) lines.push(`    ${said}`);
@@ -127,6 +145,16 @@ export class Observer {
     }
   }
 
+  /** The last line of a failed step's log that names an error or a failing check. */
+  private async failureLine(pipeline: number, stepId: number): Promise<string | undefined> {
+    try {
+      const log = await this.input.ci.repo(this.input.ciRepoId).pipelines.logLines(pipeline, stepId);
+      return [...log].reverse().find((l) => /^(check-docs:|not ok |\s*✖ |Error|AssertionError)/.test(l.trim()))?.trim();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Who merged a pull request: the actor of its `merge_pull` timeline event. */
   private async mergedBy(pr: number): Promise<string | undefined> {
     const events = await this.repo.issues.timeline(pr);
@@ -142,7 +170,7 @@ export class Observer {
   async issueFacts(): Promise<DemoIssue[]> {
     const pulls = await this.repo.pulls.list({ state: "all", sort: "oldest" });
     const out: DemoIssue[] = [];
-    for (const n of this.input.issues) {
+    for (const n of this.issues) {
       const issue: Issue | undefined = await this.repo.issues.get(n);
       const mine = pulls.filter((p) => p.author.toLowerCase() === this.input.devLogin.toLowerCase() && pullIsFor(p, n));
       const pr: PullRequest | undefined = mine.filter((p) => p.merged).at(-1) ?? mine.at(-1);
@@ -170,8 +198,67 @@ export class Observer {
   async groomed(n: number, ran: boolean): Promise<DemoGardener> {
     const issue = await this.repo.issues.get(n);
     const labels = [...(issue?.labels ?? [])].sort();
-    const enriched = labels.includes("backlog") && !labels.includes("underspecified") && /^## Acceptance criteria$/m.test(issue?.body ?? "");
+    // Closed: the dev agent took it to merge after the gardener made it ready (the factory demo).
+    const enriched = (labels.includes("backlog") || issue?.state === "closed") && !labels.includes("underspecified") && /^## Acceptance criteria$/m.test(issue?.body ?? "");
     return { issue: n, title: issue?.title ?? "", url: issue?.htmlUrl ?? "", labels, enriched, ran };
+  }
+
+  /** What the planner left: its tree in the ops repo and the issues its login filed. */
+  async planned(ran: boolean, login: string): Promise<DemoPlanner> {
+    const doc = await this.input.forge.repo(DEMO_OPS_REPO).contents.get("prerequisites.md");
+    const objectives = (doc?.text.match(/^## Objective: /gm) ?? []).length;
+    const all = await this.repo.issues.list({ state: "all", type: "issues", sort: "oldest" });
+    const filed = all.filter((i) => !i.isPull && i.author.toLowerCase() === login.toLowerCase()).map((i) => i.number);
+    return { ran, objectives, filed };
+  }
+
+  /** Label → merged per merged tracked issue: from its newest `backlog` label event (or its creation) to its PR's merge. */
+  async latencies(backlog: string): Promise<{ issue: number; ms: number }[]> {
+    const out: { issue: number; ms: number }[] = [];
+    for (const f of await this.issueFacts()) {
+      if (f.pr === null || f.merged_by === null) continue;
+      const issue = await this.repo.issues.get(f.number);
+      const labelled = (await this.repo.issues.timeline(f.number)).filter((e) => e.type === "label" && e.label?.name === backlog && e.label.action === "added").at(-1)?.createdAt ?? issue?.createdAt;
+      const merged = (await this.repo.issues.timeline(f.pr)).filter((e) => e.type === "merge_pull").at(-1)?.createdAt;
+      if (labelled === undefined || merged === undefined) continue;
+      out.push({ issue: f.number, ms: Math.max(0, merged.getTime() - labelled.getTime()) });
+    }
+    return out;
+  }
+
+  /** Per agent: its workflows' runs, those that did something, time, and the ledger's spend. */
+  async agents(names: readonly string[]): Promise<DemoAgent[]> {
+    const api = this.input.ci.repo(this.input.ciRepoId);
+    const rows = new Map<string, DemoAgent>(names.map((a) => [a, { agent: a, runs: 0, actions: 0, llm_runs: 0, tokens: 0, cost_usd: 0, time_ms: 0 }]));
+    for (const p of await api.pipelines.list()) {
+      const full = (await api.pipelines.get(p.number)) ?? p;
+      for (const w of full.workflows) {
+        const row = rows.get(w.name.replace(/^disinto-/, ""));
+        if (row === undefined || !w.name.startsWith("disinto-") || !DONE.has(w.state) || w.state === "skipped") continue;
+        row.runs++;
+        if (w.started !== undefined && w.finished !== undefined) row.time_ms += Math.max(0, w.finished.getTime() - w.started.getTime());
+        for (const s of w.steps) {
+          if (s.type !== "plugin") continue;
+          const said = await this.outcomeLine(full.number, s.id);
+          if (said !== undefined && OUTCOME.test(said) && !NO_ACTION.test(said)) row.actions++;
+        }
+      }
+    }
+    // The vault's dispatcher runs in the ops repo's pipelines: its runs are counted by the vault's own report.
+    const store = new StateStore({ contents: this.input.forge.repo(DEMO_OPS_REPO).contents, author: { agent: "demo" } });
+    const ledger = new Ledger(store);
+    for (const e of await store.list("ledger")) {
+      const day = /^(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(e.name)?.[1];
+      if (e.type !== "file" || day === undefined) continue;
+      for (const entry of await ledger.entries(day)) {
+        const row = rows.get(entry.agent);
+        if (row === undefined) continue;
+        row.llm_runs++;
+        row.tokens += entry.input_tokens + entry.output_tokens;
+        row.cost_usd = Math.round((row.cost_usd + entry.cost_usd) * 1e6) / 1e6;
+      }
+    }
+    return [...rows.values()];
   }
 
   /** The summary's counts, read from the forge, Woodpecker and the ops repo's ledger. */

@@ -47,12 +47,55 @@ export const demoVaultSchema = z.object({
 });
 export type DemoVault = z.infer<typeof demoVaultSchema>;
 
+export const demoAgentSchema = z.object({
+  agent: z.string(),
+  /** Its pipelines' workflows (disinto-<agent>) that ran. */
+  runs: z.number().int().nonnegative(),
+  /** Runs that changed something (their outcome line is not idle or a skip). */
+  actions: z.number().int().nonnegative(),
+  /** LLM runs, tokens (input + output) and cost from the ledger. */
+  llm_runs: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  cost_usd: z.number().nonnegative(),
+  /** Wall time of its workflows. */
+  time_ms: z.number().int().nonnegative(),
+});
+export type DemoAgent = z.infer<typeof demoAgentSchema>;
+
+export const demoLatencySchema = z.object({
+  issue: z.number().int().positive(),
+  /** From the issue getting its backlog label (or being filed with it) to its pull request's merge. */
+  ms: z.number().int().nonnegative(),
+});
+
+export const demoPlannerSchema = z.object({
+  /** The planner's pipeline succeeded. */
+  ran: z.boolean(),
+  /** prerequisites.md is in the ops repo, with this many objectives. */
+  objectives: z.number().int().nonnegative(),
+  /** Issues planner-bot filed. */
+  filed: z.array(z.number().int().positive()),
+});
+export type DemoPlanner = z.infer<typeof demoPlannerSchema>;
+
+export const demoSupervisorSchema = z.object({
+  /** main went red twice (the trap), the supervisor opened the breaker (incident ci-untrusted) … */
+  tripped: z.boolean(),
+  /** … and once main was green again it cleared it. */
+  cleared: z.boolean(),
+});
+export type DemoSupervisor = z.infer<typeof demoSupervisorSchema>;
+
 const counts = z.record(z.string(), z.number().int().nonnegative());
 
 export const demoReportSchema = z.object({
   /** Every demo issue was closed by a merged pull request, the gardener enriched the vague issue, and the vault delivered its webhook. */
   ok: z.boolean(),
-  backend: z.enum(["scripted", "claude"]),
+  backend: z.enum(["scripted", "claude", "openai"]),
+  /** The factory (default) or `--only dev-review`. */
+  mode: z.enum(["factory", "dev-review"]),
+  /** The spend cap (US dollars) printed up front: a model backend stops at it. */
+  spend_cap_usd: z.number().nonnegative(),
   /** Why the loop stopped: all merged, the bound that was hit (rounds, time, agents failing 3 rounds in a row), or SIGINT/SIGTERM. */
   stopped: z.enum(["done", "rounds", "time", "failing", "interrupted"]),
   /** Rounds of the loop (one dev cron and one review cron each). */
@@ -62,6 +105,14 @@ export const demoReportSchema = z.object({
   gardener: demoGardenerSchema,
   /** The vault's action, approved by the admin and dispatched; null when the loop did not get there. */
   vault: demoVaultSchema.nullable(),
+  /** The factory's planner: the tree from VISION.md and the issues it filed; null with --only dev-review. */
+  planner: demoPlannerSchema.nullable(),
+  /** The factory's supervisor and the red-main trap; null with --only dev-review or when not reached. */
+  supervisor: demoSupervisorSchema.nullable(),
+  /** Per agent: runs, actions, tokens, cost, time. */
+  agents: z.array(demoAgentSchema),
+  /** Label → merged per merged demo issue. */
+  latencies: z.array(demoLatencySchema),
   /** Pull requests of demo/calc, the one `disinto init` opened included. */
   prs: z.object({ opened: z.number().int().nonnegative(), merged: z.number().int().nonnegative() }),
   /** Formal reviews on demo/calc's pull requests. */
@@ -112,9 +163,11 @@ export function renderReport(r: DemoReport): string {
     lines.push(`    #${i.number} ${i.title} (${i.state}) → ${pr}`);
   }
   const g = r.gardener;
-  lines.push(`  gardener: #${g.issue} ${g.title} → ${!g.ran ? "not groomed (its run did not succeed, or did not happen)" : g.enriched ? `enriched, now ${g.labels.join(", ")}` : `not enriched (labels: ${g.labels.join(", ") || "none"})`}`);
+  lines.push(`  gardener: #${g.issue} ${g.title} → ${!g.ran ? "not groomed (its run did not succeed, or did not happen)" : g.enriched ? (g.labels.length > 0 ? `enriched, now ${g.labels.join(", ")}` : "enriched, then taken to merge") : `not enriched (labels: ${g.labels.join(", ") || "none"})`}`);
   const v = r.vault;
   lines.push(`  vault: ${v === null ? "not reached" : `${v.formula} action ${v.id} → ${v.pr !== null ? `PR #${v.pr}` : "no request PR"}${v.approved_by !== null ? ` approved by ${v.approved_by}` : ""}, ${v.status === null ? "no result" : `result ${v.status}`}${v.delivered ? ", delivered to the receiver" : ", not delivered"}`}`);
+  if (r.planner !== null) lines.push(`  planner: ${r.planner.ran ? `tree of ${plural(r.planner.objectives, "objective")} in prerequisites.md, filed ${r.planner.filed.map((n) => `#${n}`).join(", ") || "nothing"}` : "did not run"}`);
+  if (r.supervisor !== null) lines.push(`  supervisor: breaker ${r.supervisor.tripped ? "opened when main went red" : "not opened"}, ${r.supervisor.cleared ? "cleared when main was green again" : "not cleared"}`);
   lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);
   lines.push(`  reviews: ${r.reviews.total} (${r.reviews.approved} approved, ${r.reviews.changes_requested} changes requested)`);
   const events = Object.entries(r.pipelines.by_event)
@@ -125,5 +178,18 @@ export function renderReport(r: DemoReport): string {
   const llm = `${plural(r.llm_runs, "LLM run")}, ${formatTokens(r.tokens)} tokens, $${r.cost_usd.toFixed(2)}`;
   lines.push(`  tokens and cost: ${llm} (from the ops repo's ledger)${r.backend === "scripted" ? " — the scripted backend calls no model" : ""}`);
   lines.push(`  time: ${formatDuration(r.duration_ms)} in ${plural(r.rounds, "round")}`);
+  if (r.agents.length > 0) {
+    lines.push("", ...agentTable(r.agents));
+  }
+  if (r.latencies.length > 0) {
+    const ms = r.latencies.map((l) => l.ms).sort((a, b) => a - b);
+    lines.push("", `label → merged: ${r.latencies.map((l) => `#${l.issue} ${formatDuration(l.ms)}`).join(", ")} (median ${formatDuration(ms[Math.floor(ms.length / 2)] ?? 0)})`);
+  }
   return lines.join("\n");
+}
+
+function agentTable(agents: readonly DemoAgent[]): string[] {
+  const rows = [["agent", "runs", "actions", "tokens", "cost", "time"], ...agents.map((a) => [a.agent, String(a.runs), String(a.actions), formatTokens(a.tokens), `$${a.cost_usd.toFixed(2)}`, formatDuration(a.time_ms)])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")}`);
 }

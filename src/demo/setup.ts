@@ -27,8 +27,16 @@ const DEV_TOKEN_SECRET = "FORGE_DEV_TOKEN";
 const REVIEW_TOKEN_SECRET = "FORGE_REVIEW_TOKEN";
 const GARDENER_TOKEN_SECRET = "FORGE_GARDENER_TOKEN";
 const VAULT_TOKEN_SECRET = "FORGE_VAULT_TOKEN";
+/** The factory demo's planner; the sandbox's supervisor-bot watches health as well as dispatching the vault. */
+export const PLANNER_LOGIN = "planner-bot";
+export const SUPERVISOR_LOGIN = "supervisor-bot";
+const PLANNER_TOKEN_SECRET = "FORGE_PLANNER_TOKEN";
+const SUPERVISOR_TOKEN_SECRET = "FORGE_SUPERVISOR_TOKEN";
 
-export type DemoBackend = { kind: "scripted"; script: string } | { kind: "claude" };
+/** Which demo: the whole factory (planner and supervisor too) or dev and review with the gardener and vault. */
+export type DemoMode = "factory" | "dev-review";
+
+export type DemoBackend = { kind: "scripted"; script: string } | { kind: "claude" } | { kind: "openai"; baseUrl: string; model: string; apiKeyEnv: string | undefined };
 
 export interface FactoryInput {
   forgeUrl: string;
@@ -40,9 +48,14 @@ export interface FactoryInput {
   reviewToken: string;
   gardenerToken: string;
   vaultToken: string;
+  /** The factory demo's planner and supervisor tokens; without them only dev, review, gardener and vault are set up. */
+  plannerToken?: string | undefined;
+  supervisorToken?: string | undefined;
   /** The value of the vault secret WEBHOOK_URL, stored by init as a Woodpecker secret of the ops repo. */
   webhookUrl: string;
   backend: DemoBackend;
+  /** The daily spend cap per backend (US dollars) written to the config's [limits]. */
+  spendCapUsd?: number | undefined;
   /** Where init reads the backend's credentials (claude: ANTHROPIC_API_KEY, …) by name. */
   credentials: Env;
   redactor: Redactor;
@@ -61,7 +74,7 @@ export interface Factory {
 const str = (s: string): string => JSON.stringify(s);
 
 /** The project config the demo installs (TOML); `disinto validate` accepts it. */
-export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoId: number; requiredContexts: readonly string[]; backend: DemoBackend }): string {
+export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoId: number; requiredContexts: readonly string[]; backend: DemoBackend; factory?: boolean; spendCapUsd?: number }): string {
   const backendName = input.backend.kind;
   const lines = [
     "# The disinto demo's project config, written by `disinto demo` through `disinto init`.",
@@ -77,6 +90,7 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
     `woodpecker_repo_id = ${input.ciRepoId}`,
     `required_contexts = [${input.requiredContexts.map(str).join(", ")}]`,
     "",
+    ...(input.spendCapUsd !== undefined ? ["# The demo's spend cap, printed up front: each backend stops at it for the day.", "[limits]", `budget_usd_per_day = ${input.spendCapUsd}`, ""] : []),
     "[identities.dev]",
     `login = ${str(DEV_LOGIN)}`,
     `token_secret = ${str(DEV_TOKEN_SECRET)}`,
@@ -92,6 +106,21 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
     `token_secret = ${str(GARDENER_TOKEN_SECRET)}`,
     `backend = ${str(backendName)}`,
     "",
+    ...(input.factory === true
+      ? [
+          "[identities.planner]",
+          `login = ${str(PLANNER_LOGIN)}`,
+          `token_secret = ${str(PLANNER_TOKEN_SECRET)}`,
+          `backend = ${str(backendName)}`,
+          "",
+          "# The supervisor's circuit breaker and probes are code; the model only judges what no recipe knows.",
+          "[identities.supervisor]",
+          `login = ${str(SUPERVISOR_LOGIN)}`,
+          `token_secret = ${str(SUPERVISOR_TOKEN_SECRET)}`,
+          `backend = ${str(backendName)}`,
+          "",
+        ]
+      : []),
     "# The vault's dispatcher runs approved actions from the ops repo; it runs no model.",
     "[identities.vault]",
     `login = ${str(VAULT_LOGIN)}`,
@@ -104,6 +133,9 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
   ];
   if (input.backend.kind === "scripted") {
     lines.push("# Canned answers, not a model: the demo runs the real agents and pipelines around them.", 'type = "scripted"', `script = ${str(input.backend.script)}`);
+  } else if (input.backend.kind === "openai") {
+    lines.push('type = "openai"', `base_url = ${str(input.backend.baseUrl)}`, `model = ${str(input.backend.model)}`);
+    if (input.backend.apiKeyEnv !== undefined) lines.push(`api_key_env = ${str(input.backend.apiKeyEnv)}`);
   } else {
     lines.push('type = "claude-cli"');
   }
@@ -135,7 +167,7 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
     const ciRepo = await ci.lookupRepo(full);
     if (ciRepo === undefined || !ciRepo.active) throw new Error(`the sandbox CI does not follow ${full}: the demo seed activates it`);
     const contexts = await requiredContexts(forge.repo(DEMO_REPO));
-    const text = demoConfigToml({ forgeUrl: input.forgeUrl, ciUrl: input.ciUrl, ciRepoId: ciRepo.id, requiredContexts: contexts, backend: input.backend });
+    const text = demoConfigToml({ forgeUrl: input.forgeUrl, ciUrl: input.ciUrl, ciRepoId: ciRepo.id, requiredContexts: contexts, backend: input.backend, factory: input.plannerToken !== undefined, ...(input.spendCapUsd !== undefined ? { spendCapUsd: input.spendCapUsd } : {}) });
     const file = `${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}:projects/${DEMO_PROJECT}.toml`;
     const config = parseProjectConfig(text, file);
     init = new Init({
@@ -145,7 +177,10 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
       ciUrl: input.ciUrl,
       ciToken: input.adminCiToken,
       config: { text, file: "the demo's project config" },
-      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken, [VAULT_TOKEN_SECRET]: input.vaultToken, [DEMO_VAULT_SECRET]: input.webhookUrl },
+      env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken, [VAULT_TOKEN_SECRET]: input.vaultToken, [DEMO_VAULT_SECRET]: input.webhookUrl,
+        ...(input.plannerToken !== undefined ? { [PLANNER_TOKEN_SECRET]: input.plannerToken } : {}),
+        ...(input.supervisorToken !== undefined ? { [SUPERVISOR_TOKEN_SECRET]: input.supervisorToken } : {}),
+      },
       redactor: input.redactor,
     });
     const plan = await init.plan();

@@ -1,8 +1,8 @@
 // `disinto demo --json`, twice in a row, each on a fresh sandbox, run as a child process of the
-// CLI (the built bundle when it has the demo, else the source entrypoint). The first run keeps
-// its sandbox (--keep) and is checked live over the APIs, then stopped with SIGTERM; the second
-// exits by itself and is checked by serving its data dir again. Durations are printed, not
-// asserted.
+// CLI (the built bundle when it has the demo, else the source entrypoint). The first run is the
+// factory (the default): it keeps its sandbox (--keep) and is checked live over the APIs, then
+// stopped with SIGTERM; the second is `--only dev-review`, exits by itself and is checked by
+// serving its data dir again. Durations are printed, not asserted.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -20,7 +20,7 @@ after(async () => {
 });
 
 describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
-  it("run 1, --keep: every issue merged by dev-bot, approved by review-bot, CI green — checked while the sandbox runs; SIGTERM stops it", async () => {
+  it("run 1, the factory, --keep: the planner's tree and issue, every issue merged (one after a red CI fixed from its log, one after requested changes), the breaker opened and cleared, the vault's action — checked while the sandbox runs; SIGTERM stops it", async () => {
     const started = Date.now();
     const demo = startDemo(["--json", "--keep", "--data", join(dir, "run1")]);
     try {
@@ -35,6 +35,14 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
       const end = await demo.exit;
       assert.equal(end.code, 0, end.stderr.slice(-3000));
       assert.match(end.stderr, /disinto demo · scripted backend \(the default\)/);
+      assert.match(end.stderr, /spend cap: \$3\.00 per backend per day \(--spend-cap\) — the scripted backend spends nothing/);
+      assert.match(end.stderr, /You will see the whole factory/);
+      assert.match(end.stderr, /cron disinto-planner fired → pipeline #\d+/);
+      assert.match(end.stderr, /the planner wrote prerequisites\.md \(2 objectives\) — http:\/\/127\.0\.0\.1:\d+\/demo\/calc-ops\/src\/branch\/main\/prerequisites\.md — and filed #\d+/);
+      assert.match(end.stderr, /test: check-docs: README\.md does not document mod\(\)/, "the failing step's log line is quoted");
+      assert.match(end.stderr, /review-bot requested changes on PR #\d+/);
+      assert.match(end.stderr, /supervisor: .*CI breaker open/);
+      assert.match(end.stderr, /the supervisor cleared the breaker/);
       assert.match(end.stderr, /The sandbox keeps running/);
       assert.match(end.stderr, /status --forge-url http:\/\/127\.0\.0\.1:\d+ --ops-repo demo\/calc-ops --ci-url http:\/\/127\.0\.0\.1:\d+ --project calc/);
       assert.match(end.stderr, /SIGTERM: stopping/);
@@ -45,10 +53,10 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
     }
   });
 
-  it("run 2, fresh sandbox: the same result, checked by serving its --data dir again", async () => {
+  it("run 2, --only dev-review on a fresh sandbox: today's short demo, checked by serving its --data dir again", async () => {
     const started = Date.now();
     const data = join(dir, "run2");
-    const demo = startDemo(["--json", "--data", data]);
+    const demo = startDemo(["--json", "--only", "dev-review", "--data", data]);
     const end = await demo.exit;
     assert.equal(end.code, 0, end.stderr.slice(-3000));
     const lines = end.stdout.trim().split("\n");
@@ -56,6 +64,8 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
     const report = parseReport(lines[0]!, end.stderr);
     console.log(`demo run 2: ${report.duration_ms} ms in the demo, ${Date.now() - started} ms with process start`);
     assert.equal(report.sandbox?.data_dir, data);
+    assert.equal(report.mode, "dev-review");
+    assert.doesNotMatch(end.stderr, /disinto-planner|disinto-supervisor/, "no planner or supervisor in the short demo");
     assert.equal(report.sandbox.users, undefined, "no tokens without --keep");
     // The narration links what happened.
     assert.match(end.stderr, /cron disinto-dev fired → pipeline #\d+/);

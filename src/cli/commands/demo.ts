@@ -2,7 +2,7 @@
 // on stdout with --json (narration on stderr); with --keep the sandbox stays up until
 // SIGINT/SIGTERM so it can be inspected.
 import { relative, resolve } from "node:path";
-import { runDemo, DEFAULT_BOUNDS } from "../../demo/demo.ts";
+import { runDemo, DEFAULT_BOUNDS, DEFAULT_SPEND_CAP_USD, type BackendChoice } from "../../demo/demo.ts";
 import { renderReport, type DemoReport } from "../../demo/report.ts";
 import { DEMO_OPS_REPO, DEMO_PROJECT, DEMO_REPO } from "../../demo/setup.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../../lib/errors.ts";
@@ -14,6 +14,34 @@ function positive(flags: Record<string, unknown>, name: string): number | undefi
   const n = Number(v);
   if (typeof v !== "string" || !/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`demo: --${name} must be a whole number of at least 1, got ${JSON.stringify(v)}`);
   return n;
+}
+
+const BACKENDS: readonly BackendChoice[] = ["scripted", "claude", "openai"];
+
+function spendCap(flags: Record<string, unknown>): number | undefined {
+  const v = flags["spend-cap"];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || !/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 1000) throw new UsageError(`demo: --spend-cap must be a number of US dollars above 0 and at most 1000, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function baseUrl(flags: Record<string, unknown>, backend: BackendChoice): string | undefined {
+  const v = flags["base-url"];
+  if (backend !== "openai") {
+    if (v !== undefined) throw new UsageError(`demo: --base-url is for --backend openai, not ${backend}`);
+    return undefined;
+  }
+  if (typeof v !== "string") throw new UsageError("demo: --backend openai needs --base-url URL (the endpoint up to and including /v1, e.g. http://127.0.0.1:8080/v1)");
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new UsageError(`demo: --base-url must be an http(s) URL, got ${JSON.stringify(v)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`demo: --base-url must be an http(s) URL, got ${JSON.stringify(v)}`);
+  if (url.username !== "" || url.password !== "") throw new UsageError("demo: --base-url must not hold credentials; put the key in OPENAI_API_KEY");
+  return v;
 }
 
 /** How this CLI was started, for commands the user can paste (`node bundles/cli.mjs`, or `disinto`). */
@@ -63,9 +91,20 @@ function signals(onSignal: (sig: NodeJS.Signals) => void): () => void {
 
 export const demoCommand: Command = {
   name: ["demo"],
-  usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-  summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents and the vault, until the demo issues are merged, a vague one is groomed and an approved vault action has run",
+  usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
+  summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action run",
   description: `
+By default the whole factory: admin commits a VISION.md to demo/calc before init, and once
+init's pull request is merged the planner (planner-bot) runs first: it writes the prerequisite
+tree (prerequisites.md in the ops repo) and files a backlog issue for the missing operation,
+which dev and review take to merge with the seeded ones. After the gardener, main goes red:
+admin pushes a test that cannot pass and a "fix" that is still red; the supervisor
+(supervisor-bot) opens the CI circuit breaker, the dev agent claims nothing while it is open,
+and once the test is removed and main is green the supervisor clears it. The summary ends with
+a table per agent (runs, runs that changed something, tokens, cost, time) and the
+label → merged latency of each issue. --only dev-review runs the shorter demo below, without
+the planner and the supervisor.
+
 Starts the sandbox (a local Forgejo-compatible forge and Woodpecker-compatible CI) with the
 demo project demo/calc and its three backlog issues, sets the factory up with \`disinto init\`
 (labels, ops repo, project config, crons, secrets, and a pull request adding the pipelines,
@@ -88,7 +127,10 @@ issues merged, pull requests, reviews, CI runs by event, the ledger's tokens and
 --backend scripted (the default) answers the agents' prompts from a script: no model, no
 credentials, the same result every time — everything around the answers (agents, pipelines,
 forge, git, statuses, reviews) is real. --backend claude runs Claude Code: it needs \`claude\`
-on PATH and ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, and spends tokens.
+on PATH and ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, and spends tokens. --backend openai
+--base-url URL [--model NAME] runs any OpenAI-compatible endpoint (its key, if it needs one, in
+OPENAI_API_KEY). Every backend is capped by --spend-cap (US dollars per backend per day,
+default ${DEFAULT_SPEND_CAP_USD}, printed up front): an agent that reaches it stops cleanly.
 
 --json prints one JSON object on stdout at the end, narration on stderr: { ok, backend, stopped,
 rounds, issues: [{ number, title, state, pr, pr_url, merged_by, approved_by }], gardener: { issue,
@@ -101,7 +143,11 @@ Exit 0 when every demo issue was merged, the vague one groomed and the vault's a
 agent did not get there, 2 on bad input (for example
 --backend claude without the CLI or a credential).`,
   options: {
-    backend: { type: "string", value: "scripted|claude", description: "Who answers the agents: the script (default) or Claude Code." },
+    only: { type: "string", value: "dev-review", description: "Run only the short demo: dev and review on the backlog, then the gardener and the vault (no planner, no supervisor)." },
+    backend: { type: "string", value: "scripted|claude|openai", description: "Who answers the agents: the script (default), Claude Code, or an OpenAI-compatible endpoint (--base-url)." },
+    "base-url": { type: "string", value: "URL", description: "--backend openai: the endpoint, up to and including /v1." },
+    model: { type: "string", value: "NAME", description: "--backend openai: the model name sent with each request (default the endpoint's \"default\")." },
+    "spend-cap": { type: "string", value: "USD", description: `What each backend may spend a day, in US dollars; printed up front. Default ${DEFAULT_SPEND_CAP_USD}.` },
     keep: { type: "boolean", description: "Leave the sandbox running after the summary, and print how to inspect it; SIGINT/SIGTERM stops it." },
     json: { type: "boolean", description: "Print the summary as one JSON object on stdout; narration goes to stderr." },
     data: { type: "string", value: "DIR", description: "Keep the sandbox's state in DIR (new or empty) after the demo; default a temporary directory." },
@@ -111,7 +157,14 @@ agent did not get there, 2 on bad input (for example
   args: { min: 0, max: 0 },
   async run({ flags, io }) {
     const backend = flags.backend ?? "scripted";
-    if (backend !== "scripted" && backend !== "claude") throw new UsageError(`demo: --backend must be scripted or claude, got ${JSON.stringify(backend)}`);
+    if (typeof backend !== "string" || !(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`demo: --backend must be scripted, claude or openai, got ${JSON.stringify(backend)}`);
+    const choice = backend as BackendChoice;
+    const only = flags.only;
+    if (only !== undefined && only !== "dev-review") throw new UsageError(`demo: --only must be dev-review, got ${JSON.stringify(only)}`);
+    const url = baseUrl(flags, choice);
+    if (flags.model !== undefined && choice !== "openai") throw new UsageError(`demo: --model is for --backend openai, not ${choice}`);
+    const model = typeof flags.model === "string" && flags.model.trim() !== "" ? flags.model.trim() : "default";
+    const cap = spendCap(flags);
     const json = flags.json === true;
     const keep = flags.keep === true;
     const maxRounds = positive(flags, "max-rounds");
@@ -127,7 +180,10 @@ agent did not get there, 2 on bad input (for example
     let run: Awaited<ReturnType<typeof runDemo>> | undefined;
     try {
       run = await runDemo({
-        backend,
+        backend: choice,
+        mode: only === "dev-review" ? "dev-review" : "factory",
+        openai: url !== undefined ? { baseUrl: url, model } : undefined,
+        spendCapUsd: cap,
         keep,
         dataDir: typeof flags.data === "string" ? resolve(io.cwd, flags.data) : undefined,
         maxRounds,
