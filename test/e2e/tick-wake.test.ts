@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { runAgent } from "../../src/agents/runtime.ts";
 import { runTick } from "../../src/agents/tick/tick.ts";
 import { devWorld, type DevWorld, type Project } from "../fixtures/dev/world.ts";
@@ -87,5 +89,41 @@ describe("disinto-tick", () => {
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /tick: dev: skipped: schedule off/);
     assert.deepEqual(await woken(p), []);
+  });
+
+  it("runs as the disinto-tick plugin step: Woodpecker's cron environment, settings as PLUGIN_*", async () => {
+    const p = await w.project("plugin");
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev", "review"], { enabled: false });
+    await p.issue({ title: "Something", body: "x" });
+    const entry = fileURLToPath(new URL("../../src/entrypoints/tick.ts", import.meta.url));
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: work,
+      CI: "woodpecker",
+      CI_PIPELINE_EVENT: "cron",
+      CI_PIPELINE_CRON: "disinto-tick",
+      CI_REPO: `${p.ref.owner}/${p.ref.name}`,
+      PLUGIN_AGENT: "tick",
+      PLUGIN_PROJECT: p.name,
+      PLUGIN_OPS_REPO: `${p.ops.owner}/${p.ops.name}`,
+      PLUGIN_FORGE_URL: w.sb.forge.url,
+      PLUGIN_FORGE_TOKEN: w.sb.forge.users["dev-bot"]!.token,
+      PLUGIN_CI_URL: w.sb.ci.url,
+      PLUGIN_CI_TOKEN: w.sb.ci.token("dev-bot"),
+      PLUGIN_WORK_DIR: work,
+    };
+    const r = await new Promise<{ code: number; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [entry], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 128, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    // A cron tick asks only the agents due now; dev and review are due every 5 minutes.
+    assert.match(r.out, /tick: dev: woken/);
+    assert.deepEqual(await woken(p), ["disinto-dev"]);
+    await p.ciIdle();
   });
 });
