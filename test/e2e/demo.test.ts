@@ -30,7 +30,11 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
       const sb = report.sandbox;
       assert.ok(sb?.users?.admin, "--keep reports the running sandbox and its accounts");
       assert.equal(sb.data_dir, join(dir, "run1"));
-      await checkSandbox({ forgeUrl: sb.forge_url, ciUrl: sb.ci_url, token: sb.users.admin.token, ciToken: sb.users.admin.ci_token, report });
+      await checkSandbox({ forgeUrl: sb.forge_url, ciUrl: sb.ci_url, token: sb.users.admin.token, ciToken: sb.users.admin.ci_token, report }).catch((err: unknown) => {
+        // What the demo narrated says which pipeline went wrong and why.
+        console.log(demo.stderr().slice(-12_000));
+        throw err;
+      });
       demo.child.kill("SIGTERM");
       const end = await demo.exit;
       assert.equal(end.code, 0, end.stderr.slice(-3000));
