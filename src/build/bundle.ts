@@ -3,8 +3,9 @@
 // bundles/chunks/<name>.mjs, the entry proper: an older Node gets one sentence, not a stack
 // from whichever import fails first. The entries share their code through
 // bundles/chunks/chunk-<hash>.mjs (esbuild code splitting), so each agent adds its own code,
-// not another copy of the forge client, zod and undici; and a command the CLI imports on
-// demand is a chunk of its own, which `--version` never parses.
+// not another copy of the forge client, zod and undici; what every agent loads at start is
+// one core chunk (below); and a command the CLI imports on demand is a chunk of its own,
+// which `--version` never parses.
 //
 // `--check` builds into memory and fails when bundles/ differs — a stale, missing or extra
 // file — so CI proves the committed bundles match the source. `--out DIR` builds into DIR
@@ -206,9 +207,9 @@ async function buildChunks(names: string[], outDir: string): Promise<Map<string,
   return out;
 }
 
-// Most of an agent's cold start is compiling its chunks, again in every CI step. The plugin
-// image compiles them once when it is built and sets this variable to the cache's directory
-// (Dockerfile); Node reuses an entry only for the same file contents and Node version.
+// Compiling its chunks is a good part of an agent's cold start, again in every CI step. The
+// plugin image compiles them once when it is built and sets this variable to the cache's
+// directory (Dockerfile); Node reuses an entry only for the same file contents and Node version.
 // Unset (the Actions action, a checkout), nothing is cached: a cache that is not kept costs
 // writing it on every run.
 const COMPILE_CACHE = "DISINTO_COMPILE_CACHE";
