@@ -26,6 +26,7 @@ import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "./agents.ts";
 import { projectToml, type GeneratedConfig } from "./config.ts";
 import { opsLabels, projectLabels } from "./labels.ts";
 import { planVaultSetup } from "./vault.ts";
+import { actionsWorkflows } from "./actions-templates.ts";
 import { AGENT_CI_TOKEN_SECRET, TICK, ciWorkflowNames, pipelinePath, pipelineYaml, pullRequestContexts, secretNameFor, tickPipelineYaml } from "./templates.ts";
 
 /** The branch of the pull request that adds the pipelines. */
@@ -58,6 +59,12 @@ export interface InitInput {
   updateSecrets?: boolean;
   /** Where token values are read, by the names the config gives. */
   env: Env;
+  /**
+   * Where the agents run: Woodpecker (crons, secrets, `.woodpecker/` pipelines; the default) or
+   * Forgejo Actions (`.forgejo/workflows/` started by the forge's events and schedules; no CI
+   * server, its repository secrets are set by hand).
+   */
+  host?: "woodpecker" | "actions";
   redactor: Redactor;
 }
 
@@ -129,7 +136,8 @@ export class Init {
     this.input = input;
     this.projectRef = splitRepo(input.repo, "the project repo");
     this.forge = new ForgejoForge({ url: input.forgeUrl, token: input.forgeToken, redactor: input.redactor });
-    this.ci = new WoodpeckerCi({ url: input.ciUrl, token: input.ciToken, redactor: input.redactor });
+    // On Actions no Woodpecker is asked: the client is never called there.
+    this.ci = new WoodpeckerCi({ url: input.ciUrl || "http://woodpecker.invalid", token: input.ciToken || "-", redactor: input.redactor });
   }
 
   async close(): Promise<void> {
@@ -252,8 +260,9 @@ export class Init {
 
     // ── Woodpecker ────────────────────────────────────────────────────────────────────────
     let ciRepo;
+    const actions = this.input.host === "actions";
     try {
-      ciRepo = await this.ci.lookupRepo(repoName);
+      ciRepo = actions ? undefined : await this.ci.lookupRepo(repoName);
     } catch (err) {
       if (!hasStatus(err, 401, 403)) throw err;
       problems.push(`the CI token (DISINTO_CI_TOKEN) was refused by ${trimUrl(this.input.ciUrl)} (HTTP ${err.status}): give a Woodpecker token (User settings → CLI & API) of an admin of ${repoName}`);
@@ -263,7 +272,7 @@ export class Init {
     this.live.ciRepoId = active?.id;
     let crons: Cron[] = [];
     let secrets: CiSecret[] = [];
-    if (active !== undefined) {
+    if (active !== undefined && !actions) {
       try {
         [crons, secrets] = await Promise.all([this.ci.repo(active.id).crons.list(), this.ci.repo(active.id).secrets.list()]);
       } catch (err) {
@@ -299,7 +308,7 @@ export class Init {
 
     await this.layoutStep(ops, opsRepo === undefined, name, me, steps);
 
-    if (active === undefined) {
+    if (active === undefined && !actions) {
       steps.push({
         verb: "activate",
         object: `${repoName} in Woodpecker (${trimUrl(this.input.ciUrl)})`,
@@ -315,6 +324,15 @@ export class Init {
     await this.protectionStep(ops, opsRepo, me, identities, steps);
     await this.reviewProtectionStep(repo, cfg.primary_branch, me, identities, steps);
 
+    if (actions) {
+      // Forgejo has no API init uses for Actions secrets: the person sets them, by these names.
+      const names = [...new Set(identities.flatMap((id) => [id.tokenSecret, ...(credentials.get(id.agent.name) ?? [])]))].sort();
+      plan.notes.push(`set the repository secrets ${list(names)} in ${repoName} → Settings → Actions → Secrets (the workflows read them; init stores no value)`);
+      plan.notes.push("the vault dispatcher runs on Woodpecker only: on Actions, requests wait in the ops repo until it runs somewhere");
+      if (problems.length > 0) return plan;
+      if (prStep !== undefined) steps.push(prStep);
+      return plan;
+    }
     this.cronSteps(cfg, identities, crons, steps, problems);
     this.secretSteps(wanted, secrets, steps, problems);
     // The vault dispatcher lives in the ops repo (src/init/vault.ts).
@@ -478,9 +496,14 @@ export class Init {
     notes: string[];
   }): Promise<Step | undefined> {
     const { repo, project } = a;
-    const repoName = slug(repo.ref);
     const base = project.defaultBranch;
     const { present, after } = a.ciFiles;
+    if (this.input.host === "actions") {
+      const files = Object.entries(actionsWorkflows(a.cfg, "forgejo", (agent) => a.credentials.get(agent) ?? [])).map(([path, text]) => ({ path, text }));
+      const present = new Set((await repo.contents.list(".forgejo/workflows", { ref: base })).map((e) => e.path));
+      const about = ["Adds the Forgejo Actions workflows of the disinto agents (written by `disinto init --host actions`):", "", ...files.map((f) => `- \`${f.path}\``), "", "Each runs its agent on the forge events that hand it work and on its schedule, one run at a time. Set the repository secrets the workflows name before merging."];
+      return this.pipelinesPr(a, files, present, [], about);
+    }
     const files = a.identities.map((id) => ({
       path: pipelinePath(id.agent.name),
       text: pipelineYaml({
@@ -502,6 +525,14 @@ export class Init {
         text: tickPipelineYaml({ project: a.cfg.name, opsRepo: a.cfg.ops_repo, forgeUrl: trimUrl(a.cfg.forge_url), ciUrl: trimUrl(this.input.ciUrl), tokenSecret: dev.tokenSecret }),
       });
     }
+    return this.pipelinesPr(a, files, present, after);
+  }
+
+  /** The pull request adding the files that are missing on the default branch (what exists is kept). */
+  private async pipelinesPr(a: { repo: RepoForge; project: Repo; notes: string[] }, files: { path: string; text: string }[], present: Set<string>, after: readonly string[] = [], about?: string[]): Promise<Step | undefined> {
+    const { repo, project } = a;
+    const repoName = slug(repo.ref);
+    const base = project.defaultBranch;
     const missing: { path: string; text: string }[] = [];
     for (const f of files) {
       if (!present.has(f.path)) {
@@ -543,12 +574,14 @@ export class Init {
             base,
             title: "Add disinto's agent pipelines",
             body: [
-              "Adds the Woodpecker pipelines of the disinto agents (written by `disinto init`):",
-              "",
-              ...missing.map((f) => `- \`${f.path}\``),
-              "",
-              `Each runs the disinto plugin on its Woodpecker cron (\`disinto-<agent>\`) and on manual pipelines; the review agent also runs on pull requests, after ${after.length > 0 ? after.map((n) => `\`${n}\``).join(", ") : "the project's CI"}.`,
-              "The crons and the secrets exist already; the agents start once this is merged.",
+              ...(about ?? [
+                "Adds the Woodpecker pipelines of the disinto agents (written by `disinto init`):",
+                "",
+                ...missing.map((f) => `- \`${f.path}\``),
+                "",
+                `Each runs the disinto plugin on its Woodpecker cron (\`disinto-<agent>\`) and on manual pipelines; the review agent also runs on pull requests, after ${after.length > 0 ? after.map((n) => `\`${n}\``).join(", ") : "the project's CI"}.`,
+                "The crons and the secrets exist already; the agents start once this is merged.",
+              ]),
             ].join("\n"),
           }));
       },

@@ -77,13 +77,21 @@ Exit 2 when something is missing (each problem is named; nothing is changed).`,
       description: `Variable holding an agent's forge token, for a config init writes (default FORGE_<AGENT>_TOKEN). Repeatable: --token-secret dev=FORGE_TOKEN.`,
     },
     "update-secrets": { type: "boolean", description: "Store every secret's value again, even where the secret exists (after rotating a token)." },
+    host: {
+      type: "string",
+      value: "woodpecker|actions",
+      description: "Where the agents run: woodpecker (default: crons, secrets and .woodpecker/ pipelines) or actions (Forgejo Actions workflows in .forgejo/workflows/, no CI server; you set the repository secrets it names).",
+    },
   },
   args: { min: 1, max: 1 },
   async run({ args, flags, io }) {
     const repo = args[0] as string;
     const redactor = new Redactor();
     const s = loadSettings(settingsSchema, { env: io.env, flags, redactor });
-    const missing = (["forge_url", "forge_token", "ci_url", "ci_token"] as const).filter((k) => s[k] === undefined);
+    const host = flags.host ?? "woodpecker";
+    if (host !== "woodpecker" && host !== "actions") throw new UsageError(`--host takes woodpecker or actions, got ${JSON.stringify(host)}`);
+    const needed = host === "actions" ? (["forge_url", "forge_token"] as const) : (["forge_url", "forge_token", "ci_url", "ci_token"] as const);
+    const missing = needed.filter((k) => s[k] === undefined);
     if (missing.length > 0) {
       throw new ConfigError(
         missing.map((k) => ({
@@ -105,8 +113,9 @@ Exit 2 when something is missing (each problem is named; nothing is changed).`,
       repo,
       forgeUrl: s.forge_url as string,
       forgeToken: s.forge_token as string,
-      ciUrl: s.ci_url as string,
-      ciToken: s.ci_token as string,
+      ciUrl: s.ci_url ?? "",
+      ciToken: s.ci_token ?? "",
+      host,
       opsRepo: s.ops_repo,
       project: s.project,
       tokenSecrets: tokenSecrets(flags["token-secret"]),
