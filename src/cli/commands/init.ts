@@ -31,7 +31,7 @@ function tokenSecrets(raw: unknown): Partial<Record<ScheduledAgent, string>> {
 
 export const initCommand: Command = {
   name: ["init"],
-  usage: "init <owner/repo> --forge-url URL --ci-url URL [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
+  usage: "init <owner/repo> --forge-url URL --ci-url URL [--host woodpecker|actions] [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
   summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
   description: `
 Surveys the forge and Woodpecker, prints one line per change it would make, and makes them
@@ -44,7 +44,11 @@ of the ops repo's main branch (only the agents and you push; merges need an appr
 projects/<project>.toml in the ops repo; the Woodpecker repo, a cron disinto-<agent> per agent
 (schedules from the config) and the secrets its pipeline reads — each restricted to the disinto
 plugin image and the events that agent runs on; and a pull request (branch ${INIT_BRANCH}) adding
-.woodpecker/disinto-<agent>.yml. Merge it and the agents start.
+.woodpecker/disinto-<agent>.yml. Merge it and the agents start. By default (schedules.layout =
+"tick") one cron, disinto-tick, surveys the agents and starts only those with work; their own
+crons exist but are disabled. --host actions needs no CI server: the pull request adds Forgejo
+Actions workflows (.forgejo/workflows/disinto-<agent>.yml) and init names the repository
+secrets to set instead of storing Woodpecker secrets.
 
 Tokens come from the environment, never from the command line:
   DISINTO_FORGE_TOKEN    a forge token of an admin of the project repo (who may create the ops repo)
