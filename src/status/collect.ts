@@ -34,6 +34,8 @@ export interface StatusInput {
 
 /** How many recent agent pipelines are opened to find each agent's last run. */
 const RECENT_PIPELINES = 10;
+/** Further back, a cron pipeline named for an agent not seen in the recent ones (one read each): a weekly planner's last run is not among the last 10. */
+const CRON_WINDOW = 50;
 
 const iso = (d: Date | undefined): string | null => (d === undefined ? null : d.toISOString());
 const slug = (r: RepoRef): string => `${r.owner}/${r.name}`;
@@ -70,7 +72,15 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
     }
   }
 
-  const [allLeases, spent] = await Promise.all([leases.list(), new Ledger(store, () => now).byBackend(now)]);
+  const ledger = new Ledger(store, () => now);
+  const [allLeases, spent, today] = await Promise.all([leases.list(), ledger.byBackend(now), ledger.entries(now)]);
+  const byAgent: Record<string, Totals> = {};
+  for (const e of today) {
+    const t = (byAgent[e.agent] ??= { runs: 0, tokens: 0, costUsd: 0 });
+    t.runs++;
+    t.tokens += e.input_tokens + e.output_tokens;
+    t.costUsd += e.cost_usd;
+  }
   const leaseStatus = (l: LeaseDoc): LeaseStatus => ({
     name: l.name,
     holder: l.holder?.id ?? null,
@@ -84,7 +94,7 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
   const projects: ProjectStatus[] = [];
   for (const config of configs) {
     const mine = allLeases.filter((l) => projectOf(l) === config.name).map(leaseStatus);
-    projects.push(await projectStatus(input, config, store, mine, spent, now));
+    projects.push(await projectStatus(input, config, store, mine, spent, now, byAgent));
   }
   const known = new Set(configs.map((c) => c.name));
   const other = allLeases.filter((l) => !known.has(projectOf(l) ?? "")).map(leaseStatus);
@@ -101,13 +111,13 @@ async function vaultStatus(ops: RepoForge, now: Date): Promise<VaultStatus> {
   };
 }
 
-async function projectStatus(input: StatusInput, config: ProjectConfig, store: StateStore, leases: LeaseStatus[], spent: Record<string, Totals>, now: Date): Promise<ProjectStatus> {
+async function projectStatus(input: StatusInput, config: ProjectConfig, store: StateStore, leases: LeaseStatus[], spent: Record<string, Totals>, now: Date, byAgent: Record<string, Totals>): Promise<ProjectStatus> {
   const warnings: string[] = [];
   const repo = input.forge.repo(refOf(config.repo));
   // One read of the open issues serves the queue and the gardener's survey.
   const open = await repo.issues.list({ state: "open", type: "issues" });
   const [agents, dev, queue, pulls, gardener, vault, health, architect] = await Promise.all([
-    agentsOf(input, config, warnings),
+    agentsOf(input, config, warnings, byAgent),
     devPhases(store, config),
     queueOf(repo, config, open),
     pullsOf(repo, config),
@@ -151,8 +161,12 @@ async function projectStatus(input: StatusInput, config: ProjectConfig, store: S
 
 // ── agents and their last runs ──────────────────────────────────────────────────────────────
 
-async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: string[]): Promise<AgentStatus[]> {
-  const roles = ROLES.filter((r) => config.identities[r] !== undefined);
+/** The outcome line an agent's step prints last (src/host/outcome.ts). */
+const OUTCOME_LINE = /^[a-z]+: \S/;
+
+async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: string[], byAgent: Record<string, Totals>): Promise<AgentStatus[]> {
+  // All eight, set up or not: a user sees what the factory could run, and what it runs.
+  const roles = ROLES;
   const scheduled = (r: string): r is ScheduledAgent => (SCHEDULED_AGENTS as readonly string[]).includes(r);
   const base = roles.map(
     (r): AgentStatus => ({
@@ -162,6 +176,9 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
       schedule: scheduled(r) ? config.schedules[r] : null,
       cron: null,
       last_run: null,
+      configured: config.identities[r] !== undefined,
+      last_outcome: null,
+      spend_today: { runs: byAgent[r]?.runs ?? 0, tokens: byAgent[r]?.tokens ?? 0, cost_usd: Math.round((byAgent[r]?.costUsd ?? 0) * 1e6) / 1e6 },
     }),
   );
   const url = (input.ciUrl ?? config.ci.woodpecker_url)?.replace(/\/+$/, "");
@@ -187,9 +204,13 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
         warnings.push("crons not read: the CI token's user needs push access to the repo in Woodpecker");
         return [];
       }),
-      api.pipelines.list({ event: ["cron", "manual", "pull_request"], max: RECENT_PIPELINES }),
+      api.pipelines.list({ event: ["cron", "manual", "pull_request"], max: CRON_WINDOW }),
     ]);
-    const detailed = (await Promise.all(recent.map((p) => api.pipelines.get(p.number)))).filter((p): p is Pipeline => p !== undefined);
+    const older = recent.slice(RECENT_PIPELINES);
+    const extra = base.flatMap((a) => older.find((p) => p.event === "cron" && p.message === disintoName(a.agent)) ?? []);
+    const wanted = [...recent.slice(0, RECENT_PIPELINES), ...extra.filter((p) => !recent.slice(0, RECENT_PIPELINES).some((r) => r.number === p.number))];
+    // Newest first, as the list: an agent's first match is its last run.
+    const detailed = (await Promise.all(wanted.map((p) => api.pipelines.get(p.number)))).filter((p): p is Pipeline => p !== undefined).sort((a, b) => b.number - a.number);
     for (const a of base) {
       const name = disintoName(a.agent);
       const cron = crons.find((c) => c.name === name);
@@ -198,6 +219,12 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
         const wf = p.workflows.find((w) => w.name === name);
         if (wf === undefined) continue;
         a.last_run = { pipeline: p.number, event: p.event, status: wf.state, started_at: iso(wf.started ?? p.started), finished_at: iso(wf.finished ?? p.finished), url: `${url}/repos/${repoId}/pipeline/${p.number}` };
+        const step = wf.steps.find((s) => s.type === "plugin");
+        if (step !== undefined) {
+          // One log read per agent: its last word on what it did.
+          const log = await api.pipelines.logLines(p.number, step.id).catch(() => [] as string[]);
+          a.last_outcome = [...log].reverse().find((l) => l.startsWith(`${a.agent}: `) && OUTCOME_LINE.test(l)) ?? null;
+        }
         break;
       }
     }

@@ -37,8 +37,11 @@ function project(p: ProjectStatus, now: number): string[] {
         a.agent,
         a.login,
         a.schedule ?? "-",
-        a.cron === null ? "no cron" : a.cron.enabled ? "cron on" : "cron OFF",
+        !a.configured ? "not set up" : a.cron === null ? "no cron" : a.cron.enabled ? "cron on" : "cron OFF",
         a.last_run === null ? "no runs seen" : `last run #${a.last_run.pipeline} ${a.last_run.event} ${a.last_run.status} ${ago(a.last_run.started_at, now)}`,
+        a.configured && a.cron?.enabled === true && a.cron.next_at !== null ? `next ${a.cron.next_at.slice(11, 16)} UTC` : "",
+        a.spend_today.runs === 0 ? "$0 today" : `$${a.spend_today.cost_usd.toFixed(2)} today (${a.spend_today.runs} LLM runs)`,
+        a.last_outcome ?? "",
       ]),
     ),
   );

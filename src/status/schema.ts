@@ -28,6 +28,11 @@ export const agentStatusSchema = z.object({
     .nullable()
     .describe("The Woodpecker cron disinto-<agent>; null when it does not exist or CI was not read."),
   last_run: runSchema.nullable().describe("The newest pipeline that ran the disinto-<agent> workflow, among the recent ones; null when none or CI was not read."),
+  configured: z.boolean().describe("The config has an identity for it; all eight agents are listed, those not set up with false."),
+  last_outcome: z.string().nullable().describe("The outcome line its last run's step printed (`dev: #12 → PR #34 merged · …`); null when there is none or CI was not read."),
+  spend_today: z
+    .object({ runs: z.number().int(), tokens: z.number().int(), cost_usd: z.number() })
+    .describe("LLM runs, tokens and cost the ops repo's ledger has for this agent today (UTC)."),
 });
 
 export const leaseStatusSchema = z.object({

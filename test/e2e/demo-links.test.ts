@@ -105,6 +105,22 @@ describe("the demo's and status's links open pages", { timeout: 600_000 }, () =>
     }
   });
 
+  it("status lists all eight agents: set up or not, last run, next cron, last outcome, spend today", () => {
+    const p = status.projects[0]!;
+    assert.deepEqual(p.agents.map((a) => a.agent), ["dev", "review", "gardener", "planner", "predictor", "supervisor", "architect", "vault"]);
+    const by = new Map(p.agents.map((a) => [a.agent, a]));
+    assert.deepEqual(p.agents.filter((a) => !a.configured).map((a) => a.agent), ["predictor", "architect"], "the demo sets up every agent but the predictor and the architect");
+    const planner = by.get("planner")!;
+    assert.equal(planner.last_run?.status, "success");
+    assert.match(planner.last_outcome ?? "", /^planner: planned: /);
+    // The cron exists with its schedule (init's tick layout may leave it disabled: the tick wakes the planner).
+    assert.ok(planner.cron?.schedule === "0 3 * * 1" && planner.cron.next_at !== null, JSON.stringify(planner.cron));
+    assert.match(by.get("dev")!.last_outcome ?? "", /^dev: /);
+    // The scripted backend's runs are in the ledger, at no cost.
+    assert.ok(by.get("dev")!.spend_today.runs >= 1 && by.get("planner")!.spend_today.runs === 1, JSON.stringify([...by.values()].map((a) => [a.agent, a.spend_today])));
+    assert.equal(by.get("dev")!.spend_today.cost_usd, 0);
+  });
+
   it("every link status reports opens a page", async () => {
     const sb = run.sandbox!;
     const links = statusLinks(status, sb.forge.url, sb.ci.url);
