@@ -33,12 +33,15 @@ import {
   REVIEW_LOGIN,
   SUPERVISOR_LOGIN,
   VAULT_LOGIN,
+  RELEASE_SECRET,
   mergeInitPr,
   setUpFactory,
   type DemoBackend,
   type DemoMode,
 } from "./setup.ts";
 import { redMain, type RedMain } from "./trap.ts";
+import { releaseOutcome, requestRelease } from "./release.ts";
+import type { DemoRelease } from "./report.ts";
 import { requestAndApprove, startReceiver, vaultOutcome, type Receiver } from "./vault.ts";
 
 export type BackendChoice = "scripted" | "claude" | "openai";
@@ -271,6 +274,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       let gardenerRan = false;
       let plannerRan = false;
       let trap: RedMain | null = null;
+      let release: DemoRelease | null = null;
       let vault: DemoVault | null = null;
       let rounds = 0;
       try {
@@ -351,6 +355,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
           const out = await vaultOutcome({ ops: forge.repo(DEMO_OPS_REPO), ci, ciUrl: sb.ci.url, pr: asked.pr, prUrl: asked.prUrl, received: hook.received, redactor });
           for (const line of out.lines) say(line);
           vault = out.vault;
+          if (whole) {
+            say(`── the release (${formatDuration(now() - started)}) ──`);
+            const plannerForge = new ForgejoForge({ url: sb.forge.url, token: token(PLANNER_LOGIN), redactor });
+            try {
+              const asked = await orFatal(requestRelease({ requesterOps: plannerForge.repo(DEMO_OPS_REPO), requester: PLANNER_LOGIN, adminOps: forge.repo(DEMO_OPS_REPO), secrets: [DEMO_VAULT_SECRET, RELEASE_SECRET], say }));
+              await idle();
+              const rel = await releaseOutcome({ ops: forge.repo(DEMO_OPS_REPO), forgeUrl: sb.forge.url, token: token("admin"), repo: calc, pr: asked.pr, prUrl: asked.prUrl });
+              for (const line of rel.lines) say(line);
+              release = rel.release;
+            } finally {
+              await plannerForge.close();
+            }
+          }
         }
       } catch (err) {
         if (!(err instanceof Stop)) throw err;
@@ -368,7 +385,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const agentNames = whole ? ["planner", "dev", "review", "gardener", "supervisor", "vault"] : ["dev", "review", "gardener", "vault"];
       const agents = (await observer.agents(agentNames)).map((a) =>
         // The dispatcher runs in the ops repo's pipeline, which the observer of demo/calc does not read.
-        a.agent === "vault" && vault !== null ? { ...a, runs: vault.pipeline !== null ? 1 : 0, actions: vault.status === "ok" ? 1 : 0 } : a,
+        a.agent === "vault" && vault !== null
+          ? { ...a, runs: (vault.pipeline !== null ? 1 : 0) + (release !== null ? 1 : 0), actions: (vault.status === "ok" ? 1 : 0) + (release?.status === "ok" ? 1 : 0) }
+          : a,
       );
       const latencies = await observer.latencies("backlog");
       const ok =
@@ -377,7 +396,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         groomed.enriched &&
         vault?.status === "ok" &&
         vault.delivered &&
-        (!whole || (planner !== null && planner.ran && planner.objectives > 0 && planner.filed.length > 0 && trap?.tripped === true && trap.cleared));
+        (!whole || (release?.status === "ok" && release.tag_sha !== null && planner !== null && planner.ran && planner.objectives > 0 && planner.filed.length > 0 && trap?.tripped === true && trap.cleared));
       const report = demoReportSchema.parse({
         ok,
         backend: opts.backend,
@@ -385,6 +404,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         spend_cap_usd: spendCap,
         planner,
         supervisor: whole ? (trap ?? { tripped: false, cleared: false }) : null,
+        release,
         agents,
         latencies,
         stopped: ok ? "done" : stoppedBy,

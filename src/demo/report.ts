@@ -86,6 +86,18 @@ export const demoSupervisorSchema = z.object({
 });
 export type DemoSupervisor = z.infer<typeof demoSupervisorSchema>;
 
+export const demoReleaseSchema = z.object({
+  version: z.string(),
+  /** The request PR in the ops repo (high tier), approved and merged by the admin. */
+  pr: z.number().int().positive(),
+  pr_url: z.string(),
+  /** The dispatcher's result; null when there is none. */
+  status: z.enum(["ok", "failed", "rejected", "invalid"]).nullable(),
+  /** The commit demo/calc's tag points at; null when there is no tag. */
+  tag_sha: z.string().nullable(),
+});
+export type DemoRelease = z.infer<typeof demoReleaseSchema>;
+
 const counts = z.record(z.string(), z.number().int().nonnegative());
 
 export const demoReportSchema = z.object({
@@ -109,6 +121,8 @@ export const demoReportSchema = z.object({
   planner: demoPlannerSchema.nullable(),
   /** The factory's supervisor and the red-main trap; null with --only dev-review or when not reached. */
   supervisor: demoSupervisorSchema.nullable(),
+  /** The factory's release through the vault; null with --only dev-review or when not reached. */
+  release: demoReleaseSchema.nullable(),
   /** Per agent: runs, actions, tokens, cost, time. */
   agents: z.array(demoAgentSchema),
   /** Label → merged per merged demo issue. */
@@ -167,6 +181,7 @@ export function renderReport(r: DemoReport): string {
   const v = r.vault;
   lines.push(`  vault: ${v === null ? "not reached" : `${v.formula} action ${v.id} → ${v.pr !== null ? `PR #${v.pr}` : "no request PR"}${v.approved_by !== null ? ` approved by ${v.approved_by}` : ""}, ${v.status === null ? "no result" : `result ${v.status}`}${v.delivered ? ", delivered to the receiver" : ", not delivered"}`}`);
   if (r.planner !== null) lines.push(`  planner: ${r.planner.ran ? `tree of ${plural(r.planner.objectives, "objective")} in prerequisites.md, filed ${r.planner.filed.map((n) => `#${n}`).join(", ") || "nothing"}` : "did not run"}`);
+  if (r.release !== null) lines.push(`  release: ${r.release.version} → PR #${r.release.pr} approved by the admin, ${r.release.status === null ? "no result" : `result ${r.release.status}`}, ${r.release.tag_sha !== null ? `tagged at ${r.release.tag_sha.slice(0, 7)}` : "not tagged"}`);
   if (r.supervisor !== null) lines.push(`  supervisor: breaker ${r.supervisor.tripped ? "opened when main went red" : "not opened"}, ${r.supervisor.cleared ? "cleared when main was green again" : "not cleared"}`);
   lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);
   lines.push(`  reviews: ${r.reviews.total} (${r.reviews.approved} approved, ${r.reviews.changes_requested} changes requested)`);

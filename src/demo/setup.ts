@@ -11,6 +11,8 @@ import type { Env } from "../host/env.ts";
 import { Init, describeStep } from "../init/init.ts";
 import { pullRequestContexts } from "../init/templates.ts";
 import type { Redactor } from "../lib/redact.ts";
+/** The factory demo's release secret (src/demo/release.ts). */
+export const RELEASE_SECRET = "RELEASE_TOKEN";
 
 /** The demo seed's project (src/sandbox/forge/seed.ts). */
 export const DEMO_REPO = { owner: "demo", name: "calc" } as const;
@@ -127,7 +129,7 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
     `token_secret = ${str(VAULT_TOKEN_SECRET)}`,
     "",
     "[vault]",
-    `secrets = [${str(DEMO_VAULT_SECRET)}]`,
+    `secrets = [${[DEMO_VAULT_SECRET, ...(input.factory === true ? [RELEASE_SECRET] : [])].map(str).join(", ")}]`,
     "",
     `[backends.${backendName}]`,
   ];
@@ -180,6 +182,8 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
       env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken, [VAULT_TOKEN_SECRET]: input.vaultToken, [DEMO_VAULT_SECRET]: input.webhookUrl,
         ...(input.plannerToken !== undefined ? { [PLANNER_TOKEN_SECRET]: input.plannerToken } : {}),
         ...(input.supervisorToken !== undefined ? { [SUPERVISOR_TOKEN_SECRET]: input.supervisorToken } : {}),
+        // The release formula's token: dev-bot's, which may write demo/calc (tags, releases).
+        ...(input.plannerToken !== undefined ? { [RELEASE_SECRET]: input.devToken } : {}),
       },
       redactor: input.redactor,
     });

@@ -47,6 +47,8 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
       assert.match(end.stderr, /review-bot requested changes on PR #\d+/);
       assert.match(end.stderr, /supervisor: .*CI breaker open/);
       assert.match(end.stderr, /the supervisor cleared the breaker/);
+      assert.match(end.stderr, /planner-bot asks the vault for a release: .*high tier → PR #\d+ "vault: release-0\.2\.0"/);
+      assert.match(end.stderr, /demo\/calc is tagged 0\.2\.0 at [0-9a-f]{7}/);
       assert.match(end.stderr, /The sandbox keeps running/);
       assert.match(end.stderr, /status --forge-url http:\/\/127\.0\.0\.1:\d+ --ops-repo demo\/calc-ops --ci-url http:\/\/127\.0\.0\.1:\d+ --project calc/);
       assert.match(end.stderr, /SIGTERM: stopping/);

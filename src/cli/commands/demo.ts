@@ -100,7 +100,9 @@ tree (prerequisites.md in the ops repo) and files a backlog issue for the missin
 which dev and review take to merge with the seeded ones. After the gardener, main goes red:
 admin pushes a test that cannot pass and a "fix" that is still red; the supervisor
 (supervisor-bot) opens the CI circuit breaker, the dev agent claims nothing while it is open,
-and once the test is removed and main is green the supervisor clears it. The summary ends with
+and once the test is removed and main is green the supervisor clears it. After the vault's
+webhook, planner-bot asks the vault for a release (high tier); the admin approves it and the
+dispatcher tags demo/calc 0.2.0 with release notes. The summary ends with
 a table per agent (runs, runs that changed something, tokens, cost, time) and the
 label → merged latency of each issue. --only dev-review runs the shorter demo below, without
 the planner and the supervisor.
