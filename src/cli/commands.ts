@@ -56,8 +56,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: ["demo"],
-    usage: "demo [--backend scripted|claude] [--keep] [--json] [--data DIR]",
-    summary: "Watch the factory work: sandbox forge and CI, init, the dev, review and gardener agents and the vault, until the demo issues are merged, a vague one is groomed and an approved vault action has run",
+    usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
+    summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
     load: async () => (await import("./commands/demo.ts")).demoCommand,
   },
   {

@@ -92,7 +92,7 @@ function signals(onSignal: (sig: NodeJS.Signals) => void): () => void {
 export const demoCommand: Command = {
   name: ["demo"],
   usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
-  summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action run",
+  summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
   description: `
 By default the whole factory: admin commits a VISION.md to demo/calc before init, and once
 init's pull request is merged the planner (planner-bot) runs first: it writes the prerequisite
