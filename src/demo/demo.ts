@@ -22,7 +22,7 @@ import { checkClaude } from "./claude.ts";
 import { Observer } from "./observe.ts";
 import { pluginDir } from "./plugins.ts";
 import { demoReportSchema, formatDuration, type DemoReport, type DemoVault } from "./report.ts";
-import { DEMO_VAGUE_ISSUE, DEMO_VISION, DOCS_CHECK, demoScript } from "./script.ts";
+import { DEMO_VAGUE_ISSUE, DEMO_VISION, DEMO_VISION_ISSUE, DOCS_CHECK, demoScript } from "./script.ts";
 import {
   DEMO_OPS_REPO,
   DEMO_REPO,
@@ -40,6 +40,7 @@ import {
   type DemoMode,
 } from "./setup.ts";
 import { redMain, type RedMain } from "./trap.ts";
+import { acceptPitch, subIssuesOf } from "./pitch.ts";
 import { releaseOutcome, requestRelease } from "./release.ts";
 import type { DemoRelease } from "./report.ts";
 import { requestAndApprove, startReceiver, vaultOutcome, type Receiver } from "./vault.ts";
@@ -197,6 +198,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     try {
       const calc = `${DEMO_REPO.owner}/${DEMO_REPO.name}`;
       const issues = (await forge.repo(DEMO_REPO).issues.list({ state: "open", type: "issues", sort: "oldest" })).map((i) => i.number);
+      let visionIssue: number | undefined;
       say(`${calc} has ${issues.length} backlog issues: ${issues.map((n) => `#${n}`).join(", ")}`);
       // A user files an issue too vague for the dev agent: the gardener's task at the end.
       const vague = await orFatal(forge.repo(DEMO_REPO).issues.create({ title: DEMO_VAGUE_ISSUE.title, body: DEMO_VAGUE_ISSUE.body, labels: ["underspecified"] }));
@@ -221,6 +223,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         );
         say(`admin committed VISION.md (the planner's input) to ${calc} — ${sb.forge.url}/${calc}/src/branch/main/VISION.md`);
         say(`…and a CI step the agents' test command does not run: ${DOCS_CHECK.path} fails when README.md misses an export of src/calc.js (the red-CI trap)`);
+        const v = await orFatal(forge.repo(DEMO_REPO).issues.create({ title: DEMO_VISION_ISSUE.title, body: DEMO_VISION_ISSUE.body, labels: ["vision"] }));
+        visionIssue = v.number;
+        say(`admin filed #${v.number} "${v.title}", labelled vision (too open for one pull request: the architect's) — ${v.htmlUrl}`);
       }
       if (script !== undefined) {
         await mkdir(dirname(script), { recursive: true });
@@ -274,6 +279,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       let gardenerRan = false;
       let plannerRan = false;
       let trap: RedMain | null = null;
+      let pitched: { pr: number; url: string; filed: number[] } | null = null;
       let release: DemoRelease | null = null;
       let vault: DemoVault | null = null;
       let rounds = 0;
@@ -305,6 +311,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
               ? `the planner wrote prerequisites.md (${plan.objectives} objectives) — ${sb.forge.url}/${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name}/src/branch/main/prerequisites.md — and filed ${plan.filed.map((n) => `#${n}`).join(", ") || "nothing"} for the dev agent`
               : "the planner's pipeline did not succeed (its log above says why)",
           );
+        }
+        if (whole && visionIssue !== undefined) {
+          // The architect pitches the vision issue in the ops repo; a person accepts; the gardener files the sub-issues.
+          say(`── the architect (${formatDuration(now() - started)}) ──`);
+          await fire("disinto-architect");
+          pitched = await orFatal(acceptPitch({ ops: forge.repo(DEMO_OPS_REPO), vision: visionIssue, say }));
+          if (pitched !== null) {
+            say(`── the gardener files the sprint (${formatDuration(now() - started)}) ──`);
+            await fire("disinto-gardener");
+            const subs = await subIssuesOf(forge.repo(DEMO_REPO), visionIssue);
+            for (const n of subs) observer.track(n);
+            pitched = { ...pitched, filed: subs };
+            say(subs.length > 0 ? `the gardener filed ${subs.map((n) => `#${n}`).join(", ")} from the accepted pitch, in the backlog` : "the gardener filed no sub-issue");
+          }
         }
         if (whole) {
           // The gardener grooms the vague issue into one the dev agent can take, before the loop takes every ready issue.
@@ -382,7 +402,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const groomed = await observer.groomed(vague.number, gardenerRan);
       if (gardenerRan && !whole) say(groomed.enriched ? `the gardener enriched #${vague.number}: affected files and acceptance criteria, ${groomed.labels.length > 0 ? `labelled ${groomed.labels.join(", ")} — the dev agent's next pick` : "and the dev agent, woken, took it to merge"}` : `the gardener ran, but #${vague.number} is not enriched (labels: ${groomed.labels.join(", ") || "none"})`);
       const planner = whole ? await observer.planned(plannerRan, PLANNER_LOGIN) : null;
-      const agentNames = whole ? ["planner", "dev", "review", "gardener", "supervisor", "vault"] : ["dev", "review", "gardener", "vault"];
+      const agentNames = whole ? ["planner", "architect", "dev", "review", "gardener", "supervisor", "vault"] : ["dev", "review", "gardener", "vault"];
       const agents = (await observer.agents(agentNames)).map((a) =>
         // The dispatcher runs in the ops repo's pipeline, which the observer of demo/calc does not read.
         a.agent === "vault" && vault !== null
@@ -396,7 +416,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         groomed.enriched &&
         vault?.status === "ok" &&
         vault.delivered &&
-        (!whole || (release?.status === "ok" && release.tag_sha !== null && planner !== null && planner.ran && planner.objectives > 0 && planner.filed.length > 0 && trap?.tripped === true && trap.cleared));
+        (!whole || ((pitched?.filed.length ?? 0) > 0 && release?.status === "ok" && release.tag_sha !== null && planner !== null && planner.ran && planner.objectives > 0 && planner.filed.length > 0 && trap?.tripped === true && trap.cleared));
       const report = demoReportSchema.parse({
         ok,
         backend: opts.backend,
@@ -405,6 +425,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         planner,
         supervisor: whole ? (trap ?? { tripped: false, cleared: false }) : null,
         release,
+        architect: whole && visionIssue !== undefined ? { vision: visionIssue, pitch_pr: pitched?.pr ?? null, pitch_url: pitched?.url ?? null, filed: pitched?.filed ?? [] } : null,
         agents,
         latencies,
         stopped: ok ? "done" : stoppedBy,

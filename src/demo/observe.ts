@@ -125,7 +125,7 @@ export class Observer {
         // A failed project step: the line of its log that says why (what the dev agent's fix reads).
         if (s.type !== "plugin" && s.state === "failure") {
           const why = await this.failureLine(p.number, s.id);
-          if (why !== undefined) lines.push(`    ${w.name}: ${why}`);
+          if (why !== undefined) lines.push(`    ${why}`);
         }
         if (s.type !== "plugin") continue;
         const said = await this.outcomeLine(p.number, s.id);

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { defaultBundlesDir } from "../sandbox/index.ts";
 
 /** The agents the demo's pipelines run. */
-export const DEMO_AGENTS = ["dev", "review", "gardener", "vault", "planner", "supervisor"] as const;
+export const DEMO_AGENTS = ["dev", "review", "gardener", "vault", "planner", "supervisor", "architect"] as const;
 
 export interface PluginDir {
   dir: string;

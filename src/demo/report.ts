@@ -86,6 +86,17 @@ export const demoSupervisorSchema = z.object({
 });
 export type DemoSupervisor = z.infer<typeof demoSupervisorSchema>;
 
+export const demoArchitectSchema = z.object({
+  /** The vision issue the admin filed. */
+  vision: z.number().int().positive(),
+  /** The architect's pitch PR in the ops repo, which the admin accepted and approved; null when none was opened. */
+  pitch_pr: z.number().int().positive().nullable(),
+  pitch_url: z.string().nullable(),
+  /** The sub-issues the gardener filed from the accepted pitch. */
+  filed: z.array(z.number().int().positive()),
+});
+export type DemoArchitect = z.infer<typeof demoArchitectSchema>;
+
 export const demoReleaseSchema = z.object({
   version: z.string(),
   /** The request PR in the ops repo (high tier), approved and merged by the admin. */
@@ -121,6 +132,8 @@ export const demoReportSchema = z.object({
   planner: demoPlannerSchema.nullable(),
   /** The factory's supervisor and the red-main trap; null with --only dev-review or when not reached. */
   supervisor: demoSupervisorSchema.nullable(),
+  /** The factory's architect: the vision issue pitched, accepted by the admin, its sub-issues filed; null with --only dev-review. */
+  architect: demoArchitectSchema.nullable(),
   /** The factory's release through the vault; null with --only dev-review or when not reached. */
   release: demoReleaseSchema.nullable(),
   /** Per agent: runs, actions, tokens, cost, time. */
@@ -181,6 +194,10 @@ export function renderReport(r: DemoReport): string {
   const v = r.vault;
   lines.push(`  vault: ${v === null ? "not reached" : `${v.formula} action ${v.id} → ${v.pr !== null ? `PR #${v.pr}` : "no request PR"}${v.approved_by !== null ? ` approved by ${v.approved_by}` : ""}, ${v.status === null ? "no result" : `result ${v.status}`}${v.delivered ? ", delivered to the receiver" : ", not delivered"}`}`);
   if (r.planner !== null) lines.push(`  planner: ${r.planner.ran ? `tree of ${plural(r.planner.objectives, "objective")} in prerequisites.md, filed ${r.planner.filed.map((n) => `#${n}`).join(", ") || "nothing"}` : "did not run"}`);
+  if (r.architect !== null) {
+    const a = r.architect;
+    lines.push(`  architect: #${a.vision} → ${a.pitch_pr === null ? "no pitch" : `pitch PR #${a.pitch_pr}, accepted and approved by the admin; the gardener filed ${a.filed.map((n) => `#${n}`).join(", ") || "nothing"}`}`);
+  }
   if (r.release !== null) lines.push(`  release: ${r.release.version} → PR #${r.release.pr} approved by the admin, ${r.release.status === null ? "no result" : `result ${r.release.status}`}, ${r.release.tag_sha !== null ? `tagged at ${r.release.tag_sha.slice(0, 7)}` : "not tagged"}`);
   if (r.supervisor !== null) lines.push(`  supervisor: breaker ${r.supervisor.tripped ? "opened when main went red" : "not opened"}, ${r.supervisor.cleared ? "cleared when main was green again" : "not cleared"}`);
   lines.push(`  pull requests: ${r.prs.opened} opened, ${r.prs.merged} merged (the init pull request included)`);

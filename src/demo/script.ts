@@ -63,6 +63,32 @@ export const DEMO_REQUESTED = {
   fix: { path: "test/multiply.test.js", old: "  assert.equal(multiply(-2, 5), -10);\n", new: "  assert.equal(multiply(-2, 5), -10);\n  assert.equal(multiply(5, 0), 0);\n" },
 } as const;
 
+/** The `vision` issue the admin files in the factory demo: the architect pitches it. */
+export const DEMO_VISION_ISSUE = {
+  title: "Read numbers from text",
+  body: "calc should take numbers as people type them (`\" 42 \"`, `\"1e3\"`) and say clearly when a text is not a number, instead of every caller doing it differently.\n",
+} as const;
+
+/** The architect's (scripted) pitch for the vision issue: one sub-issue, filed once a person approves. */
+export const DEMO_PITCH = {
+  slug: "numbers-from-text",
+  enables: "Callers pass what a user typed; calc turns it into a number or says why it cannot.",
+  exists: "`src/calc.js` has `add` and `subtract` on numbers only; nothing reads text.",
+  complexity: "Small: one function and its tests.",
+  risks: "What counts as a number: `Number()` accepts `\"\"` and `\"0x10\"`.",
+  cost: "None: no new service.",
+  open_questions: ["Is an empty text an error? (proposed: yes)", "Accept hexadecimal? (proposed: no)"],
+  recommendation: "One function, `parseNumber(text)`, strict about empty and non-decimal text.",
+  sub_issues: [
+    {
+      id: "parse-number",
+      title: "Add parseNumber(text)",
+      depends_on: [],
+      body: "## Goal\n\nTurn a user's text into a number, or throw.\n\n## Affected files\n\n- src/calc.js\n\n## Acceptance criteria\n\n- [ ] `parseNumber(\" 42 \") === 42` and `parseNumber(\"1e3\") === 1000`\n- [ ] an empty or non-numeric text throws a `TypeError`\n- [ ] both cases are tested",
+    },
+  ],
+} as const;
+
 /** The issue the planner files from VISION.md in the factory demo (its title starts a DemoChange). */
 export const PLANNER_ISSUE = {
   key: "calc-mod",
@@ -133,6 +159,23 @@ export const DEMO_CHANGES: readonly DemoChange[] = [
     readme: "- `mod(a, b)`: the remainder, never negative for a positive divisor\n",
     summary: "Adds `mod(a, b)`, whose result has the divisor's sign (`mod(-1, 3)` is 2, where `%` gives -1); `test/mod.test.js` covers both.",
     review: { reason: "mod() returns a non-negative remainder for a positive divisor and both cases are tested", markdown: "### Summary\n\nAdds `mod(a, b)`; `test/mod.test.js` covers `7 mod 3` and `-1 mod 3`. CI is green.\n\n### Findings\n\nNone." },
+  },
+  {
+    title: "Add parseNumber(text)",
+    edit: {
+      old: SUBTRACT,
+      new: `${SUBTRACT}\nexport function parseNumber(text) {\n  const t = String(text).trim();\n  if (t === "" || !/^[-+]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?$/i.test(t)) throw new TypeError(\`parseNumber: not a number: \${JSON.stringify(text)}\`);\n  return Number(t);\n}\n`,
+    },
+    test: {
+      path: "test/parse-number.test.js",
+      content: testFile(
+        "parseNumber",
+        'test("parseNumber reads what people type", () => {\n  assert.equal(parseNumber(" 42 "), 42);\n  assert.equal(parseNumber("1e3"), 1000);\n});\n\ntest("parseNumber rejects empty and non-numeric text", () => {\n  assert.throws(() => parseNumber(""), TypeError);\n  assert.throws(() => parseNumber("0x10"), TypeError);\n});\n',
+      ),
+    },
+    readme: "- `parseNumber(text)`: the number a text holds; a `TypeError` otherwise\n",
+    summary: "Adds `parseNumber(text)`: trimmed decimal text (with an exponent) becomes a number; empty or other text throws a `TypeError`. `test/parse-number.test.js` covers both.",
+    review: { reason: "parseNumber() meets the sub-issue's criteria and both cases are tested", markdown: "### Summary\n\nAdds `parseNumber(text)`, strict about empty and non-decimal text; tested. CI is green.\n\n### Findings\n\nNone." },
   },
   {
     title: "Support powers",
@@ -225,13 +268,18 @@ function approve(reason: string, markdown: string): { text: string; status: "ok"
   return { text: "Reviewed.", status: "ok", structured: { verdict: "APPROVE", reason, findings: [], review_markdown: markdown } };
 }
 
-const linked = (title: string): string => String.raw`[\s\S]*\n## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\n${escape(title)}[^\n]*\n`;
+/** A title as filed: the architect's sub-issues carry a `vision(#N): ` prefix. */
+const titled = (title: string): string => String.raw`(?:vision\(#\d+\): )?${escape(title)}`;
+const linked = (title: string): string => String.raw`[\s\S]*\n## Linked issue #\d+\n\n### Issue title[^\n]*\n\n\x60+\n${titled(title)}[^\n]*\n`;
 
 /** The factory demo's tasks that come before the others: the trap's fix, the requested changes and their reviews. */
 function factoryTasks(): unknown[] {
   const mod = DEMO_CHANGES.find((c) => c.title === PLANNER_ISSUE.title);
   if (mod?.readme === undefined) throw new Error("the demo script has no change for the planner's issue");
   return [
+    { name: "architect: pitch the vision issue", match: String.raw`^# Task: pitch \(architect agent\)`, result: { text: "Pitched.", status: "ok", structured: DEMO_PITCH } },
+    { name: "architect: answer the pitch's comments", match: String.raw`^# Task: answer \(architect agent\)`, result: { text: "Answered.", status: "ok", structured: { reply: "Agreed: an empty text is an error and hexadecimal is not accepted." } } },
+    { name: "architect: digest", match: String.raw`^# Task: digest \(architect agent\)`, result: { text: "Digest.", status: "ok", structured: { comment: "parseNumber is merged: the sprint is done." } } },
     {
       name: "dev: fix the red CI from the failing step's log (README.md misses mod)",
       match: String.raw`## CI failed on [0-9a-f]+[\s\S]*README\.md does not document mod\(\)`,
@@ -313,7 +361,7 @@ export function demoScript(vagueIssue: number, factory = false): Script {
     })),
     ...DEMO_CHANGES.map((c) => ({
       name: `implement: ${c.title}`,
-      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+, its title:\n\n\x60+text\n${escape(c.title)}[^\n]*\n`,
+      match: String.raw`^# Task\n[\s\S]*\n## Issue #\d+, its title:\n\n\x60+text\n${titled(c.title)}[^\n]*\n`,
       actions: implementActions(c, factory),
       result: { text: "Implemented.", status: "ok", structured: { status: "implemented", summary: c.summary } },
     })),

@@ -34,6 +34,9 @@ export const PLANNER_LOGIN = "planner-bot";
 export const SUPERVISOR_LOGIN = "supervisor-bot";
 const PLANNER_TOKEN_SECRET = "FORGE_PLANNER_TOKEN";
 const SUPERVISOR_TOKEN_SECRET = "FORGE_SUPERVISOR_TOKEN";
+/** The sandbox has no architect account: planner-bot pitches too (the architect writes only to the ops repo). */
+export const ARCHITECT_LOGIN = "planner-bot";
+const ARCHITECT_TOKEN_SECRET = "FORGE_ARCHITECT_TOKEN";
 
 /** Which demo: the whole factory (planner and supervisor too) or dev and review with the gardener and vault. */
 export type DemoMode = "factory" | "dev-review";
@@ -115,6 +118,11 @@ export function demoConfigToml(input: { forgeUrl: string; ciUrl: string; ciRepoI
           `token_secret = ${str(PLANNER_TOKEN_SECRET)}`,
           `backend = ${str(backendName)}`,
           "",
+          "[identities.architect]",
+          `login = ${str(ARCHITECT_LOGIN)}`,
+          `token_secret = ${str(ARCHITECT_TOKEN_SECRET)}`,
+          `backend = ${str(backendName)}`,
+          "",
           "# The supervisor's circuit breaker and probes are code; the model only judges what no recipe knows.",
           "[identities.supervisor]",
           `login = ${str(SUPERVISOR_LOGIN)}`,
@@ -180,7 +188,7 @@ export async function setUpFactory(input: FactoryInput): Promise<Factory> {
       ciToken: input.adminCiToken,
       config: { text, file: "the demo's project config" },
       env: { ...input.credentials, [DEV_TOKEN_SECRET]: input.devToken, [REVIEW_TOKEN_SECRET]: input.reviewToken, [GARDENER_TOKEN_SECRET]: input.gardenerToken, [VAULT_TOKEN_SECRET]: input.vaultToken, [DEMO_VAULT_SECRET]: input.webhookUrl,
-        ...(input.plannerToken !== undefined ? { [PLANNER_TOKEN_SECRET]: input.plannerToken } : {}),
+        ...(input.plannerToken !== undefined ? { [PLANNER_TOKEN_SECRET]: input.plannerToken, [ARCHITECT_TOKEN_SECRET]: input.plannerToken } : {}),
         ...(input.supervisorToken !== undefined ? { [SUPERVISOR_TOKEN_SECRET]: input.supervisorToken } : {}),
         // The release formula's token: dev-bot's, which may write demo/calc (tags, releases).
         ...(input.plannerToken !== undefined ? { [RELEASE_SECRET]: input.devToken } : {}),

@@ -109,7 +109,7 @@ describe("the demo's and status's links open pages", { timeout: 600_000 }, () =>
     const p = status.projects[0]!;
     assert.deepEqual(p.agents.map((a) => a.agent), ["dev", "review", "gardener", "planner", "predictor", "supervisor", "architect", "vault"]);
     const by = new Map(p.agents.map((a) => [a.agent, a]));
-    assert.deepEqual(p.agents.filter((a) => !a.configured).map((a) => a.agent), ["predictor", "architect"], "the demo sets up every agent but the predictor and the architect");
+    assert.deepEqual(p.agents.filter((a) => !a.configured).map((a) => a.agent), ["predictor"], "the demo sets up every agent but the predictor");
     const planner = by.get("planner")!;
     assert.equal(planner.last_run?.status, "success");
     assert.match(planner.last_outcome ?? "", /^planner: planned: /);

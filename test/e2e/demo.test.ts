@@ -20,7 +20,7 @@ after(async () => {
 });
 
 describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
-  it("run 1, the factory, --keep: the planner's tree and issue, every issue merged (one after a red CI fixed from its log, one after requested changes), the breaker opened and cleared, the vault's action — checked while the sandbox runs; SIGTERM stops it", async () => {
+  it("run 1, the factory, --keep: the planner's tree and issue, the architect's pitch accepted and its sub-issue filed, every issue merged (one after a red CI fixed from its log, one after requested changes), the breaker opened and cleared, the vault's action — checked while the sandbox runs; SIGTERM stops it", async () => {
     const started = Date.now();
     const demo = startDemo(["--json", "--keep", "--data", join(dir, "run1")]);
     try {
@@ -43,8 +43,11 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
       assert.match(end.stderr, /You will see the whole factory/);
       assert.match(end.stderr, /cron disinto-planner fired → pipeline #\d+/);
       assert.match(end.stderr, /the planner wrote prerequisites\.md \(2 objectives\) — http:\/\/127\.0\.0\.1:\d+\/demo\/calc-ops\/src\/branch\/main\/prerequisites\.md — and filed #\d+/);
-      assert.match(end.stderr, /test: check-docs: README\.md does not document mod\(\)/, "the failing step's log line is quoted");
+      assert.match(end.stderr, /^ {4}check-docs: README\.md does not document mod\(\)/m, "the failing step's log line is quoted");
       assert.match(end.stderr, /review-bot requested changes on PR #\d+/);
+      assert.match(end.stderr, /the architect pitched #\d+ as PR #\d+ "architect: Read numbers from text" in the ops repo/);
+      assert.match(end.stderr, /admin \(the person\) answered ACCEPT on PR #\d+ and approved it/);
+      assert.match(end.stderr, /the gardener filed #\d+ from the accepted pitch/);
       assert.match(end.stderr, /supervisor: .*CI breaker open/);
       assert.match(end.stderr, /the supervisor cleared the breaker/);
       assert.match(end.stderr, /planner-bot asks the vault for a release: .*high tier → PR #\d+ "vault: release-0\.2\.0"/);

@@ -97,7 +97,10 @@ export const demoCommand: Command = {
 By default the whole factory: admin commits a VISION.md to demo/calc before init, and once
 init's pull request is merged the planner (planner-bot) runs first: it writes the prerequisite
 tree (prerequisites.md in the ops repo) and files a backlog issue for the missing operation,
-which dev and review take to merge with the seeded ones. After the gardener, main goes red:
+which dev and review take to merge with the seeded ones. The admin also files a vision issue:
+the architect (planner-bot) pitches it as a sprint PR in the ops repo, the admin answers ACCEPT
+and approves it, and the gardener files its sub-issue, which is merged too. After the loop,
+main goes red:
 admin pushes a test that cannot pass and a "fix" that is still red; the supervisor
 (supervisor-bot) opens the CI circuit breaker, the dev agent claims nothing while it is open,
 and once the test is removed and main is green the supervisor clears it. After the vault's
