@@ -234,7 +234,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
 
       // ── set up: disinto init, its pull request through CI and review, merged ──────────────
       say(
-        `disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN}, ${GARDENER_LOGIN}${whole ? `, ${PLANNER_LOGIN} (planner) and ${SUPERVISOR_LOGIN} (supervisor)` : ""}, ${opts.backend} backend; ${VAULT_LOGIN} dispatches the vault, whose one secret is ${DEMO_VAULT_SECRET}):`,
+        `disinto init ${calc} --ops-repo ${DEMO_OPS_REPO.owner}/${DEMO_OPS_REPO.name} (identities ${DEV_LOGIN}, ${REVIEW_LOGIN}, ${GARDENER_LOGIN}${whole ? `, ${PLANNER_LOGIN} (planner and architect) and ${SUPERVISOR_LOGIN} (supervisor)` : ""}, ${opts.backend} backend; ${VAULT_LOGIN} dispatches the vault, whose one secret is ${DEMO_VAULT_SECRET}):`,
       );
       const factory = await orFatal(setUpFactory({
         forgeUrl: sb.forge.url,
@@ -333,6 +333,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
           observer.track(vague.number);
         }
         let failedRounds = 0;
+        /** Rounds of dev and review until every tracked issue is merged or a bound is hit; sets stoppedBy. */
+        const untilMerged = async (): Promise<void> => {
         for (;;) {
           if (await observer.allMerged()) {
             stoppedBy = "done";
@@ -356,15 +358,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
             break;
           }
         }
+        };
+        await untilMerged();
         // The backlog is done; the gardener grooms what is not ready yet (one task per run).
-        if (stoppedBy === "done") {
+        if ((stoppedBy as DemoReport["stopped"]) === "done") {
           if (!whole) {
             say(`── the gardener (${formatDuration(now() - started)}) ──`);
             gardenerRan = await fire("disinto-gardener");
           }
           if (whole) {
             say(`── the supervisor: main goes red (${formatDuration(now() - started)}) ──`);
-            trap = await orFatal(redMain({ repo: forge.repo(DEMO_REPO), store: forge.repo(DEMO_OPS_REPO).contents, fire, idle, say }));
+            trap = await orFatal(redMain({ repo: forge.repo(DEMO_REPO), store: forge.repo(DEMO_OPS_REPO).contents, fire, idle, say, track: (n) => observer.track(n) }));
+            // The tech-debt issue the breaker held back is taken to merge now that main is green.
+            await untilMerged();
           }
           // The vault: an agent asks, a person approves and merges, the ops repo's pipeline dispatches.
           say(`── the vault (${formatDuration(now() - started)}) ──`);

@@ -89,6 +89,12 @@ export const DEMO_PITCH = {
   ],
 } as const;
 
+/** The tech-debt issue filed while the breaker is open: the gardener promotes it (it names files and criteria), the dev agent waits for green. */
+export const DEMO_TECH_DEBT = {
+  title: "Refactor: subtract() should reject non-numbers like add()",
+  body: "Cleanup after the add() fix: `subtract(\"5\", 3)` still returns 2 by coercion, unlike `add`.\n\n## Affected files\n\n- src/calc.js\n\n## Acceptance criteria\n\n- [ ] `subtract` throws a `TypeError` when either argument is not a number\n- [ ] `subtract(5, 3)` still returns 2\n- [ ] tested\n",
+} as const;
+
 /** The issue the planner files from VISION.md in the factory demo (its title starts a DemoChange). */
 export const PLANNER_ISSUE = {
   key: "calc-mod",
@@ -176,6 +182,17 @@ export const DEMO_CHANGES: readonly DemoChange[] = [
     readme: "- `parseNumber(text)`: the number a text holds; a `TypeError` otherwise\n",
     summary: "Adds `parseNumber(text)`: trimmed decimal text (with an exponent) becomes a number; empty or other text throws a `TypeError`. `test/parse-number.test.js` covers both.",
     review: { reason: "parseNumber() meets the sub-issue's criteria and both cases are tested", markdown: "### Summary\n\nAdds `parseNumber(text)`, strict about empty and non-decimal text; tested. CI is green.\n\n### Findings\n\nNone." },
+  },
+  {
+    // Filed last (while the breaker is open): every other change has inserted after subtract by then.
+    title: DEMO_TECH_DEBT.title,
+    edit: { old: SUBTRACT, new: 'export function subtract(a, b) {\n  if (typeof a !== "number" || typeof b !== "number") throw new TypeError("subtract: both arguments must be numbers");\n  return a - b;\n}\n' },
+    test: {
+      path: "test/subtract-types.test.js",
+      content: testFile("subtract", 'test("subtract rejects non-numbers with a TypeError", () => {\n  assert.equal(subtract(5, 3), 2);\n  assert.throws(() => subtract("5", 3), TypeError);\n});\n'),
+    },
+    summary: "Makes `subtract` throw a `TypeError` for non-number arguments, as `add` does; `test/subtract-types.test.js` covers it and that `subtract(5, 3)` is still 2.",
+    review: { reason: "subtract() rejects non-numbers like add() and keeps subtracting numbers; tested", markdown: "### Summary\n\n`subtract` checks its argument types, like `add`. CI is green.\n\n### Findings\n\nNone." },
   },
   {
     title: "Support powers",

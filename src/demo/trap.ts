@@ -7,6 +7,7 @@ import type { ContentsApi, RepoForge } from "../forge/types.ts";
 import { StateStore } from "../state/index.ts";
 import { CI_UNTRUSTED, latestIncident } from "../state/incident.ts";
 import type { DemoSupervisor } from "./report.ts";
+import { DEMO_TECH_DEBT } from "./script.ts";
 
 export type RedMain = DemoSupervisor;
 
@@ -24,6 +25,8 @@ export interface RedMainInput {
   /** Waits for every pipeline and narrates what happened. */
   idle: () => Promise<void>;
   say: (line: string) => void;
+  /** The tech-debt issue joins the ones the demo takes to merge. */
+  track: (n: number) => void;
 }
 
 async function breakerOpen(store: ContentsApi): Promise<boolean> {
@@ -44,6 +47,15 @@ export async function redMain(input: RedMainInput): Promise<RedMain> {
   await input.fire("disinto-supervisor");
   const tripped = await breakerOpen(input.store);
   say(tripped ? `the supervisor opened the CI circuit breaker (incident ${CI_UNTRUSTED}): the dev agent claims no new issue while main is red` : "the supervisor did not open the breaker");
+  // Work arrives while the breaker is open: a tech-debt issue the gardener promotes; the dev agent leaves it.
+  const debt = await repo.issues.create({ title: DEMO_TECH_DEBT.title, body: DEMO_TECH_DEBT.body, labels: ["tech-debt"] });
+  input.track(debt.number);
+  say(`admin filed #${debt.number} "${debt.title}", labelled tech-debt — ${debt.htmlUrl}`);
+  // One task a run, the most urgent first (a vision whose sub-issues are done may come before it).
+  for (let i = 0; i < 3; i++) {
+    await input.fire("disinto-gardener");
+    if ((await repo.issues.get(debt.number))?.labels.includes("backlog") === true) break;
+  }
   await input.fire("disinto-dev");
   const now = await repo.contents.get(TRAP);
   if (now === undefined) throw new Error(`${TRAP} vanished from main`);

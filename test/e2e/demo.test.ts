@@ -49,6 +49,8 @@ describe(`disinto demo (${cliEntry().kind}: ${cliEntry().path})`, () => {
       assert.match(end.stderr, /admin \(the person\) answered ACCEPT on PR #\d+ and approved it/);
       assert.match(end.stderr, /the gardener filed #\d+ from the accepted pitch/);
       assert.match(end.stderr, /supervisor: .*CI breaker open/);
+      assert.match(end.stderr, /gardener: promote-tech-debt #\d+/);
+      assert.match(end.stderr, /dev: idle: not claiming: the CI circuit breaker is open/, "the promoted tech-debt issue waits while main is red");
       assert.match(end.stderr, /the supervisor cleared the breaker/);
       assert.match(end.stderr, /planner-bot asks the vault for a release: .*high tier → PR #\d+ "vault: release-0\.2\.0"/);
       assert.match(end.stderr, /demo\/calc is tagged 0\.2\.0 at [0-9a-f]{7}/);
