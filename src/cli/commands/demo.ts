@@ -102,8 +102,9 @@ the architect (planner-bot) pitches it as a sprint PR in the ops repo, the admin
 and approves it, and the gardener files its sub-issue, which is merged too. After the loop,
 main goes red:
 admin pushes a test that cannot pass and a "fix" that is still red; the supervisor
-(supervisor-bot) opens the CI circuit breaker, the dev agent claims nothing while it is open,
-and once the test is removed and main is green the supervisor clears it. After the vault's
+(supervisor-bot) opens the CI circuit breaker; a tech-debt issue filed meanwhile is promoted by
+the gardener, but the dev agent claims nothing while the breaker is open; once the test is
+removed and main is green the supervisor clears it and the issue is merged. After the vault's
 webhook, planner-bot asks the vault for a release (high tier); the admin approves it and the
 dispatcher tags demo/calc 0.2.0 with release notes. The summary ends with
 a table per agent (runs, runs that changed something, tokens, cost, time) and the
