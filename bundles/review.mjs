@@ -25,4 +25,6 @@ function requireNode(what, minimum) {
 
 // src/build/bundle.ts
 requireNode("disinto", "22.19.0");
+var cache = process.env.DISINTO_COMPILE_CACHE;
+if (cache) process.getBuiltinModule("node:module").enableCompileCache(cache);
 import("./chunks/review.mjs");

@@ -62,7 +62,7 @@ export const commands: CommandEntry[] = [
   },
   {
     name: ["init"],
-    usage: "init <owner/repo> --forge-url URL --ci-url URL [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
+    usage: "init <owner/repo> --forge-url URL --ci-url URL [--host woodpecker|actions] [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
     load: async () => (await import("./commands/init.ts")).initCommand,
   },

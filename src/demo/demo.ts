@@ -275,7 +275,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         for (const line of await observer.news()) say(line);
       };
 
-      let stoppedBy: DemoReport["stopped"] = "rounds";
+      // Set inside untilMerged(): typed as the whole union so the checks after it are not narrowed away.
+      let stoppedBy = "rounds" as DemoReport["stopped"];
       let gardenerRan = false;
       let plannerRan = false;
       let trap: RedMain | null = null;
@@ -361,7 +362,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         };
         await untilMerged();
         // The backlog is done; the gardener grooms what is not ready yet (one task per run).
-        if ((stoppedBy as DemoReport["stopped"]) === "done") {
+        if (stoppedBy === "done") {
           if (!whole) {
             say(`── the gardener (${formatDuration(now() - started)}) ──`);
             gardenerRan = await fire("disinto-gardener");
