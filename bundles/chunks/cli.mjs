@@ -110,7 +110,7 @@ var commands = [
     name: ["run"],
     usage: "run <agent> [settings…]",
     summary: "Run one tick of an agent locally, with the same settings as its CI step",
-    load: async () => (await import("./run-JRQANW4O.mjs")).runCommand
+    load: async () => (await import("./run-JRR77C7Z.mjs")).runCommand
   }
 ];
 

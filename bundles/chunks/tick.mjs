@@ -15,7 +15,7 @@ import {
 import {
   look,
   plan as plan2
-} from "./chunk-2PQAWDCY.mjs";
+} from "./chunk-XHAXNECO.mjs";
 import "./chunk-PL64PWLT.mjs";
 import "./chunk-S57F5E5J.mjs";
 import {
@@ -50,8 +50,9 @@ import "./chunk-FIR2ACKX.mjs";
 import "./chunk-LLFH3M4U.mjs";
 import {
   reviewCandidates
-} from "./chunk-N52M4MYA.mjs";
+} from "./chunk-WGRGX2IX.mjs";
 import "./chunk-G7KQH2RN.mjs";
+import "./chunk-OUGZ7VXC.mjs";
 import {
   surveySupervisor
 } from "./chunk-BHOKVG2R.mjs";

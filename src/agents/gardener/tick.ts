@@ -13,6 +13,7 @@
 //     applied idempotently and journaled (src/manifest/run.ts).
 //  4. Memory: a failed task counts against its issue (three in a day and it is left alone for
 //     the day); a decision to wait rests the issue until someone changes it.
+import { keepAlive } from "../shared/keep-alive.ts";
 import type { Issue, PullRequest } from "../../forge/types.ts";
 import type { Outcome } from "../../host/outcome.ts";
 import { errorMessage } from "../../lib/errors.ts";
@@ -21,7 +22,6 @@ import type { Part, TaskPrompt } from "../../manifest/ask.ts";
 import { journalRun } from "../../manifest/journal.ts";
 import { policy } from "../../manifest/policy.ts";
 import { runDecided, runJudgment, type JudgmentResult } from "../../manifest/run.ts";
-import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { wakeDevIfReady } from "../shared/wake.ts";
 import { AGENTS_MD, agentsMdDue, ownAgentsPr, ownPrState, proposeAgentsMd, staleAgentsMd, withWatermark, type PrState } from "./agents-md.ts";
@@ -121,7 +121,7 @@ export async function runGardenerTick(rt: AgentRuntime): Promise<Outcome> {
   const name = leaseName(rt.config.name);
   const got = await rt.leases.acquire(name, { ttlMs: LEASE_TTL_MS, holder: rt.holder });
   if (!got.acquired) return { outcome: "idle", summary: `another gardener run holds ${name} (${got.current.holder?.id ?? "unknown"})` };
-  const heartbeat = keepAlive(rt, got.lease);
+  const heartbeat = keepAlive(rt, got.lease, LEASE_TTL_MS, RENEW_EVERY_MS);
   try {
     await rt.checkpoint("gardener:after-lease");
     const view = await look(rt);
@@ -364,22 +364,3 @@ async function refreshAgentsMd(rt: AgentRuntime, head: string, watermark: string
   });
 }
 
-function keepAlive(rt: AgentRuntime, lease: Lease): { stop(): Promise<void> } {
-  let chain: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    chain = chain.then(async () => {
-      try {
-        await rt.leases.renew(lease, LEASE_TTL_MS);
-      } catch (err) {
-        rt.log.warn(`lease ${lease.name}: renewal failed: ${errorMessage(err)}`);
-      }
-    });
-  }, RENEW_EVERY_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await chain;
-    },
-  };
-}

@@ -2,11 +2,11 @@
 // PRs. Deciding costs forge reads only (one list, one reviews read per open PR): an idle tick
 // starts no git and no LLM. Each review runs under a per-PR lease, and everything is re-checked
 // after taking it, so any number of concurrent ticks post one review per head SHA.
+import { keepAlive } from "../shared/keep-alive.ts";
 import type { PullRequest, Review } from "../../forge/types.ts";
 import type { Outcome } from "../../host/outcome.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { readCommitCi } from "../../ci/commit.ts";
-import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { wake } from "../shared/wake.ts";
 import { ciGate, ineligible, type RequiredCi } from "./gate.ts";
@@ -122,7 +122,7 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
       log.info(`PR #${pr.number}: being reviewed by ${got.current.holder?.id ?? "another run"}`);
       continue;
     }
-    const heartbeat = keepAlive(rt, got.lease);
+    const heartbeat = keepAlive(rt, got.lease, LEASE_TTL_MS, RENEW_EVERY_MS);
     try {
       // The review itself (git, the diff, the prompt, the LLM layer) is loaded only by a tick that reviews.
       const { reviewPullRequest } = await import("./review.ts");
@@ -142,26 +142,6 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
   return outcomeOf(results, prs.length, skipped);
 }
 
-function keepAlive(rt: AgentRuntime, lease: Lease): { stop(): Promise<void> } {
-  let chain: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    chain = chain.then(async () => {
-      try {
-        await rt.leases.renew(lease, LEASE_TTL_MS);
-      } catch (err) {
-        // Posting re-checks the lease (assertHeld) and refuses to post without it.
-        rt.log.warn(`lease ${lease.name}: renewal failed: ${errorMessage(err)}`);
-      }
-    });
-  }, RENEW_EVERY_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await chain;
-    },
-  };
-}
 
 async function requiredCi(rt: AgentRuntime, sha: string): Promise<RequiredCi> {
   const ci = await readCommitCi(rt.repo, sha, { requiredContexts: rt.config.ci.required_contexts });

@@ -7,6 +7,9 @@ import {
   ineligible
 } from "./chunk-G7KQH2RN.mjs";
 import {
+  keepAlive
+} from "./chunk-OUGZ7VXC.mjs";
+import {
   wake
 } from "./chunk-T6F5MYEM.mjs";
 import {
@@ -76,7 +79,7 @@ async function runReviewTick(rt) {
       skip("busy"), log.info(`PR #${pr.number}: being reviewed by ${got.current.holder?.id ?? "another run"}`);
       continue;
     }
-    let heartbeat = keepAlive(rt, got.lease);
+    let heartbeat = keepAlive(rt, got.lease, LEASE_TTL_MS, RENEW_EVERY_MS);
     try {
       let { reviewPullRequest } = await import("./review-UAXEDIHJ.mjs");
       results.push(await reviewPullRequest(rt, pr.number, { lease: got.lease, ciNote: gate.note, sha }));
@@ -88,22 +91,6 @@ async function runReviewTick(rt) {
     }
   }
   return results.some((r) => r.kind === "posted") && await wake(rt, "dev", "review posted a verdict"), outcomeOf(results, prs.length, skipped);
-}
-function keepAlive(rt, lease) {
-  let chain = Promise.resolve(), timer = setInterval(() => {
-    chain = chain.then(async () => {
-      try {
-        await rt.leases.renew(lease, LEASE_TTL_MS);
-      } catch (err) {
-        rt.log.warn(`lease ${lease.name}: renewal failed: ${errorMessage(err)}`);
-      }
-    });
-  }, RENEW_EVERY_MS);
-  return timer.unref(), {
-    async stop() {
-      clearInterval(timer), await chain;
-    }
-  };
 }
 async function requiredCi(rt, sha) {
   let ci = await readCommitCi(rt.repo, sha, { requiredContexts: rt.config.ci.required_contexts });

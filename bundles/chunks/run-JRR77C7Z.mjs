@@ -12,9 +12,9 @@ import "./chunk-56IJVTHU.mjs";
 // src/cli/agents.ts
 var RUNNABLE_AGENTS = {
   dev: async () => (await import("./tick-GSQZTBWG.mjs")).runDevTick,
-  review: async () => (await import("./tick-365CX7P5.mjs")).runReviewTick,
+  review: async () => (await import("./tick-LR62XC7D.mjs")).runReviewTick,
   vault: async () => (await import("./tick-FUN3NEOU.mjs")).runVaultTick,
-  gardener: async () => (await import("./tick-5MNTRXAU.mjs")).runGardenerTick,
+  gardener: async () => (await import("./tick-7CFZTM6Y.mjs")).runGardenerTick,
   supervisor: async () => (await import("./tick-4WINEVWW.mjs")).runSupervisorTick,
   planner: async () => (await import("./tick-HVJJN3IM.mjs")).runPlannerTick,
   predictor: async () => (await import("./tick-HAOLUN23.mjs")).runPredictorTick,

@@ -42,6 +42,9 @@ import {
   normalisePath
 } from "./chunk-GSH5U7RX.mjs";
 import {
+  keepAlive
+} from "./chunk-OUGZ7VXC.mjs";
+import {
   parseDeps
 } from "./chunk-IILKWRQK.mjs";
 import {
@@ -561,7 +564,7 @@ async function runGardenerTick(rt) {
   rt.log.info(`gardener: candidate: ${describePlan(planned)}`), await rt.checkpoint("gardener:before-lease");
   let name = leaseName(rt.config.name), got = await rt.leases.acquire(name, { ttlMs: LEASE_TTL_MS, holder: rt.holder });
   if (!got.acquired) return { outcome: "idle", summary: `another gardener run holds ${name} (${got.current.holder?.id ?? "unknown"})` };
-  let heartbeat = keepAlive(rt, got.lease);
+  let heartbeat = keepAlive(rt, got.lease, LEASE_TTL_MS, RENEW_EVERY_MS);
   try {
     await rt.checkpoint("gardener:after-lease");
     let view = await look(rt), todo = await plan(rt, view, l);
@@ -739,22 +742,6 @@ async function refreshAgentsMd(rt, head, watermark, changes) {
     });
     return r.outcome.outcome !== "done" || proposed === void 0 ? r.outcome : { outcome: "done", summary: `${AGENTS_MD_TASK}: AGENTS.md refresh proposed in PR #${proposed.pr}`, details: { task: AGENTS_MD_TASK, pr: proposed.pr } };
   });
-}
-function keepAlive(rt, lease) {
-  let chain = Promise.resolve(), timer = setInterval(() => {
-    chain = chain.then(async () => {
-      try {
-        await rt.leases.renew(lease, LEASE_TTL_MS);
-      } catch (err) {
-        rt.log.warn(`lease ${lease.name}: renewal failed: ${errorMessage(err)}`);
-      }
-    });
-  }, RENEW_EVERY_MS);
-  return timer.unref(), {
-    async stop() {
-      clearInterval(timer), await chain;
-    }
-  };
 }
 
 export {

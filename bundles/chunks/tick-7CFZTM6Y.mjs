@@ -5,7 +5,7 @@ import {
   look,
   plan,
   runGardenerTick
-} from "./chunk-2PQAWDCY.mjs";
+} from "./chunk-XHAXNECO.mjs";
 import "./chunk-PL64PWLT.mjs";
 import "./chunk-S57F5E5J.mjs";
 import "./chunk-F5AQ5QTG.mjs";
@@ -19,6 +19,7 @@ import "./chunk-NYVIFIJM.mjs";
 import "./chunk-4XQITS3C.mjs";
 import "./chunk-FIR2ACKX.mjs";
 import "./chunk-LLFH3M4U.mjs";
+import "./chunk-OUGZ7VXC.mjs";
 import "./chunk-IILKWRQK.mjs";
 import "./chunk-LAU5JRDZ.mjs";
 import "./chunk-T5E55IQ6.mjs";

@@ -6,8 +6,9 @@ import {
   leaseName,
   reviewCandidates,
   runReviewTick
-} from "./chunk-N52M4MYA.mjs";
+} from "./chunk-WGRGX2IX.mjs";
 import "./chunk-G7KQH2RN.mjs";
+import "./chunk-OUGZ7VXC.mjs";
 import "./chunk-T6F5MYEM.mjs";
 import "./chunk-54CB3HRS.mjs";
 import "./chunk-S4J2VANF.mjs";
