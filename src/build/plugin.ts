@@ -14,10 +14,10 @@ import { agentSettingsSchema } from "../agents/runtime.ts";
 import { fieldInfo, type FieldInfo } from "../host/field.ts";
 import { isSecretKey } from "../host/secrets.ts";
 import { PLUGIN_AGENTS, disintoName, type PluginAgent } from "../init/agents.ts";
-import { ciWorkflowNames, examplePipeline, pipelinePath, pipelineYaml } from "../init/templates.ts";
+import { ciWorkflowNames, examplePipeline, pipelinePath, pipelineYaml, TICK, tickPipelineYaml } from "../init/templates.ts";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
 import { VERSION } from "../lib/version.ts";
-import { VAULT_AGENT, VAULT_CRON, vaultPipelineYaml } from "../vault/pipeline.ts";
+import { VAULT_AGENT, VAULT_CRON, VAULT_PIPELINE_PATH, vaultPipelineYaml } from "../vault/pipeline.ts";
 import { CLAUDE_CREDENTIAL_NAMES } from "../llm/claude-cli/args.ts";
 import { cell, code } from "./docs.ts";
 
@@ -218,8 +218,13 @@ export function pluginFiles(): Record<string, string> {
     files[`actions/${a.name}/action.yml`] = actionYaml(a);
     files[pipelinePath(a.name)] = pipelineYaml(examplePipeline(a.name, after));
   }
-  // The vault dispatcher runs in the ops repo (its pipeline: src/vault/pipeline.ts), not here.
+  // The light tick init writes by default: it wakes the agents above, so it has no action of
+  // its own (on Actions the workflows run on the forge's events instead).
+  const { agent: _agent, credentials: _credentials, after: _after, ...site } = examplePipeline("dev", after);
+  files[pipelinePath(TICK)] = tickPipelineYaml(site);
+  // The vault dispatcher runs in the ops repo, not here: its pipeline is shown as init writes it there.
   files[`actions/${VAULT_AGENT.name}/action.yml`] = actionYaml(VAULT_AGENT);
+  files[`docs/ops-repo/${VAULT_PIPELINE_PATH.split("/").pop() ?? "disinto-vault.yml"}`] = vaultPipelineYaml({ project: site.project, opsRepo: site.opsRepo, forgeUrl: site.forgeUrl, branch: "main", tokenSecret: "FORGE_VAULT_TOKEN", secrets: ["WEBHOOK_URL"] });
   return files;
 }
 
