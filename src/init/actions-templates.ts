@@ -13,6 +13,7 @@
 //    *forge* the agents talk to is not supported: forge_url must be a Forgejo/Gitea.
 import { stringify } from "yaml";
 import type { ProjectConfig, ScheduledAgent } from "../config/project.ts";
+import { DESCRIPTORS } from "../lib/cron.ts";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
 import { VERSION } from "../lib/version.ts";
 import { disintoName } from "./agents.ts";
@@ -60,16 +61,6 @@ export interface ActionsWorkflowInput {
 export function actionsWorkflowPath(host: ActionsHost, agent: string): string {
   return `${host === "forgejo" ? ".forgejo" : ".github"}/workflows/${disintoName(agent)}.yml`;
 }
-
-const DESCRIPTORS: Readonly<Record<string, string>> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
 
 /**
  * A Woodpecker schedule as the POSIX five fields Actions takes: descriptors are spelled out,

@@ -40,7 +40,8 @@ const FIELDS: readonly Bounds[] = [
   { name: "day of week", min: 0, max: 6, names: DAY_NAMES },
 ];
 
-const DESCRIPTORS: Record<string, string> = {
+/** Woodpecker's @-descriptors as the five fields they stand for. */
+export const DESCRIPTORS: Readonly<Record<string, string>> = {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
