@@ -5,4 +5,5 @@ export type { GitIdentity, GitAuth, CloneOptions, OpenOptions, GitCommonOptions,
 export { GitError, GitAuthError, BranchNotFoundError, PushRejectedError, GitUrlError, type PushRejection, type GitErrorDetails } from "./errors.ts";
 export { matchesProtected, protectedChanges } from "./protected.ts";
 export { parseRemoteUrl, type RemoteUrl } from "./url.ts";
+export { readTreeText } from "./tree-file.ts";
 export type { Redactor } from "../lib/redact.ts";

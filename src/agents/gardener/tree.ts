@@ -1,9 +1,9 @@
 // A read-only checkout of the project's default branch: the model's working tree when a task
 // must read code, and the runner's list of the paths that exist (an enriched issue may name
 // only those). Only the runner talks to the remote.
-import { readFile } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { Git } from "../../git/git.ts";
+import { readTreeText } from "../../git/tree-file.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
 export interface Tree {
@@ -36,17 +36,13 @@ export async function checkoutDefault(rt: AgentRuntime): Promise<Tree> {
       paths.add(f);
       for (let i = f.indexOf("/"); i > 0; i = f.indexOf("/", i + 1)) paths.add(f.slice(0, i));
     }
-    const root = resolve(dir);
+    const root = dir;
     return {
       dir,
       git,
       head,
       paths,
-      async text(path) {
-        const abs = resolve(root, path);
-        if (!abs.startsWith(root + sep)) return undefined;
-        return readFile(abs, "utf8").catch(() => undefined);
-      },
+      text: (path) => readTreeText(root, path),
       dispose: () => git.dispose(),
     };
   } catch (err) {

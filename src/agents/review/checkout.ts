@@ -1,9 +1,9 @@
 // The PR head as a detached working tree for the model to read, with the primary branch beside
 // it for the merge base, the diffs and the stale-base check. Only the runner talks to the
 // remote; the model gets the tree and read-only tools.
-import { readFile } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { Git } from "../../git/git.ts";
+import { readTreeText } from "../../git/tree-file.ts";
 import type { PullRequest } from "../../forge/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
@@ -50,17 +50,13 @@ export async function checkoutPr(rt: AgentRuntime, pr: PullRequest): Promise<PrT
     const baseSha = await git.revParse(`origin/${primary}`);
     if (baseSha === undefined) throw new Error(`the primary branch ${primary} is not in the clone of ${rt.config.repo}`);
     const mergeBase = (await git.mergeBase(sha, baseSha)) ?? baseSha;
-    const root = resolve(dir);
+    const root = dir;
     return {
       dir,
       git,
       baseSha,
       mergeBase,
-      async headText(path) {
-        const abs = resolve(root, path);
-        if (!abs.startsWith(root + sep)) return undefined;
-        return readFile(abs, "utf8").catch(() => undefined);
-      },
+      headText: (path) => readTreeText(root, path),
       async hasCommit(c) {
         return (await git.revParse(c)) !== undefined;
       },
