@@ -62,13 +62,13 @@ var commands = [
     name: ["sandbox"],
     usage: "sandbox [--port N] [--ci-port N] [--data DIR] [--seed demo|empty] [--faults SPEC] [--bundles DIR] [--no-scheduler]",
     summary: "Run a local Forgejo-compatible forge and Woodpecker-compatible CI (for demos and tests)",
-    load: async () => (await import("./sandbox-Z4ZRM2VV.mjs")).sandboxCommand
+    load: async () => (await import("./sandbox-MPVJN7XJ.mjs")).sandboxCommand
   },
   {
     name: ["demo"],
     usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
     summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
-    load: async () => (await import("./demo-PJL74KCD.mjs")).demoCommand
+    load: async () => (await import("./demo-TY4TAVEJ.mjs")).demoCommand
   },
   {
     name: ["init"],

@@ -283,6 +283,29 @@ steps:
     assert.equal(isAlive(bg), false, "background child must be gone");
   });
 
+  it("the workflow timeout is measured on a monotonic clock: a wall clock jumping forward between steps kills nothing", async () => {
+    // Tests that run an agent in this process shift Date.now by hours; a step that started then
+    // was killed at once as timed out (the supervisor's ci_pending test lost its pending pipeline).
+    const ex = executor({ killGraceMs: 200 });
+    const handle = ex.start({
+      metadata: metadataFor(repo),
+      workflows: [wf("jump", "skip_clone: true\nsteps:\n  - name: first\n    image: alpine\n    commands: [echo first, sleep 0.3]\n  - name: second\n    image: alpine\n    commands: [sleep 0.3, echo second]\n")],
+      source: { cloneUrl: repo.bare, sha: repo.sha },
+      timeoutMs: 60_000,
+    });
+    const real = Date.now;
+    ex.subscribe((e) => {
+      if (e.type === "log" && e.line.data === "first") Date.now = () => real() + 31 * 60_000;
+    });
+    try {
+      const p = await handle.done;
+      assert.equal(step(p, "jump", "second").state, "success", step(p, "jump", "second").error);
+      assert.match(logOf(step(p, "jump", "second")), /second/);
+    } finally {
+      Date.now = real;
+    }
+  });
+
   it("cancel kills the running step and skips the rest", async () => {
     const ex = executor({ killGraceMs: 200 });
     const metadata = metadataFor(repo);

@@ -354,7 +354,9 @@ export class Executor {
     wf.state = "running";
     wf.started = now();
     this.emit({ type: "workflow", pipeline, workflow: wf });
-    const deadline = Date.now() + timeoutMs;
+    // monotonic: a wall clock that jumps (NTP, or a test shifting Date.now in this process)
+    // must not time a step out
+    const deadline = performance.now() + timeoutMs;
 
     await mkdir(this.opts.workRoot, { recursive: true });
     const dir = await mkdtemp(join(this.opts.workRoot, `${pipeline.number}-${safeName(wf.name)}-`));

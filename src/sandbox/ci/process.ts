@@ -9,7 +9,7 @@ export interface ProcessOptions {
   args: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
-  /** Epoch ms after which the group is killed. */
+  /** performance.now() ms after which the group is killed (monotonic, not the wall clock). */
   deadline?: number;
   /** Cancels the process (killed like a timeout). */
   signal?: AbortSignal;
@@ -54,7 +54,7 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
     };
     let deadlineTimer: NodeJS.Timeout | undefined;
     if (opts.deadline !== undefined) {
-      const ms = Math.max(0, opts.deadline - Date.now());
+      const ms = Math.max(0, opts.deadline - performance.now());
       deadlineTimer = setTimeout(() => kill("timeout"), ms);
     }
     const onAbort = (): void => kill("canceled");

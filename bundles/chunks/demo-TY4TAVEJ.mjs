@@ -2,7 +2,7 @@
 import {
   defaultBundlesDir,
   startSandbox
-} from "./chunk-4FLP7K6T.mjs";
+} from "./chunk-3N7D4DCQ.mjs";
 import {
   Init,
   describeStep,

@@ -3,7 +3,7 @@ import {
   FAULT_SPEC_HELP,
   parseFaults,
   startSandbox
-} from "./chunk-4FLP7K6T.mjs";
+} from "./chunk-3N7D4DCQ.mjs";
 import "./chunk-DC222GFL.mjs";
 import {
   write

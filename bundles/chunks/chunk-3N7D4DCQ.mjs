@@ -3703,7 +3703,7 @@ function runProcess(opts) {
       killed || settled || (killed = why, killGroup("SIGTERM"), graceTimer = setTimeout(() => killGroup("SIGKILL"), opts.killGraceMs ?? 2e3));
     }, deadlineTimer;
     if (opts.deadline !== void 0) {
-      let ms = Math.max(0, opts.deadline - Date.now());
+      let ms = Math.max(0, opts.deadline - performance.now());
       deadlineTimer = setTimeout(() => kill("timeout"), ms);
     }
     let onAbort = () => kill("canceled");
@@ -3945,7 +3945,7 @@ var Executor = class {
     }
     let timeoutMs = req.timeoutMs ?? this.opts.defaultTimeoutMs ?? DEFAULT_WORKFLOW_TIMEOUT_MS;
     wf.state = "running", wf.started = now2(), this.emit({ type: "workflow", pipeline, workflow: wf });
-    let deadline = Date.now() + timeoutMs;
+    let deadline = performance.now() + timeoutMs;
     await (0, import_promises5.mkdir)(this.opts.workRoot, { recursive: !0 });
     let dir = await (0, import_promises5.mkdtemp)((0, import_node_path6.join)(this.opts.workRoot, `${pipeline.number}-${safeName(wf.name)}-`)), workspace = (0, import_node_path6.join)(dir, "src"), home = (0, import_node_path6.join)(dir, "home"), tmp = (0, import_node_path6.join)(dir, "tmp");
     await (0, import_promises5.mkdir)(workspace), await (0, import_promises5.mkdir)(home), await (0, import_promises5.mkdir)(tmp);
