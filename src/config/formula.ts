@@ -18,51 +18,59 @@ const matching = (re: RegExp, expected: string) => z.string().max(MAX_NAME).rege
 const text = (max = MAX_NAME) => z.string().min(1).max(max);
 const names = (what: string) => z.array(text(1024).describe(what)).max(MAX_LIST);
 
-const FormulaStepSchema = z
-  .strictObject({
-    id: matching(ID, 'a step id of letters, digits, "_" or "-"').describe("Identifier of the step, unique in the formula; other steps name it in `needs`."),
-    title: text(1024).describe("One-line title of the step."),
-    description: text(MAX_PROSE).describe("What the model does in this step: the instructions pasted into the prompt."),
-    needs: names("Id of a step that must come first.").default([]).describe("Ids of the steps this one builds on. They must exist and must not form a cycle."),
-  })
-  .describe("One step ([[steps]]); steps are presented to the model in file order.");
+// Built on first use (z.lazy): an agent run that reads no formula does not pay for ~140 schema
+// objects at start.
+const FormulaStepSchema = z.lazy(() =>
+  z
+    .strictObject({
+      id: matching(ID, 'a step id of letters, digits, "_" or "-"').describe("Identifier of the step, unique in the formula; other steps name it in `needs`."),
+      title: text(1024).describe("One-line title of the step."),
+      description: text(MAX_PROSE).describe("What the model does in this step: the instructions pasted into the prompt."),
+      needs: names("Id of a step that must come first.").default([]).describe("Ids of the steps this one builds on. They must exist and must not form a cycle."),
+    })
+    .describe("One step ([[steps]]); steps are presented to the model in file order."),
+);
 
-const FormulaVarSchema = z
-  .strictObject({
-    description: text(MAX_PROSE).describe("What the variable is for."),
-    required: z.boolean().default(false).describe("Whether a value must be given when the formula is used. Default false."),
-    default: z.string().max(MAX_PROSE).optional().describe("Value used when none is given."),
-  })
-  .describe("A variable the formula expects ([vars.<name>]).");
+const FormulaVarSchema = z.lazy(() =>
+  z
+    .strictObject({
+      description: text(MAX_PROSE).describe("What the variable is for."),
+      required: z.boolean().default(false).describe("Whether a value must be given when the formula is used. Default false."),
+      default: z.string().max(MAX_PROSE).optional().describe("Value used when none is given."),
+    })
+    .describe("A variable the formula expects ([vars.<name>])."),
+);
 
-export const FormulaSchema = z
-  .strictObject({
-    name: matching(NAME, 'a formula name of letters, digits, ".", "_" or "-"').describe("Formula name; formulas are found as formulas/<name>.toml."),
-    description: text(MAX_PROSE).describe("What the formula is for, in a sentence or two."),
-    version: z.number().int().min(1).max(1_000_000).describe("Version of the formula, a whole number from 1; raise it when the steps change meaning."),
-    model: text().optional().describe('Advisory model hint, e.g. "sonnet" or "opus"; the backend config decides.'),
-    context: z
-      .strictObject({
-        files: names("A path relative to the repo root.").default([]).describe("Files the model should read first, relative to the repo root."),
-      })
-      .prefault({})
-      .describe("Context the formula relies on."),
-    steps: z
-      .array(FormulaStepSchema)
-      .min(1, { error: "needs at least one step: add a [[steps]] table" })
-      .max(MAX_LIST)
-      .describe("The steps ([[steps]] tables), at least one."),
-    allowed_tools: names("A tool name.").optional().describe("Advisory: tools the model may use in this formula."),
-    disallowed_commands: names("A command name.")
-      .optional()
-      .describe('Advisory: shell commands the model must not run (e.g. "env", "printenv", which would print secrets).'),
-    timeout_minutes: z.number().int().min(1).max(1440).optional().describe("Longest a run of this formula should take, in minutes, at most 1440 (a day)."),
-    vars: z
-      .record(matching(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name of letters, digits, "_" or "-"'), FormulaVarSchema)
-      .default({})
-      .describe("Variables the formula expects, by name ([vars.<name>])."),
-  })
-  .describe("disinto formula: a prompt made of ordered steps.");
+export const FormulaSchema = z.lazy(() =>
+  z
+    .strictObject({
+      name: matching(NAME, 'a formula name of letters, digits, ".", "_" or "-"').describe("Formula name; formulas are found as formulas/<name>.toml."),
+      description: text(MAX_PROSE).describe("What the formula is for, in a sentence or two."),
+      version: z.number().int().min(1).max(1_000_000).describe("Version of the formula, a whole number from 1; raise it when the steps change meaning."),
+      model: text().optional().describe('Advisory model hint, e.g. "sonnet" or "opus"; the backend config decides.'),
+      context: z
+        .strictObject({
+          files: names("A path relative to the repo root.").default([]).describe("Files the model should read first, relative to the repo root."),
+        })
+        .prefault({})
+        .describe("Context the formula relies on."),
+      steps: z
+        .array(FormulaStepSchema)
+        .min(1, { error: "needs at least one step: add a [[steps]] table" })
+        .max(MAX_LIST)
+        .describe("The steps ([[steps]] tables), at least one."),
+      allowed_tools: names("A tool name.").optional().describe("Advisory: tools the model may use in this formula."),
+      disallowed_commands: names("A command name.")
+        .optional()
+        .describe('Advisory: shell commands the model must not run (e.g. "env", "printenv", which would print secrets).'),
+      timeout_minutes: z.number().int().min(1).max(1440).optional().describe("Longest a run of this formula should take, in minutes, at most 1440 (a day)."),
+      vars: z
+        .record(matching(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable name of letters, digits, "_" or "-"'), FormulaVarSchema)
+        .default({})
+        .describe("Variables the formula expects, by name ([vars.<name>])."),
+    })
+    .describe("disinto formula: a prompt made of ordered steps."),
+);
 
 export type Formula = z.output<typeof FormulaSchema>;
 export type FormulaInput = z.input<typeof FormulaSchema>;

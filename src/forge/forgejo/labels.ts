@@ -83,12 +83,14 @@ export class ForgejoLabels implements LabelsApi {
     if (!refresh && this.byName) return this.byName;
     // Concurrent callers share one listing.
     this.loading ??= (async () => {
+      // Both listings at once: one round trip to a distant forge instead of two.
+      const [org, repo] = await Promise.all([this.fetchOrgLabels(refresh), this.fetchRepoLabels()]);
       const map = new Map<string, Label>();
-      for (const l of await this.fetchOrgLabels(refresh)) if (!map.has(l.name)) map.set(l.name, l);
+      for (const l of org) if (!map.has(l.name)) map.set(l.name, l);
       // Repo labels win over org labels of the same name, as on the server; of two repo labels
       // with one name (the server allows it), the older one wins.
       const repoNames = new Set<string>();
-      for (const l of await this.fetchRepoLabels()) {
+      for (const l of repo) {
         if (repoNames.has(l.name)) continue;
         repoNames.add(l.name);
         map.set(l.name, l);
