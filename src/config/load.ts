@@ -34,7 +34,7 @@ type RawIssue = z.core.$ZodRawIssue;
 
 function unwrap(schema: unknown): unknown {
   let s = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault) s = s.unwrap();
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodLazy) s = s.unwrap();
   if (s instanceof z.ZodPipe) return unwrap(s.in);
   return s;
 }
