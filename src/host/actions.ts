@@ -8,7 +8,8 @@ import type { Platform } from "./detect.ts";
 import type { RunEvent, RunMetadata } from "./metadata.ts";
 
 // Only what the metadata needs; payloads are large and vary by event.
-const payloadSchema = z.looseObject({
+// z.lazy: built on first use, so an agent's start does not pay for schemas its run may not need.
+const payloadSchema = z.lazy(() => z.looseObject({
   action: z.string().optional(),
   number: z.number().int().positive().optional(),
   ref_type: z.string().optional(),
@@ -19,7 +20,7 @@ const payloadSchema = z.looseObject({
     })
     .optional(),
   issue: z.looseObject({ number: z.number().int().positive().optional(), pull_request: z.unknown().optional() }).optional(),
-});
+}));
 
 type Payload = z.output<typeof payloadSchema>;
 

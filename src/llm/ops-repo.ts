@@ -60,7 +60,7 @@ export const SESSIONS_DIR = "sessions";
 /** The largest stored session document read or written: the biggest blob encodeSession keeps, base64'd, plus metadata. Stays under Forgejo's 10 MiB contents limit. */
 export const MAX_STORED_SESSION_BYTES = Math.ceil((MAX_SESSION_COMPRESSED_BYTES * 4) / 3) + 64 * 1024;
 
-const storedSessionSchema = sessionBlobSchema.extend({ key: z.string().optional(), saved_at: z.string().optional() });
+const storedSessionSchema = z.lazy(() => sessionBlobSchema.extend({ key: z.string().optional(), saved_at: z.string().optional() }));
 
 /** A stored session that cannot be used: the accounting wrapper starts a fresh run instead. */
 export class StoredSessionError extends Error {

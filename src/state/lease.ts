@@ -22,7 +22,8 @@ import { isTransient, type StateStore } from "./store.ts";
 
 export const LOCKS_DIR = "locks";
 
-export const holderSchema = z.object({
+// z.lazy: built on first use, so an agent's start does not pay for schemas its run may not need.
+export const holderSchema = z.lazy(() => z.object({
   /** Who holds it: `<agent>/<identity>@<pipeline>` or `host:pid` for a person's run. */
   id: z.string().min(1),
   agent: z.string().optional(),
@@ -30,10 +31,10 @@ export const holderSchema = z.object({
   pipeline_url: z.string().optional(),
   host: z.string().optional(),
   pid: z.number().int().optional(),
-});
+}));
 export type LeaseHolder = z.infer<typeof holderSchema>;
 
-export const leaseDocSchema = z.object({
+export const leaseDocSchema = z.lazy(() => z.object({
   name: z.string(),
   holder: holderSchema.nullable(),
   /** Random per acquisition: tells this holding apart from an earlier one by the same holder. */
@@ -42,7 +43,7 @@ export const leaseDocSchema = z.object({
   expires_at: z.string().nullable(),
   renewed_at: z.string().nullable().optional(),
   fence: z.number().int().nonnegative(),
-});
+}));
 export type LeaseDoc = z.infer<typeof leaseDocSchema>;
 
 export interface Lease {

@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { StateStore } from "./store.ts";
 
-export const ledgerEntrySchema = z.object({
+// z.lazy: built on first use, so an agent's start does not pay for schemas its run may not need.
+export const ledgerEntrySchema = z.lazy(() => z.object({
   id: z.string(),
   at: z.string(),
   agent: z.string(),
@@ -25,7 +26,7 @@ export const ledgerEntrySchema = z.object({
   project: z.string().optional(),
   duration_ms: z.number().int().nonnegative().optional(),
   session_id: z.string().optional(),
-});
+}));
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 export type LedgerEntryInput = Omit<z.input<typeof ledgerEntrySchema>, "id" | "at"> & { at?: string };
 

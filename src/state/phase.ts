@@ -7,16 +7,17 @@ import type { StateStore } from "./store.ts";
 export const PHASES = ["idle", "implementing", "awaiting_ci", "awaiting_review", "merging", "done", "escalated", "paused"] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const transitionSchema = z.object({
+// z.lazy: built on first use, so an agent's start does not pay for schemas its run may not need.
+export const transitionSchema = z.lazy(() => z.object({
   at: z.string(),
   from: z.enum(PHASES),
   to: z.enum(PHASES),
   note: z.string().optional(),
   pipeline_url: z.string().optional(),
-});
+}));
 export type Transition = z.infer<typeof transitionSchema>;
 
-export const phaseRecordSchema = z.object({
+export const phaseRecordSchema = z.lazy(() => z.object({
   project: z.string(),
   identity: z.string(),
   phase: z.enum(PHASES),
@@ -34,7 +35,7 @@ export const phaseRecordSchema = z.object({
   session_key: z.string().nullable().default(null),
   updated_at: z.string(),
   history: z.array(transitionSchema).default([]),
-});
+}));
 export type PhaseRecord = z.infer<typeof phaseRecordSchema>;
 
 /** How many transitions a record keeps; older ones live on in the ops repo's git history. */

@@ -2,53 +2,54 @@
 // Woodpecker 3.0 renamed timestamp fields (`created_at` → `created`, `start_time` → `started`,
 // …) and turned the repo's `trusted` flag into an object (woodpecker.md (c), "v2 → v3"): both
 // spellings are accepted here, so the rest of the client sees one shape. Unknown fields are
-// stripped; nulls and omissions become empty values. The exported schemas are built on first
-// use (z.lazy): most agent runs read no pipeline and should not pay for them at start.
+// stripped; nulls and omissions become empty values.
 import { z } from "zod";
 import type { CiRepo, CiSecret, CiState, Cron, LogEntry, LogEntryType, Pipeline, PipelineErrorInfo, Step, Workflow } from "../types.ts";
+// Built together on first use, not at import: most agent runs read no pipeline and should not
+// pay for ~170 schema objects at start (the exports below are z.lazy handles to them).
+function build() {
 
-const text = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? "");
-const num = z
-  .number()
-  .nullish()
-  .transform((v) => v ?? 0);
-const flag = z
-  .boolean()
-  .nullish()
-  .transform((v) => v ?? false);
-const strings = z
-  .array(z.string())
-  .nullish()
-  .transform((v) => v ?? []);
-const stringMap = z
-  .record(z.string(), z.string())
-  .nullish()
-  .transform((v) => ({ ...v }));
-// Unix seconds; 0 and absent mean "not yet".
-const seconds = z.number().nullish();
+  const text = z
+    .string()
+    .nullish()
+    .transform((v) => v ?? "");
+  const num = z
+    .number()
+    .nullish()
+    .transform((v) => v ?? 0);
+  const flag = z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false);
+  const strings = z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []);
+  const stringMap = z
+    .record(z.string(), z.string())
+    .nullish()
+    .transform((v) => ({ ...v }));
+  // Unix seconds; 0 and absent mean "not yet".
+  const seconds = z.number().nullish();
 
-function firstTime(...values: (number | null | undefined)[]): Date | undefined {
-  for (const v of values) if (v !== null && v !== undefined && v > 0) return new Date(v * 1000);
-  return undefined;
-}
+  function firstTime(...values: (number | null | undefined)[]): Date | undefined {
+    for (const v of values) if (v !== null && v !== undefined && v > 0) return new Date(v * 1000);
+    return undefined;
+  }
 
-const KNOWN_STATES: ReadonlySet<string> = new Set<CiState>(["pending", "running", "success", "failure", "killed", "canceled", "skipped", "error", "blocked", "declined", "created"]);
-// A state a newer server invents must not break an agent's run: it reads as "unknown".
-const state = text.transform((v): CiState => (KNOWN_STATES.has(v) ? (v as CiState) : "unknown"));
+  const KNOWN_STATES: ReadonlySet<string> = new Set<CiState>(["pending", "running", "success", "failure", "killed", "canceled", "skipped", "error", "blocked", "declined", "created"]);
+  // A state a newer server invents must not break an agent's run: it reads as "unknown".
+  const state = text.transform((v): CiState => (KNOWN_STATES.has(v) ? (v as CiState) : "unknown"));
 
-// ---------------------------------------------------------------------------------------------
-// Repo
+  // ---------------------------------------------------------------------------------------------
+  // Repo
 
-const trusted = z
-  .union([z.boolean(), z.object({ network: flag, volumes: flag, security: flag })])
-  .nullish()
-  .transform((t) => (typeof t === "boolean" || t === null || t === undefined ? { network: t === true, volumes: t === true, security: t === true } : t));
+  const trusted = z
+    .union([z.boolean(), z.object({ network: flag, volumes: flag, security: flag })])
+    .nullish()
+    .transform((t) => (typeof t === "boolean" || t === null || t === undefined ? { network: t === true, volumes: t === true, security: t === true } : t));
 
-export const repoSchema = z.lazy(() =>
-  z
+  const repoSchema = z
     .object({
       id: z.number(),
       forge_remote_id: z.union([z.string(), z.number()]).nullish(),
@@ -81,14 +82,12 @@ export const repoSchema = z.lazy(() =>
         forgeUrl: r.forge_url || r.link_url,
         cloneUrl: r.clone_url,
       }),
-    ),
-);
+    );
 
-// ---------------------------------------------------------------------------------------------
-// Pipeline, workflow, step
+  // ---------------------------------------------------------------------------------------------
+  // Pipeline, workflow, step
 
-export const stepSchema = z.lazy(() =>
-  z
+  const stepSchema = z
     .object({
       id: z.number(),
       pid: num,
@@ -116,11 +115,9 @@ export const stepSchema = z.lazy(() =>
         started: firstTime(s.started, s.start_time),
         finished: firstTime(s.finished, s.end_time),
       }),
-    ),
-);
+    );
 
-export const workflowSchema = z.lazy(() =>
-  z
+  const workflowSchema = z
     .object({
       id: z.number(),
       pid: num,
@@ -144,22 +141,20 @@ export const workflowSchema = z.lazy(() =>
         finished: firstTime(w.finished, w.end_time),
         steps: w.children ?? [],
       }),
-    ),
-);
+    );
 
-const pipelineError = z.union([
-  z.string().transform((message): PipelineErrorInfo => ({ type: "", message, isWarning: false })),
-  z.object({ type: text, message: text, is_warning: flag }).transform((e): PipelineErrorInfo => ({ type: e.type, message: e.message, isWarning: e.is_warning })),
-]);
+  const pipelineError = z.union([
+    z.string().transform((message): PipelineErrorInfo => ({ type: "", message, isWarning: false })),
+    z.object({ type: text, message: text, is_warning: flag }).transform((e): PipelineErrorInfo => ({ type: e.type, message: e.message, isWarning: e.is_warning })),
+  ]);
 
-// `commit` is the sha; some API generations nested it as an object.
-const commitSha = z
-  .union([z.string(), z.object({ sha: text })])
-  .nullish()
-  .transform((c) => (typeof c === "string" ? c : (c?.sha ?? "")));
+  // `commit` is the sha; some API generations nested it as an object.
+  const commitSha = z
+    .union([z.string(), z.object({ sha: text })])
+    .nullish()
+    .transform((c) => (typeof c === "string" ? c : (c?.sha ?? "")));
 
-export const pipelineSchema = z.lazy(() =>
-  z
+  const pipelineSchema = z
     .object({
       id: z.number(),
       number: z.number(),
@@ -214,19 +209,17 @@ export const pipelineSchema = z.lazy(() =>
         variables: p.variables,
         workflows: p.workflows ?? [],
       }),
-    ),
-);
+    );
 
-// ---------------------------------------------------------------------------------------------
-// Logs
+  // ---------------------------------------------------------------------------------------------
+  // Logs
 
-const logType = z
-  .number()
-  .nullish()
-  .transform((t): LogEntryType => (t === 1 || t === 2 || t === 3 || t === 4 ? t : 0));
+  const logType = z
+    .number()
+    .nullish()
+    .transform((t): LogEntryType => (t === 1 || t === 2 || t === 3 || t === 4 ? t : 0));
 
-export const logEntrySchema = z.lazy(() =>
-  z
+  const logEntrySchema = z
     .object({
       id: num,
       step_id: num,
@@ -247,14 +240,12 @@ export const logEntrySchema = z.lazy(() =>
           .toString("utf8")
           .replace(/\r?\n$/, ""),
       }),
-    ),
-);
+    );
 
-// ---------------------------------------------------------------------------------------------
-// Cron
+  // ---------------------------------------------------------------------------------------------
+  // Cron
 
-export const cronSchema = z.lazy(() =>
-  z
+  const cronSchema = z
     .object({
       id: z.number(),
       name: z.string(),
@@ -282,14 +273,12 @@ export const cronSchema = z.lazy(() =>
         nextExec: firstTime(c.next_exec),
         created: firstTime(c.created, c.created_at),
       }),
-    ),
-);
+    );
 
-// ---------------------------------------------------------------------------------------------
-// Secret (the value is never sent back)
+  // ---------------------------------------------------------------------------------------------
+  // Secret (the value is never sent back)
 
-export const secretSchema = z.lazy(() =>
-  z
+  const secretSchema = z
     .object({
       id: num,
       name: z.string(),
@@ -308,5 +297,18 @@ export const secretSchema = z.lazy(() =>
         images: s.images.length > 0 ? s.images : s.image,
         note: s.note,
       }),
-    ),
-);
+    );
+
+  return { repoSchema, stepSchema, workflowSchema, pipelineSchema, logEntrySchema, cronSchema, secretSchema };
+}
+
+let built: ReturnType<typeof build> | undefined;
+const schemas = (): ReturnType<typeof build> => (built ??= build());
+
+export const repoSchema = z.lazy(() => schemas().repoSchema);
+export const stepSchema = z.lazy(() => schemas().stepSchema);
+export const workflowSchema = z.lazy(() => schemas().workflowSchema);
+export const pipelineSchema = z.lazy(() => schemas().pipelineSchema);
+export const logEntrySchema = z.lazy(() => schemas().logEntrySchema);
+export const cronSchema = z.lazy(() => schemas().cronSchema);
+export const secretSchema = z.lazy(() => schemas().secretSchema);
