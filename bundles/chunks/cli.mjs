@@ -26,91 +26,91 @@ var commands = [
     name: ["validate"],
     usage: "validate [FILE|DIR]",
     summary: "Check project configs and formulas",
-    load: async () => (await import("./validate-5YQWD27J.mjs")).validateCommand
+    load: async () => (await import("./validate-HTWX2OYF.mjs")).validateCommand
   },
   {
     name: ["schema"],
     usage: "schema [project|formula|script|vault-action] [--out FILE]",
     summary: "Print the JSON Schema of project configs, formulas, scripted-backend scripts or vault actions",
-    load: async () => (await import("./schema-EQSK5HVC.mjs")).schemaCommand
+    load: async () => (await import("./schema-7K5XEHMA.mjs")).schemaCommand
   },
   {
     name: ["lock", "acquire"],
     usage: "lock acquire NAME [--ttl SECONDS] [--holder ID]",
     summary: "Take a lease in the ops repo (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-NPNWA7Q2.mjs")).lockAcquireCommand
+    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockAcquireCommand
   },
   {
     name: ["lock", "release"],
     usage: "lock release NAME [--holder ID]",
     summary: "Release a lease you hold (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-NPNWA7Q2.mjs")).lockReleaseCommand
+    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockReleaseCommand
   },
   {
     name: ["lock", "list"],
     usage: "lock list [--json]",
     summary: "List the leases in the ops repo with their holders and expiry",
-    load: async () => (await import("./lock-NPNWA7Q2.mjs")).lockListCommand
+    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockListCommand
   },
   {
     name: ["llm", "try"],
     usage: "llm try --backend NAME [--prompt TEXT] [--cwd DIR] [--json] [--config FILE]",
     summary: "Run one small task through an LLM backend and report status, usage and cost",
-    load: async () => (await import("./llm-try-KWN7IYOC.mjs")).llmTryCommand
+    load: async () => (await import("./llm-try-J3ZQC4W5.mjs")).llmTryCommand
   },
   {
     name: ["sandbox"],
     usage: "sandbox [--port N] [--ci-port N] [--data DIR] [--seed demo|empty] [--faults SPEC] [--bundles DIR] [--no-scheduler]",
     summary: "Run a local Forgejo-compatible forge and Woodpecker-compatible CI (for demos and tests)",
-    load: async () => (await import("./sandbox-KNMRICCN.mjs")).sandboxCommand
+    load: async () => (await import("./sandbox-PW7L4ZBY.mjs")).sandboxCommand
   },
   {
     name: ["demo"],
     usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
     summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
-    load: async () => (await import("./demo-GVVWNO36.mjs")).demoCommand
+    load: async () => (await import("./demo-BPRIDOE5.mjs")).demoCommand
   },
   {
     name: ["init"],
     usage: "init <owner/repo> --forge-url URL --ci-url URL [--host woodpecker|actions] [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
-    load: async () => (await import("./init-TETK2V4N.mjs")).initCommand
+    load: async () => (await import("./init-ZV2ADQF4.mjs")).initCommand
   },
   {
     name: ["status"],
     usage: "status [--json] [--project NAME]",
     summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
-    load: async () => (await import("./status-PYF3JX6F.mjs")).statusCommand
+    load: async () => (await import("./status-2SO4NHT4.mjs")).statusCommand
   },
   {
     name: ["vault", "classify"],
     usage: "vault classify FILE [--policy FILE] [--json]",
     summary: "Print the tier of a vault action (low, medium, high) and why",
-    load: async () => (await import("./vault-CAHFEJ5C.mjs")).vaultClassifyCommand
+    load: async () => (await import("./vault-LX2IISTR.mjs")).vaultClassifyCommand
   },
   {
     name: ["vault", "request"],
     usage: "vault request FILE [--config FILE] [--json]",
     summary: "Ask for a vault action: low tier goes to main, medium and high open a PR for an admin's approval",
-    load: async () => (await import("./vault-CAHFEJ5C.mjs")).vaultRequestCommand
+    load: async () => (await import("./vault-LX2IISTR.mjs")).vaultRequestCommand
   },
   {
     name: ["vault", "list"],
     usage: "vault list [--json]",
     summary: "List vault requests waiting for approval, actions queued or running, and results",
-    load: async () => (await import("./vault-CAHFEJ5C.mjs")).vaultListCommand
+    load: async () => (await import("./vault-LX2IISTR.mjs")).vaultListCommand
   },
   {
     name: ["vault", "show"],
     usage: "vault show ID [--json]",
     summary: "Show one vault action: its file, its request PR, and its result with the log's tail",
-    load: async () => (await import("./vault-CAHFEJ5C.mjs")).vaultShowCommand
+    load: async () => (await import("./vault-LX2IISTR.mjs")).vaultShowCommand
   },
   {
     name: ["run"],
     usage: "run <agent> [settings…]",
     summary: "Run one tick of an agent locally, with the same settings as its CI step",
-    load: async () => (await import("./run-Y2NY26PC.mjs")).runCommand
+    load: async () => (await import("./run-MZPYSW3K.mjs")).runCommand
   }
 ];
 

@@ -7,20 +7,29 @@ import type { AgentRuntime } from "../agents/runtime.ts";
 
 export type Tick = (rt: AgentRuntime) => Promise<Outcome>;
 
+/** What `disinto run NAME` runs: the tick, and the role whose identity and settings it runs as. */
+export interface Runnable {
+  role: Role;
+  load: () => Promise<Tick>;
+}
+
 /** Agents `disinto run` knows: name → how to load its tick. Add an agent with one line. */
-export const RUNNABLE_AGENTS: Readonly<Partial<Record<Role, () => Promise<Tick>>>> = {
-  dev: async () => (await import("../agents/dev/tick.ts")).runDevTick,
-  review: async () => (await import("../agents/review/tick.ts")).runReviewTick,
-  vault: async () => (await import("../agents/vault/tick.ts")).runVaultTick,
-  gardener: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick,
-  supervisor: async () => (await import("../agents/supervisor/tick.ts")).runSupervisorTick,
-  planner: async () => (await import("../agents/planner/tick.ts")).runPlannerTick,
-  predictor: async () => (await import("../agents/predictor/tick.ts")).runPredictorTick,
-  architect: async () => (await import("../agents/architect/tick.ts")).runArchitectTick,
+export const RUNNABLE_AGENTS: Readonly<Record<string, Runnable>> = {
+  dev: { role: "dev", load: async () => (await import("../agents/dev/tick.ts")).runDevTick },
+  review: { role: "review", load: async () => (await import("../agents/review/tick.ts")).runReviewTick },
+  vault: { role: "vault", load: async () => (await import("../agents/vault/tick.ts")).runVaultTick },
+  gardener: { role: "gardener", load: async () => (await import("../agents/gardener/tick.ts")).runGardenerTick },
+  supervisor: { role: "supervisor", load: async () => (await import("../agents/supervisor/tick.ts")).runSupervisorTick },
+  planner: { role: "planner", load: async () => (await import("../agents/planner/tick.ts")).runPlannerTick },
+  predictor: { role: "predictor", load: async () => (await import("../agents/predictor/tick.ts")).runPredictorTick },
+  architect: { role: "architect", load: async () => (await import("../agents/architect/tick.ts")).runArchitectTick },
+  // The light tick (the `disinto-tick` cron's step): every agent's token-free survey, read with
+  // the dev identity, and a wake for each agent with work — as bundles/tick.mjs runs it.
+  tick: { role: "dev", load: async () => (await import("../agents/tick/tick.ts")).runTick },
 };
 
 export const runnableAgentNames = (): string[] => Object.keys(RUNNABLE_AGENTS);
 
-export function loadTick(name: string): (() => Promise<Tick>) | undefined {
-  return Object.hasOwn(RUNNABLE_AGENTS, name) ? (RUNNABLE_AGENTS as Record<string, () => Promise<Tick>>)[name] : undefined;
+export function runnable(name: string): Runnable | undefined {
+  return Object.hasOwn(RUNNABLE_AGENTS, name) ? RUNNABLE_AGENTS[name] : undefined;
 }

@@ -70,6 +70,9 @@ export function pluginAgent(name: string): PluginAgent | undefined {
   return PLUGIN_AGENTS.find((a) => a.name === name);
 }
 
+/** The light tick's workflow: it runs on its cron and on manual pipelines. */
+export const TICK = "tick";
+
 /** The workflow file, Woodpecker workflow and cron share one name per agent. */
 export function disintoName(agent: string): string {
   return `disinto-${agent}`;

@@ -6,7 +6,7 @@
 // project's own CI workflows. Tokens arrive only through `from_secret`.
 import { parse, stringify } from "yaml";
 import { PLUGIN_IMAGE } from "../lib/plugin-image.ts";
-import { disintoName, pluginAgent, type PluginAgentName } from "./agents.ts";
+import { TICK, disintoName, pluginAgent, type PluginAgentName } from "./agents.ts";
 
 /** The Woodpecker secret holding the CI token the agents read pipelines with. */
 export const AGENT_CI_TOKEN_SECRET = "disinto_ci_token";
@@ -74,8 +74,7 @@ function stepSettings(agent: string, input: Omit<PipelineInput, "agent">): Recor
   return settings;
 }
 
-/** The light tick's workflow: it runs on its cron and on manual pipelines. */
-export const TICK = "tick";
+export { TICK } from "./agents.ts";
 
 /**
  * `.woodpecker/disinto-tick.yml`: one step that surveys every agent and starts the crons of

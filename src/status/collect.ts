@@ -11,7 +11,7 @@ import { ConfigError, UsageError, errorMessage } from "../lib/errors.ts";
 import { devLabels } from "../agents/dev/labels.ts";
 import { depsOf, ineligible, orderBacklog } from "../agents/dev/pick.ts";
 import { verdictOf } from "../agents/dev/review-state.ts";
-import { disintoName } from "../init/agents.ts";
+import { TICK, disintoName } from "../init/agents.ts";
 import { gardenerStatus } from "./gardener.ts";
 import { plannerStatus, predictorStatus } from "./planner.ts";
 import { architectStatus } from "./architect.ts";
@@ -181,6 +181,20 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
       spend_today: { runs: byAgent[r]?.runs ?? 0, tokens: byAgent[r]?.tokens ?? 0, cost_usd: Math.round((byAgent[r]?.costUsd ?? 0) * 1e6) / 1e6 },
     }),
   );
+  // The light tick: under the one-tick layout it is what the crons run, so it has a row of its
+  // own (it reads with the dev identity and calls no model).
+  const tickLayout = config.schedules.layout === "tick";
+  base.push({
+    agent: TICK,
+    login: config.identities.dev?.login ?? "",
+    backend: null,
+    schedule: tickLayout ? config.schedules.tick : "off",
+    cron: null,
+    last_run: null,
+    configured: tickLayout && config.identities.dev !== undefined,
+    last_outcome: null,
+    spend_today: { runs: 0, tokens: 0, cost_usd: 0 },
+  });
   const url = (input.ciUrl ?? config.ci.woodpecker_url)?.replace(/\/+$/, "");
   if (url === undefined) {
     warnings.push("Woodpecker not read: no --ci-url and no ci.woodpecker_url in the config");

@@ -19,7 +19,7 @@ export const runSchema = z.object({
 });
 
 export const agentStatusSchema = z.object({
-  agent: z.string().describe("dev, review, …"),
+  agent: z.string().describe("dev, review, …, and tick (the light tick of the one-tick layout)."),
   login: z.string().describe("Forge account of the agent (identities.<agent>.login)."),
   backend: z.string().nullable().describe("Name of its LLM backend."),
   schedule: z.string().nullable().describe('Cron schedule from the config ("off" = none); null for agents that are not scheduled.'),
@@ -28,7 +28,7 @@ export const agentStatusSchema = z.object({
     .nullable()
     .describe("The Woodpecker cron disinto-<agent>; null when it does not exist or CI was not read."),
   last_run: runSchema.nullable().describe("The newest pipeline that ran the disinto-<agent> workflow, among the recent ones; null when none or CI was not read."),
-  configured: z.boolean().describe("The config has an identity for it; all eight agents are listed, those not set up with false."),
+  configured: z.boolean().describe("The config has an identity for it (the tick: the dev identity and the one-tick layout); all eight agents and the tick are listed, those not set up with false."),
   last_outcome: z.string().nullable().describe("The outcome line its last run's step printed (`dev: #12 → PR #34 merged · …`); null when there is none or CI was not read."),
   spend_today: z
     .object({ runs: z.number().int(), tokens: z.number().int(), cost_usd: z.number() })

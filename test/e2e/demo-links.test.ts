@@ -105,10 +105,14 @@ describe("the demo's and status's links open pages", { timeout: 600_000 }, () =>
     }
   });
 
-  it("status lists all eight agents: set up or not, last run, next cron, last outcome, spend today", () => {
+  it("status lists all eight agents and the light tick: set up or not, last run, next cron, last outcome, spend today", () => {
     const p = status.projects[0]!;
-    assert.deepEqual(p.agents.map((a) => a.agent), ["dev", "review", "gardener", "planner", "predictor", "supervisor", "architect", "vault"]);
+    assert.deepEqual(p.agents.map((a) => a.agent), ["dev", "review", "gardener", "planner", "predictor", "supervisor", "architect", "vault", "tick"]);
     const by = new Map(p.agents.map((a) => [a.agent, a]));
+    // The tick reads with the dev identity, on its own cron (init's default layout).
+    const tick = by.get("tick")!;
+    assert.ok(tick.configured && tick.login === by.get("dev")!.login && tick.backend === null, JSON.stringify(tick));
+    assert.equal(tick.cron?.name, "disinto-tick", JSON.stringify(tick.cron));
     assert.deepEqual(p.agents.filter((a) => !a.configured).map((a) => a.agent), ["predictor"], "the demo sets up every agent but the predictor");
     const planner = by.get("planner")!;
     assert.equal(planner.last_run?.status, "success");

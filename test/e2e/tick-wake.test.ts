@@ -13,7 +13,8 @@ import { runAgent } from "../../src/agents/runtime.ts";
 import { runTick } from "../../src/agents/tick/tick.ts";
 import { devWorld, type DevWorld, type Project } from "../fixtures/dev/world.ts";
 import { agentCrons, cronPipelines } from "../fixtures/wake-crons.ts";
-import { sink } from "../helpers/io.ts";
+import { captureIo, sink } from "../helpers/io.ts";
+import { main } from "../../src/cli/main.ts";
 
 let w: DevWorld;
 let work: string;
@@ -89,6 +90,27 @@ describe("disinto-tick", () => {
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /tick: dev: skipped: schedule off/);
     assert.deepEqual(await woken(p), []);
+  });
+
+  it("`disinto run tick` runs the same tick locally; with --dry-run it names the wake and starts nothing", async () => {
+    const p = await w.project("runtick");
+    await agentCrons(w.sb, p.app, p.ciRepoId, ["dev"], { enabled: false });
+    await p.issue({ title: "Add sub", body: "## Acceptance criteria\n\n- [ ] sub\n" });
+    const run = async (...extra: string[]): Promise<{ code: number; out: string }> => {
+      const io = captureIo({ DISINTO_FORGE_TOKEN: w.sb.forge.users["dev-bot"]!.token, DISINTO_CI_TOKEN: w.sb.ci.token("dev-bot"), DISINTO_WORK_DIR: work });
+      const args = ["run", "tick", "--forge-url", w.sb.forge.url, "--project", p.name, "--ops-repo", `${p.ops.owner}/${p.ops.name}`, "--ci-url", w.sb.ci.url, ...extra];
+      const code = await main(args, io);
+      return { code, out: io.out() + io.err() };
+    };
+    const dry = await run("--dry-run");
+    assert.equal(dry.code, 0, dry.out);
+    assert.match(dry.out, /would run cron disinto-dev now/, dry.out);
+    assert.deepEqual(await woken(p), [], "a dry run starts no cron");
+    const real = await run();
+    assert.equal(real.code, 0, real.out);
+    assert.match(real.out, /^tick: woke dev\b/m, "the outcome line names the tick, as its pipeline step does");
+    assert.deepEqual(await woken(p), ["disinto-dev"]);
+    await p.ciIdle();
   });
 
   it("runs as the disinto-tick plugin step: Woodpecker's cron environment, settings as PLUGIN_*", async () => {

@@ -2,11 +2,10 @@
 // --flags or DISINTO_* variables) and the same code path as the CI step. Which agents exist is
 // src/cli/agents.ts's table.
 import type { Command } from "../command.ts";
-import type { Role } from "../../config/project.ts";
 import { settingsCliOptions } from "../../host/settings.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { agentSettingsSchema, runAgent } from "../../agents/runtime.ts";
-import { loadTick, runnableAgentNames } from "../agents.ts";
+import { runnable, runnableAgentNames } from "../agents.ts";
 
 const settingOptions = settingsCliOptions(agentSettingsSchema);
 
@@ -25,15 +24,17 @@ invalid settings or config.
 (forge, CI, ops repo, git) is listed, and it stops where it would call the model.
 --backend NAME uses [backends.NAME] of the project config instead of the identity's.
 
-Agents: ${runnableAgentNames().join(", ")}.`,
+Agents: ${runnableAgentNames().join(", ")}.
+"tick" is the light tick of the \`disinto-tick\` cron: every agent's token-free survey, read with
+the dev identity, and a wake (run-cron-now) for each agent with work.`,
   // the settings schema names every role; only the agents that exist may be offered here
   options: { ...settingOptions, agent: { type: "string", value: "AGENT", description: `Agent to run: ${runnableAgentNames().join(" or ")} (the same as the argument).` } },
   args: { min: 1, max: 1 },
   async run({ args, flags, io }) {
     const name = args[0] ?? "";
-    const load = loadTick(name);
-    if (load === undefined) throw new UsageError(`unknown agent ${JSON.stringify(name)} for \`disinto run\`; expected one of: ${runnableAgentNames().join(", ")}`);
-    const tick = await load();
-    return runAgent(name as Role, tick, { env: io.env, flags: { ...flags, agent: name }, streams: { stdout: io.stdout } });
+    const agent = runnable(name);
+    if (agent === undefined) throw new UsageError(`unknown agent ${JSON.stringify(name)} for \`disinto run\`; expected one of: ${runnableAgentNames().join(", ")}`);
+    const tick = await agent.load();
+    return runAgent(agent.role, tick, { env: io.env, flags: { ...flags, agent: name }, streams: { stdout: io.stdout } });
   },
 };
