@@ -38,19 +38,19 @@ var commands = [
     name: ["lock", "acquire"],
     usage: "lock acquire NAME [--ttl SECONDS] [--holder ID]",
     summary: "Take a lease in the ops repo (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockAcquireCommand
+    load: async () => (await import("./lock-3DJB7QLN.mjs")).lockAcquireCommand
   },
   {
     name: ["lock", "release"],
     usage: "lock release NAME [--holder ID]",
     summary: "Release a lease you hold (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockReleaseCommand
+    load: async () => (await import("./lock-3DJB7QLN.mjs")).lockReleaseCommand
   },
   {
     name: ["lock", "list"],
     usage: "lock list [--json]",
     summary: "List the leases in the ops repo with their holders and expiry",
-    load: async () => (await import("./lock-EWQ5WBFT.mjs")).lockListCommand
+    load: async () => (await import("./lock-3DJB7QLN.mjs")).lockListCommand
   },
   {
     name: ["llm", "try"],
@@ -68,19 +68,19 @@ var commands = [
     name: ["demo"],
     usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
     summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
-    load: async () => (await import("./demo-BPRIDOE5.mjs")).demoCommand
+    load: async () => (await import("./demo-5RSIROGZ.mjs")).demoCommand
   },
   {
     name: ["init"],
     usage: "init <owner/repo> --forge-url URL --ci-url URL [--host woodpecker|actions] [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
-    load: async () => (await import("./init-ZV2ADQF4.mjs")).initCommand
+    load: async () => (await import("./init-BMRWQDEM.mjs")).initCommand
   },
   {
     name: ["status"],
     usage: "status [--json] [--project NAME]",
     summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
-    load: async () => (await import("./status-2SO4NHT4.mjs")).statusCommand
+    load: async () => (await import("./status-BHBWJU7L.mjs")).statusCommand
   },
   {
     name: ["vault", "classify"],
@@ -110,7 +110,7 @@ var commands = [
     name: ["run"],
     usage: "run <agent> [settings…]",
     summary: "Run one tick of an agent locally, with the same settings as its CI step",
-    load: async () => (await import("./run-MZPYSW3K.mjs")).runCommand
+    load: async () => (await import("./run-H4S5OFEC.mjs")).runCommand
   }
 ];
 
