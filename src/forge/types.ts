@@ -470,6 +470,25 @@ export interface CollaboratorsApi {
   canWrite(login: string): Promise<boolean>;
 }
 
+/** A repository secret of Forgejo Actions; the forge never returns its value. */
+export interface ActionsSecret {
+  /** Upper case: the forge stores names so. */
+  name: string;
+  createdAt: Date | undefined;
+}
+
+/** The repository's Actions secrets (the forge allows only repo admins). */
+export interface ActionsSecretsApi {
+  list(): Promise<ActionsSecret[]>;
+  /**
+   * Create or replace; the forge upper-cases the name. A name the forge would refuse (see
+   * `actionsSecretNameProblem`) or an empty value throws before anything is sent.
+   */
+  set(name: string, value: string): Promise<"created" | "updated">;
+  /** True when deleted; false when there was no such secret. */
+  delete(name: string): Promise<boolean>;
+}
+
 /** Everything scoped to one repository. Label names resolve once per handle (per run). */
 export interface RepoForge {
   readonly ref: RepoRef;
@@ -483,6 +502,7 @@ export interface RepoForge {
   readonly branches: BranchesApi;
   readonly protections: BranchProtectionsApi;
   readonly collaborators: CollaboratorsApi;
+  readonly actionsSecrets: ActionsSecretsApi;
 }
 
 export interface Forge {

@@ -7,12 +7,14 @@
 // the agents as collaborators, branch protection on the ops repo's main branch (only the
 // agents and the admin push state there; merges into it need an approval), the project
 // config, the Woodpecker repo with one cron and the secrets per agent, and a pull request
-// adding `.woodpecker/disinto-<agent>.yml` to the project repo.
+// adding `.woodpecker/disinto-<agent>.yml` to the project repo. With `--host actions` there is
+// no Woodpecker: the secrets are the project repo's Forgejo Actions secrets and the pull request
+// adds `.forgejo/workflows/disinto-<agent>.yml`.
 import type { Ci, CiSecret, Cron } from "../ci/types.ts";
 import { WoodpeckerCi } from "../ci/index.ts";
 import { parseProjectConfig } from "../config/load.ts";
 import { cronProblem, type ProjectConfig, type ScheduledAgent } from "../config/project.ts";
-import { ForgejoForge } from "../forge/index.ts";
+import { ForgejoForge, actionsSecretName, actionsSecretNameProblem } from "../forge/index.ts";
 import type { Forge, PullRequest, Repo, RepoForge, RepoRef, User } from "../forge/types.ts";
 import type { Env } from "../host/env.ts";
 import { lookupSecret } from "../host/secrets.ts";
@@ -62,7 +64,7 @@ export interface InitInput {
   /**
    * Where the agents run: Woodpecker (crons, secrets, `.woodpecker/` pipelines; the default) or
    * Forgejo Actions (`.forgejo/workflows/` started by the forge's events and schedules; no CI
-   * server, its repository secrets are set by hand).
+   * server: init sets the repository's Actions secrets the workflows read).
    */
   host?: "woodpecker" | "actions";
   redactor: Redactor;
@@ -281,6 +283,21 @@ export class Init {
         return plan;
       }
     }
+    // On Actions the secrets live on the project repo itself; names only, never values.
+    let actionsSecrets = new Set<string>();
+    if (actions) {
+      try {
+        actionsSecrets = new Set((await repo.actionsSecrets.list()).map((x) => actionsSecretName(x.name)));
+      } catch (err) {
+        if (!hasStatus(err, 403, 404)) throw err;
+        problems.push(
+          err.status === 403
+            ? `the forge token may not manage the Actions secrets of ${repoName} (HTTP 403): init sets the secrets the workflows read; give a token of a repo admin with the repository scope`
+            : `${forgeUrl} has no Actions secrets for ${repoName} (HTTP 404 from GET /repos/{owner}/{repo}/actions/secrets): init sets the secrets the workflows read there; it needs a Forgejo with Actions, enabled on the repo`,
+        );
+        return plan;
+      }
+    }
     if (config === undefined) return plan;
     const cfg = config;
     if (cfg.ci.woodpecker_repo_id !== undefined && active !== undefined && cfg.ci.woodpecker_repo_id !== active.id) {
@@ -288,7 +305,8 @@ export class Init {
     }
 
     // ── secrets the pipelines read ────────────────────────────────────────────────────────
-    const { wanted, credentials } = this.wantedSecrets(cfg, identities, secrets, problems);
+    const have = actions ? (envName: string): boolean => actionsSecrets.has(actionsSecretName(envName)) : (envName: string): boolean => secrets.some((x) => x.name === secretNameFor(envName));
+    const { wanted, credentials } = this.wantedSecrets(cfg, identities, have, problems);
     if (problems.length > 0) return plan;
 
     // ── the pipelines pull request (surveyed now, applied last) ───────────────────────────
@@ -325,9 +343,7 @@ export class Init {
     await this.reviewProtectionStep(repo, cfg.primary_branch, me, identities, steps);
 
     if (actions) {
-      // Forgejo has no API init uses for Actions secrets: the person sets them, by these names.
-      const names = [...new Set(identities.flatMap((id) => [id.tokenSecret, ...(credentials.get(id.agent.name) ?? [])]))].sort();
-      plan.notes.push(`set the repository secrets ${list(names)} in ${repoName} → Settings → Actions → Secrets (the workflows read them; init stores no value)`);
+      this.actionsSecretSteps(repo, wanted, actionsSecrets, steps, problems);
       plan.notes.push("the vault dispatcher runs on Woodpecker only: on Actions, requests wait in the ops repo until it runs somewhere");
       if (problems.length > 0) return plan;
       if (prStep !== undefined) steps.push(prStep);
@@ -381,7 +397,7 @@ export class Init {
       if (token === undefined) {
         // A config names the login; a generated one learns it from the token.
         if (login === undefined) {
-          problems.push(`${tokenSecret} is not set: it must hold the forge token of the ${agent.name} agent's own account (init reads its login from it and stores it as the Woodpecker secret ${secretNameFor(tokenSecret)})`);
+          problems.push(`${tokenSecret} is not set: it must hold the forge token of the ${agent.name} agent's own account (init reads its login from it and stores it as ${this.secretWhere(tokenSecret)})`);
           continue;
         }
       } else {
@@ -418,7 +434,8 @@ export class Init {
   private wantedSecrets(
     cfg: ProjectConfig,
     identities: Identity[],
-    existing: CiSecret[],
+    /** Whether the secret holding this variable's value exists already. */
+    have: (envName: string) => boolean,
     problems: string[],
   ): { wanted: Map<string, WantedSecret>; credentials: Map<string, string[]> } {
     const wanted = new Map<string, WantedSecret>();
@@ -428,15 +445,19 @@ export class Init {
       for (const e of events) w.events.add(e);
       wanted.set(name, w);
     };
-    const have = (envName: string): boolean => existing.some((s) => s.name === secretNameFor(envName));
+    const actions = this.input.host === "actions";
+    // The workflows read `secrets.<NAME>` under the variable's own name; Woodpecker's are lower case.
+    const nameOf = actions ? actionsSecretName : secretNameFor;
     const env = this.input.env;
     for (const id of identities) {
-      want(secretNameFor(id.tokenSecret), id.tokenSecret, id.token, id.agent.events);
-      const agentCi = lookupSecret(env, AGENT_CI_TOKEN_ENV, this.input.redactor);
-      want(AGENT_CI_TOKEN_SECRET, agentCi !== undefined ? AGENT_CI_TOKEN_ENV : "the CI token init uses", agentCi ?? this.input.ciToken, id.agent.events);
+      want(nameOf(id.tokenSecret), id.tokenSecret, id.token, id.agent.events);
+      if (!actions) {
+        const agentCi = lookupSecret(env, AGENT_CI_TOKEN_ENV, this.input.redactor);
+        want(AGENT_CI_TOKEN_SECRET, agentCi !== undefined ? AGENT_CI_TOKEN_ENV : "the CI token init uses", agentCi ?? this.input.ciToken, id.agent.events);
+      }
       const creds = this.credentialsOf(cfg, id, have, problems);
       credentials.set(id.agent.name, creds);
-      for (const cred of creds) want(secretNameFor(cred), cred, lookupSecret(env, cred, this.input.redactor), id.agent.events);
+      for (const cred of creds) want(nameOf(cred), cred, lookupSecret(env, cred, this.input.redactor), id.agent.events);
     }
     return { wanted, credentials };
   }
@@ -451,14 +472,16 @@ export class Init {
       case "claude-cli": {
         const names = CLAUDE_CREDENTIAL_NAMES.filter(known);
         if (!names.some((n) => CLAUDE_LOGINS.includes(n)) && !problems.some((p) => p.startsWith(`the ${backendName} backend`))) {
-          problems.push(`the ${backendName} backend (claude-cli) needs a credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (init stores it as a Woodpecker secret only the plugin image can read)`);
+          problems.push(
+            `the ${backendName} backend (claude-cli) needs a credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (init stores it as ${this.input.host === "actions" ? "an Actions secret of the project repo" : "a Woodpecker secret only the plugin image can read"})`,
+          );
         }
         return names;
       }
       case "openai":
         if (backend.api_key_env === undefined) return [];
         if (!known(backend.api_key_env) && !problems.some((p) => p.startsWith(`${backend.api_key_env} `))) {
-          problems.push(`${backend.api_key_env} is not set: the ${backendName} backend's API key (backends.${backendName}.api_key_env); init stores it as a Woodpecker secret`);
+          problems.push(`${backend.api_key_env} is not set: the ${backendName} backend's API key (backends.${backendName}.api_key_env); init stores it as ${this.secretWhere(backend.api_key_env)}`);
         }
         return [backend.api_key_env];
       case "scripted":
@@ -501,7 +524,7 @@ export class Init {
     if (this.input.host === "actions") {
       const files = Object.entries(actionsWorkflows(a.cfg, "forgejo", (agent) => a.credentials.get(agent) ?? [])).map(([path, text]) => ({ path, text }));
       const present = new Set((await repo.contents.list(".forgejo/workflows", { ref: base })).map((e) => e.path));
-      const about = ["Adds the Forgejo Actions workflows of the disinto agents (written by `disinto init --host actions`):", "", ...files.map((f) => `- \`${f.path}\``), "", "Each runs its agent on the forge events that hand it work and on its schedule, one run at a time. Set the repository secrets the workflows name before merging."];
+      const about = ["Adds the Forgejo Actions workflows of the disinto agents (written by `disinto init --host actions`):", "", ...files.map((f) => `- \`${f.path}\``), "", "Each runs its agent on the forge events that hand it work and on its schedule, one run at a time.", `The repository secrets they read (${this.actionsSecretNames(a.identities, a.credentials).map((n) => `\`${n}\``).join(", ")}) are set on this repository; the agents start once this is merged.`];
       return this.pipelinesPr(a, files, present, [], about);
     }
     const files = a.identities.map((id) => ({
@@ -828,6 +851,45 @@ export class Init {
         },
       });
     }
+  }
+
+  /**
+   * On Actions: the project repo's secrets the workflows read, each set from the variable of
+   * its name — only where missing, unless `updateSecrets`. The value never leaves this step.
+   */
+  private actionsSecretSteps(repo: RepoForge, wanted: Map<string, WantedSecret>, existing: Set<string>, steps: Step[], problems: string[]): void {
+    const repoName = slug(repo.ref);
+    for (const w of [...wanted.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const why = actionsSecretNameProblem(w.source);
+      if (why !== undefined) {
+        problems.push(`${w.source}: the workflows read it as the Actions secret of that name, and Forgejo refuses it: ${why}; name the variable otherwise (identities.<agent>.token_secret, --token-secret or backends.<name>.api_key_env)`);
+        continue;
+      }
+      const there = existing.has(w.name);
+      if (there && this.input.updateSecrets !== true) continue;
+      const value = w.value;
+      if (value === undefined) {
+        problems.push(there ? `${w.source} is not set: --update-secrets sets every secret again, ${this.secretWhere(w.source)} too` : `${w.source} is not set: init stores it as ${this.secretWhere(w.source)}`);
+        continue;
+      }
+      steps.push({
+        verb: there ? "update" : "create",
+        object: `Actions secret ${w.name} on ${repoName} (from ${w.source})`,
+        run: async () => {
+          await repo.actionsSecrets.set(w.name, value);
+        },
+      });
+    }
+  }
+
+  /** Names of the Actions secrets the workflows read. */
+  private actionsSecretNames(identities: Identity[], credentials: Map<string, string[]>): string[] {
+    return [...new Set(identities.flatMap((id) => [id.tokenSecret, ...(credentials.get(id.agent.name) ?? [])].map(actionsSecretName)))].sort();
+  }
+
+  /** Where init stores the value of a variable, for messages. */
+  private secretWhere(envName: string): string {
+    return this.input.host === "actions" ? `the Actions secret ${actionsSecretName(envName)} of ${slug(this.projectRef)}, which the workflows read` : `the Woodpecker secret ${secretNameFor(envName)}`;
   }
 
   private ciRepo() {

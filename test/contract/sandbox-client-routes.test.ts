@@ -32,6 +32,7 @@ const SAMPLE: Record<string, string> = {
   number: "9",
   step_id: "21",
   cron_id: "2",
+  secretname: "PROBE_TOKEN",
 };
 
 const normalise = (p: string): string => p.replace(/\{[^}]+\}/g, "{}");

@@ -144,6 +144,12 @@ describe("sandbox forge responses vs swagger definitions", () => {
     await call("admin", "GET", `${R}/collaborators/carol`);
     await call("admin", "GET", `${R}/collaborators/carol/permission`);
     await call("admin", "DELETE", `${R}/collaborators/carol`);
+    assert.equal((await call("admin", "PUT", `${R}/actions/secrets/tour_token`, { data: "x" })).status, 201);
+    assert.equal((await call("admin", "PUT", `${R}/actions/secrets/TOUR_TOKEN`, { data: "y" })).status, 204);
+    assert.deepEqual(((await call("admin", "GET", `${R}/actions/secrets`)).body as { name: string }[]).map((s) => s.name), ["TOUR_TOKEN"]);
+    assert.equal((await call("admin", "PUT", `${R}/actions/secrets/GITEA_TOKEN`, { data: "x" })).status, 400);
+    assert.equal((await call("admin", "DELETE", `${R}/actions/secrets/tour_token`)).status, 204);
+    assert.equal((await call("admin", "DELETE", `${R}/actions/secrets/TOUR_TOKEN`)).status, 404);
     await call("dev-bot", "DELETE", `${R}/issues/1/labels`);
     await call("dev-bot", "DELETE", `${R}/issues/comments/${comment.body.id}`);
     await call("dev-bot", "DELETE", `${R}/labels/${label.body.id}`);

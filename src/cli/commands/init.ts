@@ -47,8 +47,9 @@ plugin image and the events that agent runs on; and a pull request (branch ${INI
 .woodpecker/disinto-<agent>.yml. Merge it and the agents start. By default (schedules.layout =
 "tick") one cron, disinto-tick, surveys the agents and starts only those with work; their own
 crons exist but are disabled. --host actions needs no CI server: the pull request adds Forgejo
-Actions workflows (.forgejo/workflows/disinto-<agent>.yml) and init names the repository
-secrets to set instead of storing Woodpecker secrets.
+Actions workflows (.forgejo/workflows/disinto-<agent>.yml), and the secrets they read are
+stored as the project repo's Actions secrets, each under its variable's name, instead of
+Woodpecker secrets.
 
 Tokens come from the environment, never from the command line:
   DISINTO_FORGE_TOKEN    a forge token of an admin of the project repo (who may create the ops repo)
@@ -68,7 +69,8 @@ Tokens come from the environment, never from the command line:
   ${AGENT_CI_TOKEN_ENV} optional: the CI token the agents get (default: DISINTO_CI_TOKEN)
 The agents' token variables are the config's identities.<agent>.token_secret when a config
 exists (in the ops repo, or --config); --token-secret renames them for a config init writes.
-Values are stored as Woodpecker secrets; the config holds only their names.
+Values are stored as secrets only where missing (--update-secrets: all again) and are never
+printed; the config holds only their names.
 
 Exit 2 when something is missing (each problem is named; nothing is changed).`,
   options: {
@@ -84,7 +86,7 @@ Exit 2 when something is missing (each problem is named; nothing is changed).`,
     host: {
       type: "string",
       value: "woodpecker|actions",
-      description: "Where the agents run: woodpecker (default: crons, secrets and .woodpecker/ pipelines) or actions (Forgejo Actions workflows in .forgejo/workflows/, no CI server; you set the repository secrets it names).",
+      description: "Where the agents run: woodpecker (default: crons, secrets and .woodpecker/ pipelines) or actions (Forgejo Actions workflows in .forgejo/workflows/, no CI server; init sets the repository's Actions secrets they read).",
     },
   },
   args: { min: 1, max: 1 },

@@ -6,6 +6,7 @@ import type { RequestStats } from "../../http/counter.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "../../http/retry.ts";
 import type { Redactor } from "../../lib/redact.ts";
 import type {
+  ActionsSecretsApi,
   BranchProtectionsApi,
   BranchesApi,
   CollaboratorsApi,
@@ -26,6 +27,7 @@ import type {
   StatusesApi,
   User,
 } from "../types.ts";
+import { ForgejoActionsSecrets } from "./actions-secrets.ts";
 import { ForgejoBranchProtections, ForgejoBranches } from "./branches.ts";
 import { ForgejoComments } from "./comments.ts";
 import { ForgejoContents } from "./contents.ts";
@@ -154,6 +156,7 @@ class ForgejoRepo implements RepoForge {
   readonly branches: BranchesApi;
   readonly protections: BranchProtectionsApi;
   readonly collaborators: CollaboratorsApi;
+  readonly actionsSecrets: ActionsSecretsApi;
 
   constructor(base: ForgejoContext, ref: RepoRef) {
     const ctx = repoContext(base, ref);
@@ -169,5 +172,6 @@ class ForgejoRepo implements RepoForge {
     this.branches = new ForgejoBranches(ctx);
     this.protections = new ForgejoBranchProtections(ctx);
     this.collaborators = new ForgejoCollaborators(ctx);
+    this.actionsSecrets = new ForgejoActionsSecrets(ctx);
   }
 }

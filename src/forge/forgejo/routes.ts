@@ -71,6 +71,10 @@ export const ROUTES = {
   protectionGet: r("GET", `${REPO}/branch_protections/{name}`),
   protectionCreate: r("POST", `${REPO}/branch_protections`),
   protectionEdit: r("PATCH", `${REPO}/branch_protections/{name}`),
+
+  actionsSecretsList: r("GET", `${REPO}/actions/secrets`),
+  actionsSecretPut: r("PUT", `${REPO}/actions/secrets/{secretname}`),
+  actionsSecretDelete: r("DELETE", `${REPO}/actions/secrets/{secretname}`),
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -49,6 +49,8 @@ export interface SandboxForge {
   onEvent(listener: (e: ForgeEvent) => void): () => void;
   /** In-process access for the sandbox CI (no HTTP, no fault injection). */
   access: ForgeAccess;
+  /** A repo's Actions secrets, name → value, as a workflow would read them (the API never returns values). */
+  actionsSecrets(fullName: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,12 @@ export async function startSandboxForge(opts: SandboxForgeOptions = {}): Promise
     setFaults: (rules) => faults.set(rules),
     onEvent: (listener) => core.events.on(listener),
     access: forgeAccess(core),
+    actionsSecrets(fullName) {
+      const slash = fullName.indexOf("/");
+      const repo = core.repo(fullName.slice(0, slash), fullName.slice(slash + 1));
+      if (!repo) throw new Error(`sandbox forge: no repository ${fullName}`);
+      return Object.fromEntries((store.state.actionsSecrets ?? []).filter((s) => s.repoId === repo.id).map((s) => [s.name, s.data]));
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

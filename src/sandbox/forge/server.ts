@@ -18,6 +18,7 @@ import { registerStatuses } from "./routes/statuses.ts";
 import { registerContents } from "./routes/contents.ts";
 import { registerBranches } from "./routes/branches.ts";
 import { registerReleases } from "./routes/releases.ts";
+import { registerActionsSecrets } from "./routes/actions-secrets.ts";
 import { ForgePages } from "./pages.ts";
 import { htmlPage, html, sendHtml, wantsHtml } from "../html.ts";
 
@@ -37,6 +38,7 @@ export function buildRouter(): Router {
   registerBranches(r);
   registerPullByBranches(r);
   registerReleases(r);
+  registerActionsSecrets(r);
   return r;
 }
 

@@ -174,6 +174,18 @@ export interface State {
   protections: ProtectionRec[];
   /** Releases (routes/releases.ts); absent in state files written before they existed. */
   releases?: ReleaseRec[];
+  /** Repository secrets of Actions (routes/actions-secrets.ts); absent in older state files. */
+  actionsSecrets?: ActionsSecretRec[];
+}
+
+export interface ActionsSecretRec {
+  id: number;
+  repoId: number;
+  /** Upper case, as Forgejo stores it. */
+  name: string;
+  /** Forgejo keeps it encrypted; the sandbox in its state file, for tests to read. */
+  data: string;
+  created: string;
 }
 
 export interface ReleaseRec {
