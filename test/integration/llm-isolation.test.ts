@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { llmEnv } from "../../src/llm/env.ts";
-import { defaultIsolation, enterSandbox, probeBwrap, resolveModelUser, type Isolation } from "../../src/llm/isolation.ts";
+import { defaultIsolation, enterSandbox, probeBwrap, resetIsolationForTests, resolveModelUser, type Isolation } from "../../src/llm/isolation.ts";
 import { OpenAiBackend } from "../../src/llm/openai/backend.ts";
 import { runCommand } from "../../src/llm/tools/command.ts";
 import { executeTool, toolContext } from "../../src/llm/tools/toolbox.ts";
@@ -129,12 +129,18 @@ describe("isolation: bubblewrap (runner not root)", () => {
 describe("isolation: none available", () => {
   it("warns once per run that the model is NOT isolated", async () => {
     const { cwd } = tree();
-    const log = collectingLog();
     const iso: Isolation = { kind: "none", why: "test" };
+    // An earlier test in this file may have said it already: start from a fresh run.
+    resetIsolationForTests();
+    const log = collectingLog();
     for (let i = 0; i < 2; i++) await (await enterSandbox(iso, { tree: cwd, write: true, log })).release();
     const warnings = log.lines.filter((l) => /NOT isolated/.test(l));
-    // once per process: an earlier test in this file may have said it already
-    assert.ok(warnings.length <= 1, warnings.join("\n"));
+    assert.equal(warnings.length, 1, log.lines.join("\n"));
+    assert.match(warnings[0] ?? "", /^warn WARNING: the model is NOT isolated from this process's secrets \(test\)/);
+    // Later sandboxes in the same process (another log) stay quiet.
+    const later = collectingLog();
+    await (await enterSandbox(iso, { tree: cwd, write: true, log: later })).release();
+    assert.deepEqual(later.lines.filter((l) => /NOT isolated/.test(l)), []);
   });
 });
 
