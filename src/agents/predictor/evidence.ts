@@ -10,6 +10,10 @@ import type { Issue } from "../../forge/types.ts";
 import type { LedgerEntry } from "../../state/ledger.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
+// Here, not in tick.ts: the light tick's survey reads the watermark under this name and loads
+// only this module, not the manifest runner.
+export const AGENT = "predictor";
+
 /** Pipelines looked at, newest first. */
 export const PIPELINES = 200;
 const MERGED_PRS = 15;
@@ -92,28 +96,40 @@ export function recurringIncidents(files: readonly string[]): Evidence["incident
   return [...by].filter(([, n]) => n >= 2).map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }
 
-export async function gatherEvidence(rt: AgentRuntime, blockedLabel: string): Promise<Evidence> {
+/**
+ * The evidence the watermark covers: everything but ops growth, which `digest` leaves out, so
+ * the light tick's survey and an idle run do not list every journal folder for nothing.
+ */
+export type WatermarkedEvidence = Omit<Evidence, "ops">;
+
+export async function gatherEvidence(rt: AgentRuntime, blockedLabel: string): Promise<WatermarkedEvidence> {
   const now = rt.now();
-  const [ci, escalated, merged, ledger, journals, incidents] = await Promise.all([
+  const [ci, escalated, merged, ledger, incidents] = await Promise.all([
     readCi(rt),
     rt.repo.issues.list({ state: "open", type: "issues", labels: [blockedLabel] }),
     rt.repo.pulls.list({ state: "closed", page: 1, limit: 50 }).then((ps) => ps.filter((p) => p.merged).slice(0, MERGED_PRS)),
     readSpend(rt, now),
-    rt.state.list("journal"),
     rt.state.list("incidents"),
   ]);
   const rounds = await Promise.all(merged.map(async (p) => ({ pr: p.number, rounds: (await rt.repo.reviews.list(p.number)).filter((r) => r.state === "REQUEST_CHANGES").length })));
-  const journalFiles: Record<string, number> = {};
-  for (const d of journals.filter((e) => e.type === "dir")) journalFiles[d.name] = (await rt.state.list(`journal/${d.name}`)).length;
   const worst = [...rounds].sort((a, b) => b.rounds - a.rounds)[0];
+  // The keys keep their order: the digest hashes this JSON, and a new order would wake every
+  // predictor once for nothing.
   return {
     ci,
     escalations: { open: escalated.length, issues: escalated.slice(0, 10).map((i: Issue) => `#${i.number}`) },
     reviewRounds: { prs: rounds.length, mean: rounds.length === 0 ? 0 : round(rounds.reduce((a, r) => a + r.rounds, 0) / rounds.length), max: worst?.rounds ?? 0, worst: worst && worst.rounds > 0 ? `#${worst.pr}` : null },
     spend: spendEvidence(ledger, now),
-    ops: { journalFiles },
     incidents: { recurring: recurringIncidents(incidents.filter((e) => e.type === "file").map((e) => e.name)) },
   };
+}
+
+/** Ops growth: the journal files per agent (1 + one listing per agent), read only for a prompt. */
+export async function opsEvidence(rt: AgentRuntime): Promise<Evidence["ops"]> {
+  const journals = await rt.state.list("journal");
+  const journalFiles: Record<string, number> = {};
+  for (const d of journals.filter((e) => e.type === "dir")) journalFiles[d.name] = (await rt.state.list(`journal/${d.name}`)).length;
+  return { journalFiles };
 }
 
 async function readCi(rt: AgentRuntime): Promise<Evidence["ci"]> {
@@ -137,8 +153,8 @@ async function readSpend(rt: AgentRuntime, now: number): Promise<LedgerEntry[]> 
  * The skip watermark. Ops growth is left out: journals grow by a file a day whatever happens,
  * and would wake the predictor every day for nothing.
  */
-export function digest(e: Evidence): string {
-  const { ops: _ops, ...rest } = e;
+export function digest(e: WatermarkedEvidence | Evidence): string {
+  const { ops: _ops, ...rest }: Partial<Evidence> = e;
   return createHash("sha256").update(JSON.stringify(rest)).digest("hex").slice(0, 16);
 }
 

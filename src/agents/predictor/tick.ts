@@ -1,8 +1,8 @@
 // One predictor run (disinto-behaviour §9.2, DESIGN §10):
-//  1. Evidence in code (evidence.ts): CI, escalations, review rounds, spend, ops growth,
-//     incidents. Its digest unchanged since the last run → idle, no model.
+//  1. Evidence in code (evidence.ts): CI, escalations, review rounds, spend, incidents. Its
+//     digest unchanged since the last run → idle, no model.
 //  2. Lease `predictor/<project>`; the watermark read again under it.
-//  3. Prompt: the formula, AGENTS.md and VISION.md from the default branch, the planner's tree
+//  3. Prompt (with ops growth, read only now): the formula, AGENTS.md and VISION.md from the default branch, the planner's tree
 //     and RESOURCES.md, the evidence (the runner's numbers), its own predictions — open,
 //     dismissed, actioned — fenced as data.
 //  4. The answer → issues `prediction/unreviewed` (and vault requests), at most 5 actions,
@@ -18,9 +18,8 @@ import type { AgentRuntime } from "../runtime.ts";
 import { TREE_PATH } from "../planner/tree.ts";
 import { RESOURCES_PATH } from "../planner/survey.ts";
 import { MAX_ACTIONS, PREDICTOR_VAULT_FORMULAS, predictorManifest, predictorSchema } from "./answer.ts";
-import { digest, gatherEvidence, renderEvidence } from "./evidence.ts";
+import { AGENT, digest, gatherEvidence, opsEvidence, renderEvidence } from "./evidence.ts";
 
-export const AGENT = "predictor";
 export const LEASE_TTL_MS = 30 * 60_000;
 export const leaseName = (project: string): string => `predictor/${project}`;
 const HISTORY = 50;
@@ -28,8 +27,8 @@ const HISTORY = 50;
 export async function runPredictorTick(rt: AgentRuntime): Promise<Outcome> {
   const l = rt.config.labels;
   const marks = new Watermarks(rt.state, rt.config.name, AGENT);
-  const evidence = await gatherEvidence(rt, l.blocked);
-  const d = digest(evidence);
+  const watermarked = await gatherEvidence(rt, l.blocked);
+  const d = digest(watermarked);
   if ((await marks.get("evidence")) === d) return { outcome: "idle", summary: `the evidence has not changed since the last run (${d.slice(0, 7)})`, details: { digest: d } };
 
   await rt.checkpoint("predictor:before-lease");
@@ -40,7 +39,7 @@ export async function runPredictorTick(rt: AgentRuntime): Promise<Outcome> {
     if ((await marks.get("evidence")) === d) return { outcome: "idle", summary: `the evidence has not changed since the last run (${d.slice(0, 7)})`, details: { digest: d } };
     const mine = { createdBy: rt.login, type: "issues" as const, page: 1, limit: HISTORY };
     const ref = { ref: rt.config.primary_branch };
-    const [open, dismissed, actioned, agentsMd, vision, tree, resources] = await Promise.all([
+    const [open, dismissed, actioned, agentsMd, vision, tree, resources, ops] = await Promise.all([
       rt.repo.issues.list({ ...mine, state: "open", labels: [l["prediction/unreviewed"]] }),
       rt.repo.issues.list({ ...mine, state: "closed", labels: [l["prediction/dismissed"]] }),
       rt.repo.issues.list({ ...mine, state: "closed", labels: [l["prediction/actioned"]] }),
@@ -48,7 +47,9 @@ export async function runPredictorTick(rt: AgentRuntime): Promise<Outcome> {
       rt.repo.contents.get("VISION.md", ref),
       rt.state.readText(TREE_PATH),
       rt.state.readText(RESOURCES_PATH),
+      opsEvidence(rt),
     ]);
+    const evidence = { ...watermarked, ops };
     const list = (is: typeof open): string => is.map((i) => `#${i.number} ${i.title.replace(/\s+/g, " ")}`).join("\n") || "(none)";
     const instructions: Part[] = [...(agentsMd ? [{ name: "AGENTS.md", text: agentsMd.text }] : []), ...(vision ? [{ name: "VISION.md", text: vision.text }] : [])];
     const documents: Part[] = [

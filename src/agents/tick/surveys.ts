@@ -47,7 +47,7 @@ export const SURVEYS: Readonly<Record<ScheduledAgent, Survey>> = {
     return { work: diff.length > 0, why: diff.length > 0 ? `changed: ${diff.join(", ")}` : "nothing changed since the last plan" };
   },
   async predictor(rt) {
-    const [{ digest, gatherEvidence }, { AGENT }, { Watermarks }] = await Promise.all([import("../predictor/evidence.ts"), import("../predictor/tick.ts"), import("../../state/watermark.ts")]);
+    const [{ AGENT, digest, gatherEvidence }, { Watermarks }] = await Promise.all([import("../predictor/evidence.ts"), import("../../state/watermark.ts")]);
     const [d, last] = await Promise.all([gatherEvidence(rt, rt.config.labels.blocked).then(digest), new Watermarks(rt.state, rt.config.name, AGENT).get("evidence")]);
     return { work: d !== last, why: d !== last ? `new evidence (${d.slice(0, 7)})` : "evidence unchanged" };
   },
