@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { checkpointName } from "../../src/manifest/apply.ts";
 import { leaseName } from "../../src/agents/gardener/tick.ts";
 import { Leases } from "../../src/state/lease.ts";
+import { expireLease } from "../helpers/lease.ts";
 import { gardenerWorld, groomedState, type GardenerProject, type GardenerWorld } from "../fixtures/gardener/world.ts";
 
 const ISSUES = [
@@ -30,15 +31,6 @@ async function setUp(p: GardenerProject): Promise<void> {
   await p.setScript([{ match: "# Task: bundle-dust", structured: ANSWER }]);
 }
 
-async function expireLease(p: GardenerProject): Promise<void> {
-  const path = Leases.path(leaseName(p.name));
-  const cur = await p.ops.contents.get(path);
-  if (!cur) return;
-  const doc = JSON.parse(cur.text) as Record<string, unknown>;
-  doc.expires_at = new Date(Date.now() - 1000).toISOString();
-  await p.ops.contents.update(path, { text: JSON.stringify(doc), message: "test: the holder died", sha: cur.sha });
-}
-
 describe("gardener: killed at any checkpoint of a dust bundle, the next tick converges", () => {
   let g: GardenerWorld;
   let expected: unknown;
@@ -58,7 +50,7 @@ describe("gardener: killed at any checkpoint of a dust bundle, the next tick con
       await setUp(p);
       const killed = await p.tickProcess({ DISINTO_CRASH_AT: point });
       assert.equal(killed.signal, "SIGKILL", killed.out);
-      await expireLease(p);
+      await expireLease(p.ops, Leases.path(leaseName(p.name)));
       const r = await p.tick();
       assert.equal(r.code, 0, r.out);
       const state = await groomedState(p);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { leaseName } from "../../src/agents/planner/tick.ts";
 import { Leases } from "../../src/state/lease.ts";
+import { expireLease } from "../helpers/lease.ts";
 import { plannerWorld, BOT, type PlannerProject, type PlannerWorld } from "../fixtures/planner/world.ts";
 import { ISSUES, answer } from "../fixtures/planner/scenario.ts";
 
@@ -15,16 +16,6 @@ async function outcome(p: PlannerProject): Promise<unknown> {
   const vault = (await p.ops.pulls.list({ state: "all" })).map((pr) => pr.head.ref);
   const tree = (await p.opsText("prerequisites.md"))?.replace(/Last updated: \S+/, "");
   return { issues: issues.map((i, k) => ({ title: i.title, state: i.state, labels: [...i.labels].sort(), comments: comments[k] })), vault, tree };
-}
-
-/** The killed run's lease, made to look expired (its pipeline died). */
-async function expireLease(p: PlannerProject): Promise<void> {
-  const path = Leases.path(leaseName(p.name));
-  const cur = await p.ops.contents.get(path);
-  if (!cur) return;
-  const doc = JSON.parse(cur.text) as Record<string, unknown>;
-  doc.expires_at = new Date(Date.now() - 1000).toISOString();
-  await p.ops.contents.update(path, { text: JSON.stringify(doc), message: "test: the holder died", sha: cur.sha });
 }
 
 describe("planner: crash and re-run", () => {
@@ -46,7 +37,7 @@ describe("planner: crash and re-run", () => {
       await p.setScript([{ match: "run-planner", structured: answer() }]);
       const killed = await p.runProcess("planner", { DISINTO_CRASH_AT: at });
       assert.equal(killed.signal, "SIGKILL", `${at}: ${killed.out}`);
-      await expireLease(p);
+      await expireLease(p.ops, Leases.path(leaseName(p.name)));
       const again = await p.runProcess("planner");
       assert.equal(again.code, 0, `${at}: ${again.out}`);
       assert.deepEqual(await outcome(p), want, at);
