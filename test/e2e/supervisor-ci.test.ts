@@ -11,8 +11,6 @@ import { main } from "../../src/cli/main.ts";
 import { statusReportSchema } from "../../src/status/schema.ts";
 import { captureIo } from "../helpers/io.ts";
 
-const fired = async (p: SupervisorProject): Promise<string[]> => [...new Set((await p.health())?.findings.map((f) => f.recipe) ?? [])].sort();
-
 async function pipelines(w: SupervisorWorld, p: SupervisorProject): Promise<{ number: number; status: string; parent: number }[]> {
   const res = await fetch(`${w.w.sb.ci.url}/api/repos/${p.ciRepoId}/pipelines?per_page=50`, { headers: { authorization: `Bearer ${w.w.sb.ci.token("admin")}` } });
   return ((await res.json()) as { number: number; status: string; parent: number }[]).map((x) => ({ number: x.number, status: x.status, parent: x.parent }));
@@ -49,10 +47,10 @@ describe("supervisor: CI probes and the circuit breaker", () => {
     await until("a running pipeline", async () => (await pipelines(w, p)).some((x) => x.status === "running"));
     const q = await p.supervise();
     assert.equal(q.code, 0, q.out);
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     const l = await p.supervise({ shiftMs: 61 * 60_000 });
     assert.equal(l.code, 0, l.out);
-    assert.deepEqual(await fired(p), ["ci-stuck"], l.out);
+    assert.deepEqual(await p.fired(), ["ci-stuck"], l.out);
     assert.match(l.out, /ci-stuck: restart-pipeline → done: acme\/stuck #\d+: restarted as #\d+; cancelled/);
     assert.equal(l.calls, 0);
     const ps = await pipelines(w, p);
@@ -75,10 +73,10 @@ describe("supervisor: CI probes and the circuit breaker", () => {
     });
     const q = await p.supervise({ shiftMs: 20 * 60_000 });
     assert.equal(q.code, 0, q.out);
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     const l = await p.supervise({ shiftMs: 31 * 60_000 });
     assert.equal(l.code, 0, l.out);
-    assert.deepEqual(await fired(p), ["ci-pending-stale"], l.out);
+    assert.deepEqual(await p.fired(), ["ci-pending-stale"], l.out);
     assert.match(l.out, /ci-pending-stale: restart-pending → done: acme\/pending #\d+: restarted as #\d+; cancelled/);
     await cancelRunning(w, p);
   });

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { supervisorWorld, blockComment, judgmentTask, HOUR, type SupervisorProject, type SupervisorWorld } from "../fixtures/supervisor/world.ts";
 
 const DAY = 24 * HOUR;
-const fired = async (p: SupervisorProject): Promise<string[]> => [...new Set((await p.health())?.findings.map((f) => f.recipe) ?? [])].sort();
 
 describe("supervisor: forge probes", () => {
   let w: SupervisorWorld;
@@ -132,7 +131,7 @@ describe("supervisor: forge probes", () => {
       await quiet.setScript([judgmentTask()]);
       const q = await quiet.supervise({ shiftMs: c.quiet });
       assert.equal(q.code, 0, q.out);
-      assert.deepEqual(await fired(quiet), [], q.out);
+      assert.deepEqual(await quiet.fired(), [], q.out);
       assert.equal(q.calls, 0, q.out);
 
       const loud = await w.project(`${c.recipe}-l`);
@@ -140,7 +139,7 @@ describe("supervisor: forge probes", () => {
       await loud.setScript([judgmentTask()]);
       const l = await loud.supervise({ shiftMs: c.loud });
       assert.equal(l.code, 0, l.out);
-      assert.deepEqual(await fired(loud), [c.recipe, ...(c.also ?? [])].sort(), l.out);
+      assert.deepEqual(await loud.fired(), [c.recipe, ...(c.also ?? [])].sort(), l.out);
       assert.equal(l.calls, c.model ? 1 : 0, l.out);
       assert.match(await loud.journal(c.loud), new RegExp(c.recipe));
       // Within its cooldown the model is not asked again.

@@ -9,8 +9,6 @@ import { RECIPES_FILE } from "../../src/config/recipes.ts";
 import { ledgerPath } from "../../src/state/ledger.ts";
 import { forgeSnapshot } from "../helpers/forge-snapshot.ts";
 
-const fired = async (p: SupervisorProject): Promise<string[]> => [...new Set((await p.health())?.findings.map((f) => f.recipe) ?? [])].sort();
-
 const phaseRecord = (p: SupervisorProject, phase: string, updated: Date): string =>
   JSON.stringify({ project: p.name, identity: "dev-bot", phase, issue: 1, branch: "fix/issue-1", pr: null, updated_at: updated.toISOString() });
 
@@ -34,10 +32,10 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const lease = (expires: number): string => JSON.stringify({ name: `dev/${p.name}/dev-bot`, holder: { id: "dev/dev-bot@x" }, token: "t", acquired_at: new Date().toISOString(), expires_at: new Date(expires).toISOString(), fence: 1 });
     await p.writeOps(path, lease(Date.now() + HOUR));
     const q = await p.supervise();
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     await p.writeOps(path, lease(Date.now() - 1000));
     const l = await p.supervise();
-    assert.deepEqual(await fired(p), ["lease"], l.out);
+    assert.deepEqual(await p.fired(), ["lease"], l.out);
   });
 
   it("ops_sessions: quiet under its threshold, fires at it", async () => {
@@ -45,10 +43,10 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const saved = JSON.stringify({ saved_at: new Date().toISOString() });
     await p.writeOps(`sessions/${p.name}/dev/a.json`, saved);
     const q = await p.supervise();
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     await p.writeOps(`sessions/${p.name}/review/b.json`, saved);
     const l = await p.supervise();
-    assert.deepEqual(await fired(p), ["sessions"], l.out);
+    assert.deepEqual(await p.fired(), ["sessions"], l.out);
     assert.match(l.out, /the ops repo keeps 2 session files/);
   });
 
@@ -60,12 +58,12 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const entry = (cost: number, id: string): string => `${JSON.stringify({ id, at: new Date().toISOString(), agent: "dev", backend: "scripted", input_tokens: 1, output_tokens: 1, cost_usd: cost })}\n`;
     await p.writeOps(ledgerPath(new Date()), entry(5, "a"));
     const q = await p.supervise();
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     assert.equal(q.calls, 0);
     await p.writeOps(ledgerPath(new Date()), entry(5, "a") + entry(4, "b"));
     const l = await p.supervise();
     assert.equal(l.code, 0, l.out);
-    assert.deepEqual(await fired(p), ["spend-near-cap"], l.out);
+    assert.deepEqual(await p.fired(), ["spend-near-cap"], l.out);
     assert.equal(l.calls, 1);
     assert.ok(Object.keys(await p.incidents()).some((k) => k.endsWith("-spend-near-cap.md")));
   });
@@ -74,10 +72,10 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const p = await project("probe-error");
     const ok = await p.supervise();
     assert.equal(ok.code, 0, ok.out);
-    assert.deepEqual(await fired(p), [], ok.out);
+    assert.deepEqual(await p.fired(), [], ok.out);
     const bad = await p.supervise({ env: { DISINTO_CI_TOKEN: "not-a-woodpecker-token" } });
     assert.equal(bad.code, 0, bad.out);
-    assert.deepEqual(await fired(p), ["probe-error"], bad.out);
+    assert.deepEqual(await p.fired(), ["probe-error"], bad.out);
     assert.match(bad.out, /probe ci_running could not read/);
     const h = await p.health();
     assert.ok(h?.not_read.some((l) => l.startsWith("probe ci_running failed")), JSON.stringify(h?.not_read));
@@ -88,7 +86,7 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const path = `state/${p.name}/dev/dev-bot.json`;
     await p.writeOps(path, phaseRecord(p, "implementing", new Date(Date.now() - 30 * 60_000)));
     const q = await p.supervise();
-    assert.deepEqual(await fired(p), [], q.out);
+    assert.deepEqual(await p.fired(), [], q.out);
     assert.equal(q.calls, 0);
 
     await p.writeOps(path, phaseRecord(p, "implementing", new Date(Date.now() - 3 * HOUR)));
@@ -98,7 +96,7 @@ describe("supervisor: ops-repo probes, incidents, dry run", () => {
     const l = await p.supervise();
     assert.equal(l.code, 0, l.out);
     assert.equal(l.calls, 1);
-    assert.deepEqual(await fired(p), ["phase-stuck"], l.out);
+    assert.deepEqual(await p.fired(), ["phase-stuck"], l.out);
     const text = (await p.incidents())[doc];
     assert.ok(text !== undefined, `no ${doc}: ${l.out}`);
     assert.match(text, /The dev agent's run died while implementing/);
