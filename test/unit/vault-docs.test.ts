@@ -15,10 +15,24 @@ describe("docs.md and the vault", () => {
     assert.ok(row.includes(VAULT_AGENT.summary));
     assert.match(row, /ops repo.*vault\/actions\/\*\*.*cron `disinto-vault`, manual/);
   });
-  it("shows the ops repo's pipeline as init writes it", () => {
+  const example = (): unknown => {
     const m = /# \.woodpecker\/disinto-vault\.yml in the ops repo\n([\s\S]*?)```/.exec(docs);
     assert.ok(m, "no vault pipeline example");
-    const doc = parse(m[1]!) as ReturnType<typeof vaultPipelineDoc>;
-    assert.deepEqual(doc, vaultPipelineDoc({ project: "myproject", opsRepo: "me/myproject-ops", forgeUrl: "https://forge.example.org", branch: "main", tokenSecret: "FORGE_VAULT_TOKEN", secrets: ["WEBHOOK_URL"] }));
+    return parse(m[1]!);
+  };
+  it("shows the ops repo's pipeline as init writes it", () => {
+    assert.deepEqual(example(), vaultPipelineDoc({ project: "myproject", opsRepo: "me/myproject-ops", forgeUrl: "https://forge.example.org", branch: "main", tokenSecret: "FORGE_VAULT_TOKEN", secrets: ["WEBHOOK_URL"] }));
+  });
+  it("its secrets arrive only through from_secret: the vault token and the allowlisted secret; every other setting is a plain value", () => {
+    const doc = example() as { steps: Record<string, unknown>[] };
+    assert.equal(doc.steps.length, 1);
+    const step = doc.steps[0]!;
+    // No environment block, no commands: the settings are all the step gets.
+    assert.deepEqual(Object.keys(step).sort(), ["image", "name", "settings"]);
+    const settings = step.settings as Record<string, unknown>;
+    const plain = Object.entries(settings).filter(([, v]) => typeof v === "string");
+    const secret = Object.entries(settings).filter(([, v]) => typeof v !== "string");
+    assert.deepEqual(plain.map(([k]) => k).sort(), ["agent", "forge_url", "ops_repo", "project"]);
+    assert.deepEqual(Object.fromEntries(secret), { forge_token: { from_secret: "forge_vault_token" }, webhook_url: { from_secret: "webhook_url" } });
   });
 });
