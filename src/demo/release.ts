@@ -7,7 +7,7 @@ import type { RepoForge } from "../forge/types.ts";
 import { mustParseAction, resultPath } from "../vault/action.ts";
 import { knownFormulas } from "../vault/formulas.ts";
 import { requestVault } from "../vault/request.ts";
-import { vaultResultSchema } from "../vault/results.ts";
+import { parseResult } from "../vault/results.ts";
 import { loadPolicy } from "../vault/tiers.ts";
 import type { DemoRelease } from "./report.ts";
 import { RELEASE_SECRET } from "./setup.ts";
@@ -40,8 +40,7 @@ export async function requestRelease(input: { requesterOps: RepoForge; requester
 export async function releaseOutcome(input: { ops: RepoForge; forgeUrl: string; token: string; repo: string; pr: number; prUrl: string }): Promise<{ release: DemoRelease; lines: string[] }> {
   const lines: string[] = [];
   const doc = await input.ops.contents.get(resultPath(ID));
-  const parsed = doc === undefined ? undefined : vaultResultSchema.safeParse(JSON.parse(doc.text));
-  const result = parsed?.success === true ? parsed.data : undefined;
+  const result = doc === undefined ? undefined : parseResult(doc.text);
   if (result === undefined) lines.push(`the dispatcher wrote no ${resultPath(ID)}`);
   else lines.push(`the dispatcher ran ${ID} (approved by ${result.approved_by ?? "nobody"} in PR #${result.pr ?? "?"}) and committed ${resultPath(ID)}: ${result.status}, exit ${result.exit_code ?? "none"}`);
   for (const l of (result?.log ?? "").split("\n").filter((x) => /^(tagged|released|tag .* exists)/.test(x))) lines.push(`    ${l}`);

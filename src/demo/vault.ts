@@ -12,7 +12,7 @@ import type { Redactor } from "../lib/redact.ts";
 import { mustParseAction, resultPath } from "../vault/action.ts";
 import { knownFormulas } from "../vault/formulas.ts";
 import { requestVault } from "../vault/request.ts";
-import { vaultResultSchema } from "../vault/results.ts";
+import { parseResult } from "../vault/results.ts";
 import { loadPolicy } from "../vault/tiers.ts";
 import type { DemoVault } from "./report.ts";
 import { DEMO_OPS_REPO, DEMO_VAULT_SECRET } from "./setup.ts";
@@ -109,8 +109,7 @@ export async function vaultOutcome(input: { ops: RepoForge; ci: WoodpeckerCi; ci
     }
   }
   const doc = await input.ops.contents.get(resultPath(DEMO_VAULT_ID));
-  const parsed = doc === undefined ? undefined : vaultResultSchema.safeParse(JSON.parse(doc.text));
-  const result = parsed?.success === true ? parsed.data : undefined;
+  const result = doc === undefined ? undefined : parseResult(doc.text);
   const delivered = input.received.some((b) => JSON.stringify(b) === JSON.stringify(DEMO_VAULT_PAYLOAD));
   if (result === undefined) lines.push(`the dispatcher wrote no ${resultPath(DEMO_VAULT_ID)}`);
   else {

@@ -26,7 +26,7 @@ import type { RepoForge } from "../forge/types.ts";
 import type { AgentRuntime } from "../agents/runtime.ts";
 import { describeAction, REFERENCE, targetsOf, type Action, type ActionKind, type ActionOf, type Manifest } from "./actions.ts";
 import { contentKey, findMarked, hasMarker, withMarker } from "./marker.ts";
-import { knownFormulas } from "../vault/formulas.ts";
+import { knownFormulas, vaultRules } from "../vault/formulas.ts";
 import { requestFromAgent } from "../vault/request.ts";
 import { checkPolicy, HELD_LABEL, PRIORITY_LABEL, type Policy, type Snapshot, type TargetState, type Violation } from "./policy.ts";
 
@@ -94,14 +94,7 @@ export async function readSnapshot(repo: RepoForge, manifest: Manifest, vault?: 
   const [read, formulas] = await Promise.all([Promise.all(numbers.map((n) => repo.issues.get(n))), asksVault ? knownFormulas(vault.ops) : undefined]);
   for (const i of read) if (i !== undefined) targets.set(i.number, { number: i.number, state: i.state, labels: i.labels, isPull: i.isPull });
   if (formulas === undefined || vault === undefined) return { targets };
-  return {
-    targets,
-    vault: {
-      formulas: [...formulas.keys()],
-      secrets: vault.secrets,
-      llmFormulas: [...formulas].filter(([, k]) => k === "llm").map(([n]) => n),
-    },
-  };
+  return { targets, vault: vaultRules(formulas, vault.secrets) };
 }
 
 /** Check the manifest against the policy, then apply it; a rejected manifest writes nothing. */

@@ -5,6 +5,7 @@
 // reports — in the outcome and the journal — and a rejected manifest changes nothing.
 import type { z } from "zod";
 import type { Outcome } from "../host/outcome.ts";
+import { errorMessage } from "../lib/errors.ts";
 import { manifestSchemaFor, type Manifest } from "./actions.ts";
 import { ApplyError, applyManifest, type ActionResult, type ApplyRuntime } from "./apply.ts";
 import { askModel, type AskRuntime, type TaskPrompt } from "./ask.ts";
@@ -81,17 +82,16 @@ async function applyAndJournal(
   { base, label, manifest, policy, after }: { base: Omit<RunRecord, "result">; label: string; manifest: Manifest; policy: Policy; after?: () => Promise<string> },
 ): Promise<JudgmentResult> {
   const { agent, task } = base;
-  const t = { policy };
   const finish = async (record: RunRecord, outcome: Outcome, extra: Partial<JudgmentResult> = {}): Promise<JudgmentResult> => {
     await journalRun(rt.state, record, new Date(rt.now()), rt.ctx.pipeline.url);
     return { outcome, record, ...extra };
   };
   let applied;
   try {
-    applied = await applyManifest(rt, manifest, t.policy);
+    applied = await applyManifest(rt, manifest, policy);
   } catch (err) {
     const results = err instanceof ApplyError ? err.results : [];
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     rt.log.error(`${agent}: ${label}: ${message}`);
     const record: RunRecord = { ...base, manifest, result: `failed after ${results.length} of ${manifest.actions.length} actions`, results, error: message };
     return finish(record, { outcome: "failed", summary: `${label}: ${message}`, details: { task, error: message } }, { manifest, results });
@@ -108,7 +108,7 @@ async function applyAndJournal(
     try {
       result = `${result}; ${await after()}`;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       rt.log.error(`${agent}: ${label}: ${message}`);
       const record: RunRecord = { ...base, manifest, result: `failed after the manifest: ${message}`, results: applied.results, error: message };
       return finish(record, { outcome: "failed", summary: `${label}: ${message}`, details: { task, error: message } }, { manifest, results: applied.results });

@@ -23,6 +23,13 @@ export const resultPath = (id: string): string => `${RESULTS_DIR}/${id}.json`;
 export const runningPath = (id: string): string => `${RUNNING_DIR}/${id}.json`;
 export const requestBranch = (id: string): string => `vault/${id}`;
 export const requestTitle = (id: string): string => `vault: ${id}`;
+/** The id a PR asks the vault for, or undefined when it is not a vault request (branch and title both say so). */
+export function requestIdOf(pr: { head: { ref: string }; title: string }): string | undefined {
+  const prefix = requestBranch("");
+  if (!pr.head.ref.startsWith(prefix)) return undefined;
+  const id = pr.head.ref.slice(prefix.length);
+  return pr.title === requestTitle(id) ? id : undefined;
+}
 
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 export const MAX_ID = 64;

@@ -3,6 +3,7 @@
 // dismissed, on the PR's final head SHA, by an admin of the ops repo who is none of the
 // project's disinto identities; and the file on main is the file that was approved.
 import type { RepoForge, PullRequest, Review } from "../forge/types.ts";
+import { errorMessage } from "../lib/errors.ts";
 import { actionPath, requestBranch } from "./action.ts";
 
 export type Approval = { ok: true; pr: number; approvedBy: string; headSha: string } | { ok: false; final: boolean; reason: string; pr?: number };
@@ -40,7 +41,7 @@ export async function judgeReviews(ops: RepoForge, pr: PullRequest, reviews: rea
       level = await ops.collaborators.permission(r.author);
     } catch (err) {
       throw new ApprovalCheckError(
-        `cannot read ${r.author}'s permission on ${ops.ref.owner}/${ops.ref.name} (${err instanceof Error ? err.message : String(err)}): the vault identity must be an admin of the ops repo to check approvals`,
+        `cannot read ${r.author}'s permission on ${ops.ref.owner}/${ops.ref.name} (${errorMessage(err)}): the vault identity must be an admin of the ops repo to check approvals`,
         { cause: err },
       );
     }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RepoForge } from "../forge/types.ts";
+import type { ActionRules } from "./action.ts";
 
 export const FORMULAS_DIR = "formulas/vault";
 
@@ -47,6 +48,15 @@ export async function knownFormulas(ops: RepoForge): Promise<Map<string, "script
   const shipped = namesIn(readdirSync(shippedFormulasDir()));
   const inOps = namesIn((await ops.contents.list(FORMULAS_DIR)).filter((e) => e.type === "file").map((e) => e.name));
   return new Map([...shipped, ...inOps]);
+}
+
+/** The rules an action is checked against: the known formulas, the secrets allowlist, and which formulas are LLM ones. */
+export function vaultRules(formulas: ReadonlyMap<string, "script" | "llm">, secrets: readonly string[]): Required<ActionRules> {
+  return {
+    formulas: [...formulas.keys()],
+    secrets,
+    llmFormulas: [...formulas].filter(([, k]) => k === "llm").map(([n]) => n),
+  };
 }
 
 export async function loadVaultFormula(ops: RepoForge, name: string): Promise<VaultFormula | undefined> {

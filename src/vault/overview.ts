@@ -2,8 +2,8 @@
 // for approval (open `vault/<id>` PRs, with their age), actions on main without a result
 // (approved or direct, not yet run), running markers, and results newest first.
 import type { RepoForge } from "../forge/types.ts";
-import { ACTIONS_DIR, RESULTS_DIR, RUNNING_DIR, actionPath, requestBranch, resultPath, runningPath } from "./action.ts";
-import { idsOf, vaultResultSchema, type VaultResult } from "./results.ts";
+import { ACTIONS_DIR, RESULTS_DIR, RUNNING_DIR, actionPath, requestBranch, requestIdOf, resultPath, runningPath } from "./action.ts";
+import { idsOf, parseResult, type VaultResult } from "./results.ts";
 
 export interface PendingRequest {
   id: string;
@@ -23,15 +23,6 @@ export interface VaultOverview {
   results: VaultResult[];
 }
 
-function parseResult(text: string): VaultResult | undefined {
-  try {
-    const r = vaultResultSchema.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The vault's state; `lastResults` bounds how many result files are read (newest by `finished`). */
 export async function vaultOverview(ops: RepoForge, opts: { now?: number; lastResults?: number } = {}): Promise<VaultOverview> {
   const now = opts.now ?? Date.now();
@@ -43,8 +34,10 @@ export async function vaultOverview(ops: RepoForge, opts: { now?: number; lastRe
   ]);
   const done = new Set(idsOf(results, ".json"));
   const pending = open
-    .filter((p) => p.head.ref.startsWith("vault/") && p.title === `vault: ${p.head.ref.slice(6)}`)
-    .map((p) => ({ id: p.head.ref.slice(6), pr: p.number, title: p.title, author: p.author, url: p.htmlUrl, createdAt: p.createdAt.toISOString(), ageMinutes: Math.max(0, Math.floor((now - p.createdAt.getTime()) / 60_000)) }))
+    .flatMap((p) => {
+      const id = requestIdOf(p);
+      return id === undefined ? [] : [{ id, pr: p.number, title: p.title, author: p.author, url: p.htmlUrl, createdAt: p.createdAt.toISOString(), ageMinutes: Math.max(0, Math.floor((now - p.createdAt.getTime()) / 60_000)) }];
+    })
     .sort((a, b) => b.ageMinutes - a.ageMinutes);
   const ids = [...done].sort();
   const wanted = opts.lastResults === undefined ? ids : ids.slice(-Math.max(opts.lastResults * 3, opts.lastResults));

@@ -7,10 +7,10 @@ import { SCHEDULED_AGENTS, type ProjectConfig, type ScheduledAgent } from "../co
 import type { Forge, RepoForge } from "../forge/types.ts";
 import { ConflictError } from "../forge/errors.ts";
 import { ConfigError } from "../lib/errors.ts";
-import { knownFormulas } from "./formulas.ts";
+import { knownFormulas, vaultRules } from "./formulas.ts";
 import { checkAction, actionPath, renderAction, requestBranch, requestTitle, resultPath, type Tier, type VaultAction } from "./action.ts";
 import { classify, loadPolicy, type VaultPolicy } from "./tiers.ts";
-import { vaultResultSchema } from "./results.ts";
+import { parseResult } from "./results.ts";
 
 /** pending: PR open · direct/approved: on main, not yet run · a result status once it ran. */
 export type RequestState = "pending" | "direct" | "approved" | "rejected" | "ok" | "failed" | "invalid";
@@ -43,22 +43,14 @@ export interface RequestDeps {
 export async function existingRequest(ops: RepoForge, id: string): Promise<RequestOutcome | undefined> {
   const result = await ops.contents.get(resultPath(id));
   if (result !== undefined) {
-    const r = vaultResultSchema.safeParse(safeJson(result.text));
-    return { id, created: false, state: r.success ? r.data.status : "failed", ...(r.success && r.data.pr !== undefined ? { pr: r.data.pr } : {}) };
+    const r = parseResult(result.text);
+    return { id, created: false, state: r?.status ?? "failed", ...(r?.pr !== undefined ? { pr: r.pr } : {}) };
   }
   const onMain = await ops.contents.get(actionPath(id));
   if (onMain !== undefined) return { id, created: false, state: /^dispatch_mode\s*=\s*"direct"/m.test(onMain.text) ? "direct" : "approved" };
   const pr = await ops.pulls.findByHead(requestBranch(id), { state: "all" });
   if (pr !== undefined) return { id, created: false, state: pr.merged ? "approved" : pr.state === "open" ? "pending" : "rejected", pr: pr.number, url: pr.htmlUrl };
   return undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export function requestBody(a: VaultAction, tier: Tier, reasons: readonly string[], requester: string, fileText: string): string {
@@ -87,9 +79,12 @@ export function requestBody(a: VaultAction, tier: Tier, reasons: readonly string
 }
 
 export async function requestVault(deps: RequestDeps, action: VaultAction): Promise<RequestOutcome> {
+  return (await existingRequest(deps.ops, action.id)) ?? createRequest(deps, action);
+}
+
+/** Write a request for an id that has none yet (the caller looked). */
+async function createRequest(deps: RequestDeps, action: VaultAction): Promise<RequestOutcome> {
   const { ops } = deps;
-  const before = await existingRequest(ops, action.id);
-  if (before !== undefined) return before;
   const { tier, reasons } = classify(action, deps.policy);
   const redact = deps.redact ?? ((t: string) => t);
   if (tier === "low") {
@@ -142,14 +137,10 @@ export async function requestFromAgent(
   if (before !== undefined) return before;
   const formulas = await knownFormulas(rt.ops);
   const raw = { id: a.id, formula: a.formula, context: a.context, secrets: a.secrets, params: a.params, ...(a.blast_radius !== undefined ? { blast_radius: a.blast_radius } : {}), ...(isScheduled(agent) ? { requested_by: agent } : {}) };
-  const checked = checkAction(raw, `${agent}'s vault_request ${a.id}`, {
-    formulas: [...formulas.keys()],
-    secrets: rt.config?.vault.secrets ?? [],
-    llmFormulas: [...formulas].filter(([, k]) => k === "llm").map(([n]) => n),
-  });
+  const checked = checkAction(raw, `${agent}'s vault_request ${a.id}`, vaultRules(formulas, rt.config?.vault.secrets ?? []));
   if (!checked.ok) throw new ConfigError(checked.issues);
   const [{ policy }, repo] = await Promise.all([loadPolicy(rt.ops), rt.forge.getRepo(rt.ops.ref)]);
-  return requestVault(
+  return createRequest(
     {
       ops: rt.ops,
       policy,

@@ -3,6 +3,7 @@
 // result means a run died mid-action: the next run says so in the result and does not run the
 // formula again (it may have half-happened).
 import { z } from "zod";
+import { safeJson } from "../llm/result.ts";
 
 export const RESULT_STATUSES = ["ok", "failed", "rejected", "invalid"] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
@@ -27,6 +28,12 @@ export const vaultResultSchema = z.object({
   log: z.string(),
 });
 export type VaultResult = z.output<typeof vaultResultSchema>;
+
+/** A result file's text as a result, or undefined when it is not JSON or not one. */
+export function parseResult(text: string): VaultResult | undefined {
+  const r = vaultResultSchema.safeParse(safeJson(text));
+  return r.success ? r.data : undefined;
+}
 
 export const runningSchema = z.object({
   id: z.string(),

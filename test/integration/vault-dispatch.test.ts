@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resultPath, runningPath } from "../../src/vault/action.ts";
@@ -265,6 +265,30 @@ describe("vault on the sandbox forge", () => {
     assert.match(r.reason ?? "", /died before it wrote a result; it is not run again/);
     assert.equal(await p.ops.contents.get(runningPath("crash-1")), undefined);
     await assert.rejects(readFile(counter), "the formula ran");
+  });
+
+  it("an LLM formula runs through the accounting: its spend is in the ledger under vault/<id>", async () => {
+    const p = await w.project("llm", secrets);
+    const script = join(tmpdir(), `vault-llm-script-${process.pid}-${Date.now()}.json`);
+    await writeFile(script, JSON.stringify({ tasks: [{ result: { text: "summarized llm-1" }, usage: { inputTokens: 120, outputTokens: 30 }, costUsd: 0.02 }] }));
+    const cfg = (await p.ops.contents.get("projects/llm.toml"))!;
+    await p.ops.contents.update("projects/llm.toml", { text: cfg.text.replace(/^script = .*$/m, `script = ${JSON.stringify(script)}`), message: "scripted backend", sha: cfg.sha });
+    await p.ops.contents.create("formulas/vault/summary.toml", { text: 'description = "Summarize the action"\n', message: "llm formula" });
+    await p.ops.contents.create("vault/policy.toml", { text: '[tiers]\nsummary = "low"\n', message: "policy" });
+    assert.equal((await p.request(action("llm-1", "summary"), { tiers: { summary: "low" } })).state, "direct");
+    const run = await p.dispatch({ env: { DISINTO_BACKEND: "none" } });
+    assert.equal(run.code, 0, run.out);
+    const r = (await result(p, "llm-1"))!;
+    assert.equal(r.status, "ok", r.reason);
+    assert.match(r.log, /summarized llm-1/);
+    const days = (await p.ops.contents.list("ledger")).filter((e) => e.name.endsWith(".jsonl"));
+    const lines = (await Promise.all(days.map(async (d) => (await p.ops.contents.get(d.path))!.text))).join("").split("\n").filter((l) => l.trim() !== "");
+    const spent = lines.map((l) => JSON.parse(l) as { key?: string; agent: string; cost_usd: number; input_tokens: number });
+    assert.deepEqual(
+      spent.filter((e) => e.key === "vault/llm-1").map((e) => ({ agent: e.agent, cost_usd: e.cost_usd, input_tokens: e.input_tokens })),
+      [{ agent: "vault", cost_usd: 0.02, input_tokens: 120 }],
+      lines.join("\n"),
+    );
   });
 
   it("a dry run changes nothing on the forge or in the ops repo", async () => {

@@ -11,11 +11,14 @@ import { dirname } from "node:path";
 import type { Outcome } from "../../host/outcome.ts";
 import { ConflictError } from "../../forge/errors.ts";
 import { errorMessage } from "../../lib/errors.ts";
+import { runWithAccounting } from "../../llm/accounting.ts";
+import { safeJson } from "../../llm/result.ts";
+import { totalTokens } from "../../llm/types.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { wake } from "../shared/wake.ts";
-import { ACTIONS_DIR, RESULTS_DIR, RUNNING_DIR, actionPath, parseAction, resultPath, runningPath, type VaultAction } from "../../vault/action.ts";
+import { ACTIONS_DIR, RESULTS_DIR, RUNNING_DIR, actionPath, parseAction, requestIdOf, resultPath, runningPath, type VaultAction } from "../../vault/action.ts";
 import { ApprovalCheckError, verifyApproval } from "../../vault/approval.ts";
-import { knownFormulas, loadVaultFormula } from "../../vault/formulas.ts";
+import { knownFormulas, loadVaultFormula, vaultRules } from "../../vault/formulas.ts";
 import { idsOf, runningSchema, tail, vaultResultSchema, type VaultResult } from "../../vault/results.ts";
 import { classify, loadPolicy } from "../../vault/tiers.ts";
 import { runScript, scriptEnv } from "./runner.ts";
@@ -45,8 +48,10 @@ export async function survey(rt: Pick<AgentRuntime, "ops">): Promise<Pending> {
   const done = new Set(idsOf(results, ".json"));
   const onMain = idsOf(actions, ".toml").sort();
   const refused = closed
-    .filter((p) => !p.merged && p.head.ref.startsWith("vault/") && p.title === `vault: ${p.head.ref.slice(6)}`)
-    .map((p) => ({ id: p.head.ref.slice(6), pr: p.number }))
+    .flatMap((p) => {
+      const id = p.merged ? undefined : requestIdOf(p);
+      return id === undefined ? [] : [{ id, pr: p.number }];
+    })
     .filter((r) => !done.has(r.id) && !onMain.includes(r.id));
   return { actions: onMain.filter((id) => !done.has(id)), refused };
 }
@@ -123,11 +128,7 @@ class Dispatcher {
     if (ctx.running.has(id)) return this.resolveRunning(id);
     const doc = await rt.ops.contents.get(actionPath(id));
     if (doc === undefined) return "";
-    const parsed = parseAction(doc.text, actionPath(id), {
-      formulas: [...ctx.formulas.keys()],
-      secrets: rt.config.vault.secrets,
-      llmFormulas: [...ctx.formulas].filter(([, k]) => k === "llm").map(([n]) => n),
-    });
+    const parsed = parseAction(doc.text, actionPath(id), vaultRules(ctx.formulas, rt.config.vault.secrets));
     if (!parsed.ok) {
       const reason = parsed.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ");
       await this.write({ ...this.base(id), status: "invalid", reason });
@@ -203,8 +204,9 @@ class Dispatcher {
       return `${id} would run`;
     }
     // The marker goes first: a run killed from here on is never started again.
+    let running: { sha: string };
     try {
-      await rt.state.createText(runningPath(id), `${JSON.stringify({ id, started, holder: rt.holder.id, ...(rt.ctx.pipeline.url ? { pipeline_url: rt.ctx.pipeline.url } : {}) }, null, 2)}\n`, `vault: running ${id}`);
+      running = await rt.state.createText(runningPath(id), `${JSON.stringify({ id, started, holder: rt.holder.id, ...(rt.ctx.pipeline.url ? { pipeline_url: rt.ctx.pipeline.url } : {}) }, null, 2)}\n`, `vault: running ${id}`);
     } catch (err) {
       if (err instanceof ConflictError) return "";
       throw err;
@@ -244,8 +246,9 @@ class Dispatcher {
     const wrote = await this.write(result);
     // The requesting agent waits for this result: start it now rather than at its next tick.
     if (wrote && action.requested_by !== undefined) await wake(rt, action.requested_by, `vault result of ${id} written`);
-    const marker = await rt.state.readText(runningPath(id));
-    if (marker !== undefined) await rt.state.remove(runningPath(id), marker.sha, `vault: ${id} done`);
+    // A forge that answered the create without the blob's sha leaves it to be read back.
+    const markerSha = running.sha !== "" ? running.sha : (await rt.state.readText(runningPath(id)))?.sha;
+    if (markerSha !== undefined) await rt.state.remove(runningPath(id), markerSha, `vault: ${id} done`);
     rt.log.info(`vault: ${id} → ${result.status}${result.reason ? ` (${result.reason})` : ""}`);
     return `${id} ${result.status}`;
   }
@@ -266,25 +269,27 @@ class Dispatcher {
       JSON.stringify({ id: action.id, context: action.context, params: action.params }, null, 2),
       "```",
     ].join("\n");
-    const deadline = Math.min(rt.deadline, rt.now() + action.timeout_minutes * 60_000);
-    const r = await backend.run({
-      cwd,
-      prompt,
-      tools: "read-only",
-      limits: { maxTurns: rt.llmLimits.maxTurns ?? 30, deadline },
-      env: rt.backendEnv(backend),
-      log: { info: (m) => rt.log.info(m), warn: (m) => rt.log.warn(m), debug: () => undefined },
-      redactor: rt.ctx.redactor,
-    });
+    // The action's approved timeout and the project's LLM timeout both bound the run.
+    const { maxTurns, timeoutMinutes } = rt.llmLimits;
+    const minutes = timeoutMinutes === undefined ? action.timeout_minutes : Math.min(action.timeout_minutes, timeoutMinutes);
+    const deadline = Math.min(rt.deadline, rt.now() + minutes * 60_000);
+    // Through the accounting like every other model run: the caps, the slots and the ledger apply.
+    const r = await runWithAccounting(
+      backend,
+      {
+        cwd,
+        prompt,
+        tools: "read-only",
+        limits: { maxTurns: maxTurns ?? 30, deadline },
+        env: rt.backendEnv(backend),
+        log: { info: (m) => rt.log.info(m), warn: (m) => rt.log.warn(m), debug: () => undefined },
+        redactor: rt.ctx.redactor,
+        budgetKey: `vault/${action.id}`,
+      },
+      rt.accounting,
+    );
+    rt.ctx.meter.llm({ tokens: totalTokens(r.usage), cost_usd: r.costUsd, turns: r.turns });
     const ok = r.status === "ok";
     return { ...common, finished: this.now(), status: ok ? "ok" : "failed", exit_code: ok ? 0 : 1, log: tail(r.text), ...(ok ? {} : { reason: `${r.status}${r.reason ? `: ${r.reason}` : ""}` }) };
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -10,7 +10,7 @@ import { baseSettingsSchema, loadSettings, settingsCliOptions } from "../../host
 import { ConfigError, UsageError } from "../../lib/errors.ts";
 import { Redactor } from "../../lib/redact.ts";
 import { actionPath, mustParseAction } from "../../vault/action.ts";
-import { knownFormulas } from "../../vault/formulas.ts";
+import { knownFormulas, vaultRules } from "../../vault/formulas.ts";
 import { formatAge, vaultItem, vaultOverview } from "../../vault/overview.ts";
 import { requestVault } from "../../vault/request.ts";
 import { classify, loadPolicy, mergePolicy, parsePolicy, SHIPPED_POLICY } from "../../vault/tiers.ts";
@@ -106,7 +106,7 @@ Exit 2 when the action is invalid: nothing is written.`,
     return withOps(input, async (ops, forge, s) => {
       const config = await projectConfig(input, ops, s.project);
       const formulas = await knownFormulas(ops);
-      const action = mustParseAction(text, file, { formulas: [...formulas.keys()], secrets: config.vault.secrets, llmFormulas: [...formulas].filter(([, k]) => k === "llm").map(([n]) => n) });
+      const action = mustParseAction(text, file, vaultRules(formulas, config.vault.secrets));
       const [{ policy }, repo, login] = await Promise.all([loadPolicy(ops), forge.getRepo(ops.ref), s.login()]);
       const r = await requestVault(
         { ops, policy, base: repo?.defaultBranch ?? "main", requester: login, labels: { vault: config.labels.vault, pending: config.labels["pending-approval"] } },
