@@ -2,7 +2,7 @@
 // per problem while it lasts — opened the first run a P0–P2 recipe fires, its findings section
 // rewritten when they change (and only then: no commit per run), closed with a `Resolution:`
 // line once the probe is clean again. What the model adds (`## Analysis`) is kept.
-import { CI_UNTRUSTED, incidentPath, isClosed, latestIncident } from "../../state/incident.ts";
+import { incidentPath, isClosed, latestIncident } from "../../state/incident.ts";
 import type { StateStore } from "../../state/store.ts";
 
 export interface IncidentInput {
@@ -13,7 +13,8 @@ export interface IncidentInput {
   lines: readonly string[];
 }
 
-export type Kept = { path: string; change: "opened" | "updated" | "unchanged" };
+/** `text`: the document as stored now, so the model's prompt needs no read of its own. */
+export type Kept = { path: string; change: "opened" | "updated" | "unchanged"; text: string };
 
 const FINDINGS = "## Findings";
 
@@ -81,11 +82,11 @@ export class IncidentKeeper {
       const fresh = incidentPath(this.now, i.slug);
       const r = await this.store.updateText(fresh, (cur) => (cur === undefined || isClosed(cur) ? render(i, at) : rewrite(cur, i, at)), `incident ${i.slug}: ${oneLine(i.summary)}`);
       this.open[i.slug] = fresh;
-      return { path: fresh, change: r.changed ? "opened" : "unchanged" };
+      return { path: fresh, change: r.changed ? "opened" : "unchanged", text: r.doc?.value ?? "" };
     }
     const r = await this.store.updateText(path, (cur) => (cur === undefined ? render(i, at) : rewrite(cur, i, at)), `incident ${i.slug}: findings changed`);
     this.open[i.slug] = path;
-    return { path, change: r.changed ? "updated" : "unchanged" };
+    return { path, change: r.changed ? "updated" : "unchanged", text: r.doc?.value ?? "" };
   }
 
   /** Close the open incident of `slug` with a resolution line; false when none was open. */
@@ -96,10 +97,5 @@ export class IncidentKeeper {
     const line = `Resolution: ${this.now.toISOString()} — ${oneLine(why)}`;
     await this.store.updateText(path, (cur) => (cur === undefined || isClosed(cur) ? undefined : `${cur.trimEnd()}\n\n${line}\n`), `incident ${slug}: resolved`);
     return path;
-  }
-
-  /** Slugs with an open incident that are recipes' (the breaker's own is kept apart). */
-  recipeSlugs(): string[] {
-    return Object.keys(this.open).filter((s) => s !== CI_UNTRUSTED);
   }
 }

@@ -211,8 +211,7 @@ export async function runSupervisorTick(rt: AgentRuntime): Promise<Outcome> {
         lines: x.findings.map((f) => f.summary),
       });
       if (k.change !== "unchanged") lines.push(`incident ${k.path} ${k.change}`);
-      const doc = await rt.state.readText(k.path);
-      kept.set(x.recipe.name, { path: k.path, text: doc?.value ?? "" });
+      kept.set(x.recipe.name, { path: k.path, text: k.text });
     }
     for (const slug of closable) {
       const closed = await keeper.close(slug, `the probe is clean again`);
