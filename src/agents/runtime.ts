@@ -20,7 +20,7 @@ import { lookupSecret } from "../host/secrets.ts";
 import { baseSettingsSchema } from "../host/settings.ts";
 import { DryRun, DryRunStop } from "../lib/dry-run.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
-import { WoodpeckerCi, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
+import { WoodpeckerCi, isFinishedStatus, pipelineRefFromUrl, type Ci } from "../ci/index.ts";
 import type { LogSink } from "../host/logger.ts";
 import type { Accounting } from "../llm/accounting.ts";
 import { opsRepoHooks } from "../llm/ops-repo.ts";
@@ -290,14 +290,12 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
   }
 }
 
-const FINISHED = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
-
 /** Whether the pipeline at `url` has finished; false when unknown (the lease then runs its time). */
 async function pipelineFinished(ci: Ci, url: string | undefined): Promise<boolean> {
   const ref = url ? pipelineRefFromUrl(url) : undefined;
   if (!ref) return false;
   const p = await ci.repo(ref.repoId).pipelines.get(ref.number);
-  return p !== undefined && FINISHED.has(p.status);
+  return p !== undefined && isFinishedStatus(p.status);
 }
 
 /**

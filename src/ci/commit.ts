@@ -121,6 +121,11 @@ export function pipelineRefFromUrl(url: string): PipelineRef | undefined {
   return { repoId, number };
 }
 
+const FINISHED: ReadonlySet<CiState> = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
+
+/** Whether a pipeline in this status runs no more (green, red, stopped or never run). */
+export const isFinishedStatus = (status: CiState): boolean => FINISHED.has(status);
+
 // ---------------------------------------------------------------------------------------------
 
 export interface FailingStep {

@@ -5,11 +5,12 @@
 import type { FixName } from "../../config/recipes.ts";
 import { NotHolderError } from "../../state/errors.ts";
 import { findMarked, withMarker } from "../../manifest/marker.ts";
+import { pullIsFor } from "../dev/text.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { AGENT, orphanKey, stuckPrKey, sweptKey } from "./marks.ts";
 import type { Finding } from "./probes.ts";
 import { sessionsDir } from "./probes.ts";
-import { issueOfPull, type FactoryView } from "./view.ts";
+import type { FactoryView } from "./view.ts";
 
 export interface FixResult {
   result: "done" | "noop" | "skipped";
@@ -72,7 +73,7 @@ const restartPipeline: Fix = async (rt, v, f) => {
 const closeStuckPr: Fix = async (rt, v, f) => {
   const n = f.subject?.issue;
   if (n === undefined) return noop("no issue named");
-  const prs = (await v.openPulls()).filter((pr) => issueOfPull(pr) === n);
+  const prs = (await v.openPulls()).filter((pr) => pullIsFor(pr, n));
   if (prs.length === 0) return noop(`no open PR for #${n}`);
   const closed: number[] = [];
   for (const pr of prs) {

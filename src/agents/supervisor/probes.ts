@@ -8,7 +8,7 @@ import { errorMessage } from "../../lib/errors.ts";
 import { parseDeps } from "../../lib/deps.ts";
 import { hasMarker } from "../../manifest/marker.ts";
 import { sweptKey } from "./marks.ts";
-import { issueOfPull, lastBlock, minutesSince, type CiTarget, type FactoryView } from "./view.ts";
+import { lastBlock, minutesSince, type CiTarget, type FactoryView } from "./view.ts";
 
 export type Evidence = Record<string, string | number | boolean | null>;
 
@@ -433,5 +433,3 @@ export async function runProbes(v: FactoryView, probes: ReadonlyMap<ProbeName, n
   }
   return { findings, failed };
 }
-
-export { issueOfPull };

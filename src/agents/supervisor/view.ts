@@ -1,6 +1,6 @@
 // The factory as one supervisor run sees it: every read the probes share, made once and only
 // when a probe asks (a recipe file that names no CI probe never reads the CI). Reads only.
-import { pipelineRefFromUrl, type Pipeline, type RepoCi } from "../../ci/index.ts";
+import { isFinishedStatus, pipelineRefFromUrl, type Pipeline, type RepoCi } from "../../ci/index.ts";
 import type { Comment, Issue, PullRequest } from "../../forge/types.ts";
 import type { LeaseDoc } from "../../state/lease.ts";
 import { phaseRecordSchema, type PhaseRecord } from "../../state/phase.ts";
@@ -74,7 +74,7 @@ export class FactoryView {
     if (ci === undefined || ref === undefined) return undefined;
     const p = await this.once(`pipeline/${ref.repoId}/${ref.number}`, () => ci.repo(ref.repoId).pipelines.get(ref.number));
     if (p === undefined) return undefined;
-    return { finished: p.finished !== undefined || TERMINAL.has(p.status), at: p.finished?.getTime() };
+    return { finished: p.finished !== undefined || isFinishedStatus(p.status), at: p.finished?.getTime() };
   }
 
   leases(): Promise<LeaseDoc[]> {
@@ -100,17 +100,7 @@ export class FactoryView {
   }
 }
 
-export const TERMINAL = new Set(["success", "failure", "killed", "canceled", "skipped", "error", "declined"]);
-
 export const minutesSince = (now: number, at: number | Date | undefined): number => (at === undefined ? 0 : Math.max(0, Math.floor((now - (typeof at === "number" ? at : at.getTime())) / 60_000)));
-
-/** The issue a PR is for: its `fix/issue-N` branch, else `Fixes #N` in its body. */
-export function issueOfPull(pr: Pick<PullRequest, "body" | "head">): number | undefined {
-  const branch = /^fix\/issue-(\d+)$/.exec(pr.head.ref);
-  if (branch) return Number(branch[1]);
-  const body = /\b(?:closes|fixes|resolves)\s+#(\d+)/i.exec(pr.body);
-  return body ? Number(body[1]) : undefined;
-}
 
 export interface BlockRecord {
   comment: Comment;
