@@ -94,6 +94,8 @@ export interface AgentRuntime {
    * of calling the model.
    */
   backend(): Promise<LlmBackend>;
+  /** The name of the config's backend `backend()` builds (`[backends.<name>]`); undefined when none is named. */
+  backendName: string | undefined;
   /** The backend's credentials, for RunTask.env: only the names the backend owns. */
   backendEnv(backend: LlmBackend): BackendEnv;
   /** A secret the project config names (the vault's allowlist), registered for masking; undefined when unset. */
@@ -217,6 +219,7 @@ export async function createRuntime(ctx: RunContext<AgentSettings>, log: Logger,
       ledger: new Ledger(state),
       ci,
       holder,
+      backendName,
       async backend() {
         if (backendName === undefined) {
           throw new ConfigError([{ file: `projects/${config.name}.toml`, path: `identities.${role}.backend`, message: `missing; the ${role} agent needs an LLM backend (or set \`backend\`)` }]);

@@ -193,20 +193,11 @@ class DevTick {
    */
   private async preflight(): Promise<void> {
     const { rt } = this;
-    const name = rt.config.identities[rt.role]?.backend ?? "?";
-    const file = `projects/${rt.config.name}.toml`;
-    const backend = await rt.backend().catch((err: unknown) => {
-      // A script file that is not there is the config's fault, like a wrong path anywhere else.
-      const code = (err as NodeJS.ErrnoException).code;
-      const script = rt.config.backends[name];
-      if ((code === "ENOENT" || code === "EACCES" || code === "EISDIR") && script?.type === "scripted") {
-        throw new ConfigError([{ file, path: `backends.${name}.script`, message: `cannot read ${script.script} (${code}): fix the path` }]);
-      }
-      throw err;
-    });
+    // A scripted backend's unreadable script is a ConfigError from rt.backend() already.
+    const backend = await rt.backend();
     const problem = await backend.preflight?.(rt.backendEnv(backend));
     if (problem === undefined) return;
-    throw new ConfigError([{ file, path: `backends.${name}`, message: `${backend.name} cannot run: ${rt.ctx.redactor.redact(problem)}` }]);
+    throw new ConfigError([{ file: `projects/${rt.config.name}.toml`, path: `backends.${rt.backendName ?? "?"}`, message: `${backend.name} cannot run: ${rt.ctx.redactor.redact(problem)}` }]);
   }
 
   /** One journal entry for a tick that acted: what it saw, what it did, how it ended. Never fails the tick. */
