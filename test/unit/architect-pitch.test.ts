@@ -75,7 +75,7 @@ describe("architect markers", () => {
 describe("architect project-repo guard", () => {
   const calls: string[] = [];
   const api = (name: string) => new Proxy({}, { get: (_t, m) => (...args: unknown[]) => (calls.push(`${name}.${String(m)}`), Promise.resolve(args)) });
-  const repo = { ref: { owner: "o", name: "app" }, issues: api("issues"), comments: api("comments"), labels: api("labels"), pulls: api("pulls"), reviews: api("reviews"), statuses: api("statuses"), contents: api("contents"), branches: api("branches"), protections: api("protections"), collaborators: api("collaborators") } as unknown as RepoForge;
+  const repo = { ref: { owner: "o", name: "app" }, issues: api("issues"), comments: api("comments"), labels: api("labels"), pulls: api("pulls"), reviews: api("reviews"), statuses: api("statuses"), contents: api("contents"), branches: api("branches"), protections: api("protections"), collaborators: api("collaborators"), actionsSecrets: api("actionsSecrets") } as unknown as RepoForge;
 
   it("refuses every write — an issue, a label, a close, a comment, a commit — and lets reads through", async () => {
     const g = guardRepo(repo, "the pitch");
@@ -89,6 +89,7 @@ describe("architect project-repo guard", () => {
     await assert.rejects(g.issues.close(1), ProjectWriteRefused);
     await assert.rejects(g.issues.edit(1, { body: "x" }), ProjectWriteRefused);
     await assert.rejects(g.pulls.merge(1), ProjectWriteRefused);
+    await assert.rejects(g.actionsSecrets.set("TOKEN", "x"), ProjectWriteRefused);
     assert.deepEqual(calls, ["issues.list", "issues.get"], "no write reached the forge");
   });
 });

@@ -5,8 +5,10 @@
 // sub-issues and closing the vision issue are the gardener's filer's (../gardener/filer.ts).
 import type { RepoForge } from "../../forge/types.ts";
 
-/** Every method of a RepoForge that changes the forge, by API. */
-const WRITES: Readonly<Record<string, readonly string[]>> = {
+/** Every method of a RepoForge that changes the forge, by API. Keyed by the interface, so an
+ * API added to RepoForge does not compile until it is listed here (an unlisted one would be
+ * missing from the guarded repo, not let through). */
+const WRITES: { readonly [K in Exclude<keyof RepoForge, "ref">]: readonly (keyof RepoForge[K] & string)[] } = {
   issues: ["create", "edit", "close", "reopen", "setAssignees"],
   comments: ["create", "edit"],
   labels: ["create", "ensure", "add", "remove", "replace"],
@@ -17,6 +19,7 @@ const WRITES: Readonly<Record<string, readonly string[]>> = {
   branches: ["create", "delete"],
   protections: ["upsert"],
   collaborators: ["add"],
+  actionsSecrets: ["set", "delete"],
 };
 
 export class ProjectWriteRefused extends Error {
@@ -31,11 +34,12 @@ export function guardRepo(repo: RepoForge, step: string): RepoForge {
   const apis: Record<string, unknown> = {};
   for (const [api, methods] of Object.entries(WRITES)) {
     const inner = (repo as unknown as Record<string, Record<string, unknown>>)[api]!;
+    const writes: readonly string[] = methods;
     apis[api] = new Proxy(inner, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
         const call = `${api}.${String(prop)}`;
-        if (typeof prop === "string" && methods.includes(prop)) {
+        if (typeof prop === "string" && writes.includes(prop)) {
           return () => Promise.reject(new ProjectWriteRefused(call, `${repo.ref.owner}/${repo.ref.name}`, step));
         }
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;

@@ -6,7 +6,7 @@ import type { Comment, Issue, PullRequest, RepoForge } from "../../forge/types.t
 import { approvedByPerson, disintoLogins, filed, isPitch, visionOf } from "../shared/sprint.ts";
 import { lastSeen, type ChildState, digestOf } from "./markers.ts";
 
-export { approvedByPerson, disintoLogins };
+export { disintoLogins };
 
 /** At most this many pitches wait for a person at once (the original's limit). */
 export const MAX_OPEN_PITCHES = 3;
@@ -79,12 +79,14 @@ export async function surveyPitches(ops: RepoForge, repo: RepoForge, login: stri
  * The vision issue to pitch: the oldest open `vision` issue not held by the dev agent and not
  * referenced by an open or merged `architect:` PR. A pitch a person rejected keeps its vision
  * issue from being pitched again until the issue itself is edited after the rejection.
+ * `earlier` counts its past pitches (they name the new branch), from the same listing.
  */
-export async function visionToPitch(ops: RepoForge, repo: RepoForge, l: { vision: string; inProgress: string }): Promise<Issue | undefined> {
+export async function visionToPitch(ops: RepoForge, repo: RepoForge, l: { vision: string; inProgress: string }): Promise<{ vision: Issue; earlier: number } | undefined> {
   const visions = (await repo.issues.list({ state: "open", type: "issues", labels: [l.vision] })).filter((i) => !i.labels.includes(l.inProgress)).sort((a, b) => a.number - b.number);
   if (visions.length === 0) return undefined;
   const pitches = (await ops.pulls.list({ state: "all" })).filter(isPitch);
   // Only the pitch's own vision counts: a pitch may mention other issues as related.
   const refs = (pr: PullRequest, n: number): boolean => visionOf(pr) === n;
-  return visions.find((v) => !pitches.some((pr) => refs(pr, v.number) && (pr.state === "open" || pr.merged || (pr.updatedAt.getTime() >= v.updatedAt.getTime()))));
+  const vision = visions.find((v) => !pitches.some((pr) => refs(pr, v.number) && (pr.state === "open" || pr.merged || (pr.updatedAt.getTime() >= v.updatedAt.getTime()))));
+  return vision === undefined ? undefined : { vision, earlier: pitches.filter((pr) => refs(pr, vision.number)).length };
 }

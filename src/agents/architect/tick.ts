@@ -25,7 +25,7 @@ import { findMarked, withMarker } from "../../manifest/marker.ts";
 import { runJudgment } from "../../manifest/run.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { gardenerLabels } from "../gardener/labels.ts";
-import { branchOf, FILER_BEGIN, FILER_END, isPitch, pitchText, renderFilerBlock, sprintSlug, visionOf, type FilerEntry } from "../shared/sprint.ts";
+import { branchOf, FILER_BEGIN, FILER_END, pitchText, renderFilerBlock, sprintSlug, type FilerEntry } from "../shared/sprint.ts";
 import { guardRepo } from "./guard.ts";
 import { withDigest, withLastSeen, type ChildState } from "./markers.ts";
 import { entriesOf, pitchSchema, renderPitch, REPLY_FOOTER, subIssuesSchema, type Vision } from "./pitch.ts";
@@ -40,7 +40,7 @@ const MAX_RELATED_CHARS = 2_000;
 
 export const leaseName = (project: string): string => `architect/${project}`;
 
-type Plan = { kind: "pitch-pr"; view: PitchView } | { kind: "pitch"; vision: Issue };
+type Plan = { kind: "pitch-pr"; view: PitchView } | { kind: "pitch"; vision: Issue; earlier: number };
 
 export async function plan(rt: AgentRuntime, bots: readonly string[]): Promise<{ plan: Plan | undefined; survey: Survey }> {
   const repo = guardRepo(rt.repo, "the survey");
@@ -49,8 +49,8 @@ export async function plan(rt: AgentRuntime, bots: readonly string[]): Promise<{
   if (view) return { plan: { kind: "pitch-pr", view }, survey };
   if (survey.openCount >= MAX_OPEN_PITCHES) return { plan: undefined, survey };
   const l = gardenerLabels(rt.config);
-  const vision = await visionToPitch(rt.ops, repo, { vision: l.vision, inProgress: l.inProgress });
-  return { plan: vision ? { kind: "pitch", vision } : undefined, survey };
+  const next = await visionToPitch(rt.ops, repo, { vision: l.vision, inProgress: l.inProgress });
+  return { plan: next ? { kind: "pitch", ...next } : undefined, survey };
 }
 
 const describe = (p: Plan): string => (p.kind === "pitch" ? `pitch #${p.vision.number}` : `${p.view.state.kind} PR #${p.view.pr.number}`);
@@ -81,7 +81,7 @@ export async function runArchitectTick(rt: AgentRuntime): Promise<Outcome> {
 }
 
 async function act(rt: AgentRuntime, p: Plan): Promise<Outcome> {
-  if (p.kind === "pitch") return pitch(rt, p.vision);
+  if (p.kind === "pitch") return pitch(rt, p.vision, p.earlier);
   const { pr, state } = p.view;
   switch (state.kind) {
     case "reject":
@@ -167,13 +167,13 @@ export function prBody(text: string, at: Date): string {
   return withLastSeen(`${text.trimEnd()}\n\n---\n\n${REPLY_FOOTER}\n`, at, 0);
 }
 
-async function pitch(rt: AgentRuntime, vision: Issue): Promise<Outcome> {
+/** `earlier`: the vision's past pitches, counted by the plan under the lease. */
+async function pitch(rt: AgentRuntime, vision: Issue, earlier: number): Promise<Outcome> {
   const l = gardenerLabels(rt.config);
   const guarded = { ...rt, repo: guardRepo(rt.repo, "the pitch") };
   const ctx = await pitchContext(guarded, vision);
   const v: Vision = { number: vision.number, title: vision.title };
   const title = `architect: ${vision.title}`.slice(0, 250);
-  const earlier = (await rt.ops.pulls.list({ state: "all" })).filter((x) => isPitch(x) && visionOf(x) === vision.number).length;
   const branch = branchOf(vision.number, earlier);
   let pr: number | undefined;
   const r = await runJudgment(guarded, {
