@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Comment, Issue } from "../../src/forge/types.ts";
 import { watermarkOf, withWatermark } from "../../src/agents/gardener/agents-md.ts";
-import { decideBlocked, decideStarving, promotable, RETRY_PREFIXES } from "../../src/agents/gardener/decide.ts";
+import { blockedDeps, decideBlocked, decideStarving, depStates, promotable, RETRY_PREFIXES } from "../../src/agents/gardener/decide.ts";
 import { isDustFinding, parseDust, renderDust } from "../../src/agents/gardener/dust.ts";
 import { DEFAULT_GARDENER_LABELS as L } from "../../src/agents/gardener/labels.ts";
 import { skipped } from "../../src/agents/gardener/memory.ts";
@@ -78,6 +78,14 @@ describe("gardener rules", () => {
     const onDep = { ...facts, issue: issue({ labels: ["blocked"], body: "Depends on #9" }), comments: [] };
     assert.equal(decideBlocked({ ...onDep, depState: new Map([[9, "open" as const]]) }, L).kind, "wait");
     assert.equal(decideBlocked({ ...onDep, depState: new Map([[9, "closed" as const]]) }, L).kind, "manifest");
+    // Every dependency is answered from the open listing: an open 11th keeps the issue blocked.
+    const many = issue({ labels: ["blocked"], body: `Depends on ${Array.from({ length: 11 }, (_, k) => `#${k + 10}`).join(", ")}` });
+    const deps = blockedDeps(many, []);
+    assert.equal(deps.length, 11);
+    const wait = decideBlocked({ ...facts, issue: many, comments: [], depState: depStates(deps, [issue({ number: 20 })]) }, L);
+    assert.equal(wait.kind, "wait");
+    assert.match(wait.kind === "wait" ? wait.reason : "", /waits on #20, still open/);
+    assert.equal(decideBlocked({ ...facts, issue: many, comments: [], depState: depStates(deps, [many]) }, L).kind, "manifest");
   });
 
   it("the survey: a blocked parent starves nobody, an underspecified dependency is not starving, a pending bundle comes first", () => {

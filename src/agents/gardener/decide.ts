@@ -5,7 +5,6 @@
 import type { Comment, Issue, TimelineEvent } from "../../forge/types.ts";
 import { parseDeps } from "../../lib/deps.ts";
 import type { Action, Manifest } from "../../manifest/actions.ts";
-import { marker } from "../../manifest/marker.ts";
 import type { GardenerLabels } from "./labels.ts";
 import { AGENT, GATE_MAX } from "./policy.ts";
 import { enrichable, missingSections } from "./survey.ts";
@@ -189,6 +188,13 @@ export function blockedDeps(issue: Issue, comments: readonly Comment[]): number[
   return [...found].sort((a, b) => a - b);
 }
 
+/** Each dependency's state from the open-issue listing (PRs are in it), with no request per
+ * dependency: a number not in it is closed or gone, and either way holds nothing up. */
+export function depStates(deps: readonly number[], open: readonly Issue[]): Map<number, "open" | "closed"> {
+  const openNumbers = new Set(open.map((i) => i.number));
+  return new Map(deps.map((d) => [d, openNumbers.has(d) ? "open" : "closed"]));
+}
+
 /** When the `blocked` label was last put on (the timeline), else the issue's last update. */
 export function blockedSince(issue: Issue, timeline: readonly TimelineEvent[], blocked: string): number {
   const ev = [...timeline].reverse().find((e) => e.label?.name === blocked && e.label.action === "added");
@@ -235,6 +241,3 @@ export function decideBlocked(f: BlockedFacts, l: GardenerLabels): Decision {
     rest: { issue: n, ms: NUDGE_EVERY_MS },
   };
 }
-
-/** The marker a decided comment carries (for tests and the status view). */
-export const gardenerMarker = (key: string): string => marker(AGENT, key);

@@ -9,16 +9,12 @@ import { parseDeps } from "../../lib/deps.ts";
 import { DUST_BUNDLE_MIN, DUST_TTL_MS, dustId, type DustEntry } from "./dust.ts";
 import { DEFAULT_GARDENER_LABELS, type GardenerLabels } from "./labels.ts";
 
-export { DUST_BUNDLE_MIN, DUST_TTL_MS, dustEntrySchema, type DustEntry } from "./dust.ts";
+export type { DustEntry } from "./dust.ts";
 
 /** The buckets this survey decides, in priority order. */
 export const GARDENER_TASKS = ["blocker-starving-the-factory", "enrich-underspecified", "enrich-bug-report", "promote-tech-debt", "bundle-dust", "revisit-blocked"] as const;
 /** After them: decided by the tick from the default branch (not from the issues). */
 export const AGENTS_MD_TASK = "agents-md-stale";
-/** Decided by the tick before every bucket above, from the ops repo's pitch PRs (filer.ts). */
-export const SPRINT_TASKS = ["vision-complete", "file-subissues"] as const;
-/** The original's last bucket: the architect's work, done by the architect agent itself. */
-export const ARCHITECT_TASKS = ["pitch-vision"] as const;
 export type GardenerTask = (typeof GARDENER_TASKS)[number];
 
 export interface Pick {

@@ -20,12 +20,13 @@ import { errorMessage } from "../../lib/errors.ts";
 import { loadAgentFormula } from "../../config/formula-source.ts";
 import type { Part, TaskPrompt } from "../../manifest/ask.ts";
 import { journalRun } from "../../manifest/journal.ts";
+import { findMarked, withMarker } from "../../manifest/marker.ts";
 import { policy } from "../../manifest/policy.ts";
 import { runDecided, runJudgment, type JudgmentResult } from "../../manifest/run.ts";
 import type { AgentRuntime } from "../runtime.ts";
 import { wakeDevIfReady } from "../shared/wake.ts";
 import { AGENTS_MD, agentsMdDue, ownAgentsPr, ownPrState, proposeAgentsMd, staleAgentsMd, withWatermark, type PrState } from "./agents-md.ts";
-import { blockedDeps, decideBlocked, decideGate, decidePromote, decideStarving, decideTooThin, type Decision } from "./decide.ts";
+import { blockedDeps, decideBlocked, decideGate, decidePromote, decideStarving, decideTooThin, depStates, type Decision } from "./decide.ts";
 import { dropDust, dustId, markDust, readDust, type DustEntry } from "./dust.ts";
 import { completeVision, fileSubIssues, openPitches, sprintBots, sprintWork, type SprintPick } from "./filer.ts";
 import { gardenerLabels, type GardenerLabels } from "./labels.ts";
@@ -130,8 +131,8 @@ export async function runGardenerTick(rt: AgentRuntime): Promise<Outcome> {
     if (describePlan(todo) !== describePlan(planned)) rt.log.info(`gardener: under the lease the task is ${describePlan(todo)}`);
     return await act(rt, todo, view, l);
   } finally {
-    await heartbeat.stop();
-    await rt.leases.release(got.lease).catch((err: unknown) => rt.log.warn(`lease ${name}: release failed (${errorMessage(err)}); it expires on its own`));
+    const held = await heartbeat.stop();
+    await rt.leases.release(held).catch((err: unknown) => rt.log.warn(`lease ${name}: release failed (${errorMessage(err)}); it expires on its own`));
   }
 }
 
@@ -188,7 +189,7 @@ async function doTask(rt: AgentRuntime, p: Plan, v: View, l: GardenerLabels, cha
     case "promote-tech-debt":
       return decided(rt, pick.task, subject, decidePromote(issue!, l), l, changes);
     case "revisit-blocked":
-      return revisitBlocked(rt, issue!, l, changes);
+      return revisitBlocked(rt, issue!, v.open, l, changes);
     case "enrich-underspecified":
       if (!enrichable(issue!.body)) return decided(rt, pick.task, subject, decideTooThin(issue!), l, changes);
       return withTree(rt, async (tree) =>
@@ -294,14 +295,10 @@ async function bundleDust(rt: AgentRuntime, pick: Pick, byNumber: ReadonlyMap<nu
   return judged(rt, r);
 }
 
-async function revisitBlocked(rt: AgentRuntime, issue: Issue, l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {
+/** `open` is the listing re-read under the lease: it answers every dependency, however many. */
+async function revisitBlocked(rt: AgentRuntime, issue: Issue, open: readonly Issue[], l: GardenerLabels, changes: MemoryChange[]): Promise<Outcome> {
   const [comments, timeline] = await Promise.all([rt.repo.comments.list(issue.number), rt.repo.issues.timeline(issue.number)]);
-  const deps = blockedDeps(issue, comments);
-  const depState = new Map<number, "open" | "closed" | "missing">();
-  for (const d of deps.slice(0, 10)) {
-    const i = await rt.repo.issues.get(d);
-    depState.set(d, i === undefined ? "missing" : i.state);
-  }
+  const depState = depStates(blockedDeps(issue, comments), open);
   const d = decideBlocked({ issue, comments, timeline, depState, login: rt.login, now: rt.now() }, l);
   return decided(rt, "revisit-blocked", `#${issue.number}`, d, l, changes);
 }
@@ -317,9 +314,7 @@ async function walkOwnPr(rt: AgentRuntime, s: PrState, changes: MemoryChange[]):
   }
   const existing = await rt.repo.comments.list(n);
   const key = `agents-md-close-${n}`;
-  if (!existing.some((c) => c.author.toLowerCase() === rt.login.toLowerCase() && c.body.includes(`<!-- disinto:${AGENT}:${key} -->`))) {
-    await rt.repo.comments.create(n, `Closing: ${s.why}. The gardener will look at AGENTS.md again tomorrow.\n\n<!-- disinto:${AGENT}:${key} -->`);
-  }
+  if (!findMarked(existing, rt.login, AGENT, key)) await rt.repo.comments.create(n, withMarker(`Closing: ${s.why}. The gardener will look at AGENTS.md again tomorrow.`, AGENT, key));
   await rt.repo.issues.close(n);
   changes.push({ kind: "agents-md" });
   await journalRun(rt.state, { agent: AGENT, task, subject: `PR #${n}`, shown: [], attempts: 0, tokens: 0, costUsd: 0, result: `closed (${s.why})` }, at, rt.ctx.pipeline.url);

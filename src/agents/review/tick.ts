@@ -132,8 +132,8 @@ export async function runReviewTick(rt: AgentRuntime): Promise<Outcome> {
       log.error(`PR #${pr.number}: ${errorMessage(err)}`);
       results.push({ kind: "failed", pr: pr.number, summary: `PR #${pr.number} error: ${errorMessage(err).split("\n")[0] ?? ""}` });
     } finally {
-      await heartbeat.stop();
-      await rt.leases.release(got.lease).catch((err: unknown) => log.warn(`lease ${name}: release failed (${String(err)}); it expires on its own`));
+      const held = await heartbeat.stop();
+      await rt.leases.release(held).catch((err: unknown) => log.warn(`lease ${name}: release failed (${String(err)}); it expires on its own`));
     }
   }
 

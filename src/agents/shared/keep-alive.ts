@@ -6,12 +6,15 @@ import { errorMessage } from "../../lib/errors.ts";
 import type { Lease } from "../../state/lease.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
-export function keepAlive(rt: Pick<AgentRuntime, "leases" | "log">, lease: Lease, ttlMs: number, everyMs: number): { stop(): Promise<void> } {
+/** stop() resolves to the lease as last renewed: each renewal writes a new sha, and the next
+ * renewal and the release start from it (the original sha would conflict and cost a re-read). */
+export function keepAlive(rt: Pick<AgentRuntime, "leases" | "log">, lease: Lease, ttlMs: number, everyMs: number): { stop(): Promise<Lease> } {
+  let current = lease;
   let chain: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     chain = chain.then(async () => {
       try {
-        await rt.leases.renew(lease, ttlMs);
+        current = await rt.leases.renew(current, ttlMs);
       } catch (err) {
         rt.log.warn(`lease ${lease.name}: renewal failed: ${errorMessage(err)}`);
       }
@@ -22,6 +25,7 @@ export function keepAlive(rt: Pick<AgentRuntime, "leases" | "log">, lease: Lease
     async stop() {
       clearInterval(timer);
       await chain;
+      return current;
     },
   };
 }

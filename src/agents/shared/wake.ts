@@ -6,17 +6,13 @@
 // run, and a target the config schedules "off" stays asleep.
 import type { Cron } from "../../ci/types.ts";
 import type { ScheduledAgent } from "../../config/project.ts";
+import { disintoName } from "../../init/agents.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import type { ActionResult } from "../../manifest/apply.ts";
 import type { Manifest } from "../../manifest/actions.ts";
 import type { AgentRuntime } from "../runtime.ts";
 
 export type WakeRuntime = Pick<AgentRuntime, "ci" | "config" | "dryRun"> & { log: Pick<AgentRuntime["log"], "info" | "warn"> };
-
-/** The cron the target agent runs under (init registers it). */
-export function cronName(agent: string): string {
-  return `disinto-${agent}`;
-}
 
 interface RunWakes {
   crons?: Promise<{ repoId: number; crons: Cron[] } | undefined>;
@@ -58,7 +54,8 @@ async function wakeOnce(rt: WakeRuntime, r: RunWakes, target: ScheduledAgent, wh
   if (rt.config.schedules[target] === "off") return `${target} not woken: schedules.${target} is "off"`;
   const ci = rt.ci;
   if (ci === undefined) return `${target} not woken: no CI client`;
-  const name = cronName(target);
+  // The cron init registered for the agent.
+  const name = disintoName(target);
   try {
     r.crons ??= (async () => {
       const repoId = rt.config.ci.woodpecker_repo_id ?? (await ci.lookupRepo(rt.config.repo))?.id;
