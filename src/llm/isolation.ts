@@ -20,7 +20,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { chmod, lchown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { inside } from "./tools/paths.ts";
 import type { ProgressSink } from "./types.ts";
 
 export interface ModelUser {
@@ -33,8 +34,8 @@ export type Isolation = { kind: "user"; user: ModelUser } | { kind: "bwrap"; bin
 
 /** The variable every process of one sandboxed run carries, so the run's end can find them. */
 export const RUN_MARKER = "LLM_SANDBOX_RUN";
-export const MODEL_USER_VAR = "DISINTO_MODEL_USER";
-export const DEFAULT_MODEL_USER = "disinto-model";
+const MODEL_USER_VAR = "DISINTO_MODEL_USER";
+const DEFAULT_MODEL_USER = "disinto-model";
 const NOBODY: ModelUser = { name: "nobody", uid: 65534, gid: 65534 };
 
 function passwdEntry(name: string, passwd: string): ModelUser | undefined {
@@ -257,7 +258,7 @@ export async function giveTree(dir: string, uid: number, gid: number): Promise<v
  * The directory first: once it is the runner's and nobody else may write it, its entries
  * stay put while we go through them. Group/other write bits the model may have set go too.
  */
-export async function takeTree(dir: string, uid: number, gid: number): Promise<void> {
+async function takeTree(dir: string, uid: number, gid: number): Promise<void> {
   await lchown(dir, uid, gid);
   const st = await lstat(dir);
   if (!st.isDirectory()) return;
@@ -270,18 +271,13 @@ export async function takeTree(dir: string, uid: number, gid: number): Promise<v
   }
 }
 
-function inside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
-}
-
 /**
  * Kill every process of the model user that belongs to this run: it carries the run's marker
  * or works inside the tree. (A process group kill misses what called setsid; killing every
  * process of the uid would hit other runs sharing `nobody`.) Repeated until none is left, so
  * a process forking in a loop cannot outrun it.
  */
-export async function killModelProcesses(uid: number, marker: string, roots: readonly string[]): Promise<number> {
+async function killModelProcesses(uid: number, marker: string, roots: readonly string[]): Promise<number> {
   let total = 0;
   for (let round = 0; round < 10; round++) {
     let killed = 0;

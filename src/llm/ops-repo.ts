@@ -15,7 +15,6 @@
 //                                           as the daily line, so the two never disagree.
 //   locks/llm/<backend>/slot-<i>.json       slot leases of the backend's semaphore (lease.ts).
 import { randomUUID } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { ConflictError } from "../forge/errors.ts";
 import { ContentionError, CorruptDocumentError, LeaseLostError } from "../state/errors.ts";
@@ -25,7 +24,7 @@ import { Ledger, ledgerEntrySchema, ledgerPath } from "../state/ledger.ts";
 import type { LedgerEntry as StoredLedgerEntry } from "../state/ledger.ts";
 import { isTransient } from "../state/store.ts";
 import type { FileChange, StateStore } from "../state/store.ts";
-import { MAX_SESSION_COMPRESSED_BYTES, MAX_SESSION_PAYLOAD_BYTES, sessionBlobSchema } from "./session.ts";
+import { decodeSession, encodeSession, MAX_SESSION_COMPRESSED_BYTES, sessionBlobSchema } from "./session.ts";
 import { emptyUsage, NoSlotError } from "./types.ts";
 import type { LedgerEntry, LedgerQuery, LedgerTotals, ProgressSink, SessionBlob, SessionStore, SlotWait, Slots, UsageLedger } from "./types.ts";
 
@@ -142,18 +141,17 @@ export class OpsRepoSessionStore implements SessionStore {
    */
   private redacted(blob: SessionBlob): SessionBlob {
     if (blob.data === undefined) return blob;
-    let payload: string;
-    try {
-      payload = gunzipSync(Buffer.from(blob.data, "base64"), { maxOutputLength: MAX_SESSION_PAYLOAD_BYTES }).toString("utf8");
-    } catch {
+    const decoded = decodeSession(blob, blob.backend);
+    if (!decoded.ok) {
       // Not ours to judge here: a blob we cannot read is stored as a marker, never unredacted.
       const { data: _data, bytes: _bytes, ...rest } = blob;
       return { ...rest, dropped: "session could not be decompressed for redaction" };
     }
-    const masked = this.store.redact(payload);
-    if (masked === payload) return blob;
-    const raw = Buffer.from(masked, "utf8");
-    return { ...blob, data: gzipSync(raw).toString("base64"), bytes: raw.length };
+    const masked = this.store.redact(decoded.payload);
+    if (masked === decoded.payload) return blob;
+    // A blob that decoded has no `dropped`, so this rebuilds every field; should masking push it
+    // over the compressed bound, its marker is stored instead.
+    return encodeSession(blob.backend, masked, blob.sessionId);
   }
 
   private render(key: string, blob: SessionBlob): string {

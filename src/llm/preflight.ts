@@ -18,7 +18,7 @@ async function executable(path: string): Promise<boolean> {
 }
 
 /** `binary` as a path, or looked up on PATH the way the process spawn will. */
-export async function findExecutable(binary: string, path = process.env.PATH ?? ""): Promise<boolean> {
+async function findExecutable(binary: string, path = process.env.PATH ?? ""): Promise<boolean> {
   if (binary.includes("/")) return executable(binary);
   for (const dir of path.split(delimiter)) if (dir !== "" && (await executable(join(dir, binary)))) return true;
   return false;

@@ -8,8 +8,8 @@
 import { constants } from "node:fs";
 import { lchown, lstat, mkdir, open, readdir, readlink, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { confine, PathError } from "./paths.ts";
+import { dirname, join, relative } from "node:path";
+import { confine, inside, PathError } from "./paths.ts";
 
 export class ToolError extends Error {
   constructor(message: string) {
@@ -25,11 +25,6 @@ export interface FsRoot {
   given: string;
   /** Who files and folders the tools create belong to (the model user, when it owns the tree). */
   owner?: { uid: number; gid: number };
-}
-
-function within(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
 /** Open `abs` and prove the descriptor is inside the tree. */
@@ -49,7 +44,7 @@ async function openInside(root: FsRoot, abs: string, rel: string, flags: number,
   }
   try {
     const real = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined);
-    if (real !== undefined && !within(root.real, real)) throw new PathError(`path ${rel} resolves outside the working tree`);
+    if (real !== undefined && !inside(root.real, real)) throw new PathError(`path ${rel} resolves outside the working tree`);
     const st = await fh.stat();
     if (!st.isFile()) throw new ToolError(`${rel} is not a regular file`);
     return fh;
@@ -85,7 +80,7 @@ async function makeDirs(root: FsRoot, dir: string): Promise<void> {
   const first = await mkdir(dir, { recursive: true });
   if (first === undefined || !root.owner) return;
   const { uid, gid } = root.owner;
-  for (let d = dir; within(first, d); d = dirname(d)) {
+  for (let d = dir; inside(first, d); d = dirname(d)) {
     if ((await lstat(d)).isDirectory()) await lchown(d, uid, gid);
     if (d === first) break;
   }

@@ -11,7 +11,8 @@ export class PathError extends Error {
   }
 }
 
-function inside(root: string, p: string): boolean {
+/** Whether `p` is `root` itself or lies under it (both absolute, lexical: no symlink is followed). */
+export function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
