@@ -1,3 +1,3 @@
 export { ForgejoForge, apiBase, type ForgejoForgeOptions } from "./forge.ts";
 export { ROUTES, ROUTE_TABLE, type RouteName } from "./routes.ts";
-export { ACTIONS_SECRET_NAME_RULE, actionsSecretName, actionsSecretNameProblem } from "./actions-secrets.ts";
+export { actionsSecretName, actionsSecretNameProblem } from "./actions-secrets.ts";

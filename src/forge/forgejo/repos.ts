@@ -65,6 +65,10 @@ const WRITERS: ReadonlySet<string> = new Set(["write", "admin", "owner"]);
 
 export class ForgejoCollaborators implements CollaboratorsApi {
   private readonly ctx: RepoContext;
+  /** This token was refused another user's permission (403): the same token always will be. */
+  private permissionForbidden = false;
+  /** Lower-cased logins of the assignees, listed once: a run asks about many comment authors. */
+  private writers: Promise<ReadonlySet<string>> | undefined;
 
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
@@ -80,15 +84,28 @@ export class ForgejoCollaborators implements CollaboratorsApi {
   }
 
   async canWrite(login: string): Promise<boolean> {
+    if (!this.permissionForbidden) {
+      try {
+        return WRITERS.has(await this.permission(login));
+      } catch (err) {
+        // Forgejo tells one user's permission only to site admins, repo admins and the user
+        // themself. Any reader may list the assignees: the users with write access, owner and
+        // org teams included — the same effective permission, from the other side.
+        if (!hasStatus(err, 403)) throw err;
+        this.permissionForbidden = true;
+      }
+    }
+    return (await this.writerSet()).has(login.toLowerCase());
+  }
+
+  private async writerSet(): Promise<ReadonlySet<string>> {
+    // Concurrent callers share one listing; a failed one is forgotten so the next call lists again.
+    this.writers ??= this.ctx.http.json(ROUTES.assignees, z.array(userSchema), { params: this.ctx.params }).then((r) => new Set(r.data.map((u) => u.login.toLowerCase())));
     try {
-      return WRITERS.has(await this.permission(login));
+      return await this.writers;
     } catch (err) {
-      // Forgejo tells one user's permission only to site admins, repo admins and the user
-      // themself. Any reader may list the assignees: the users with write access, owner and
-      // org teams included — the same effective permission, from the other side.
-      if (!hasStatus(err, 403)) throw err;
-      const writers = await this.ctx.http.json(ROUTES.assignees, z.array(userSchema), { params: this.ctx.params });
-      return writers.data.some((u) => u.login.toLowerCase() === login.toLowerCase());
+      this.writers = undefined;
+      throw err;
     }
   }
 

@@ -362,9 +362,6 @@ function build() {
     commit: z.object({ sha: z.string() }).nullish(),
   });
 
-  /** A directory listing comes back as an array: accept both so the error names the problem. */
-  const contentsOrDirSchema = z.union([contentsSchema, z.array(z.unknown())]);
-
   const fileResponseSchema = z.object({
     content: z.object({ path: z.string(), sha: z.string() }).nullish(),
     commit: z.object({ sha: z.string() }).nullish(),
@@ -416,13 +413,12 @@ function build() {
   /** For endpoints whose body we do not need (it is still read, and must be JSON or empty). */
   const ignoredBody = z.unknown();
 
-  return { rawUser, userSchema, versionSchema, repoSchema, orgSchema, labelSchema, labelNamesSchema, issueSchema, commentSchema, timelineSchema, pullSchema, changedFileSchema, reviewSchema, commitStatusSchema, combinedStatusSchema, contentsSchema, dirEntrySchema, dirListingSchema, filesResponseSchema, contentsOrDirSchema, fileResponseSchema, branchSchema, protectionSchema, ignoredBody };
+  return { userSchema, versionSchema, repoSchema, orgSchema, labelSchema, labelNamesSchema, issueSchema, commentSchema, timelineSchema, pullSchema, changedFileSchema, reviewSchema, commitStatusSchema, combinedStatusSchema, contentsSchema, dirListingSchema, filesResponseSchema, fileResponseSchema, branchSchema, protectionSchema, ignoredBody };
 }
 
 let built: ReturnType<typeof build> | undefined;
 const schemas = (): ReturnType<typeof build> => (built ??= build());
 
-export const rawUser = z.lazy(() => schemas().rawUser);
 export const userSchema = z.lazy(() => schemas().userSchema);
 export const versionSchema = z.lazy(() => schemas().versionSchema);
 export const repoSchema = z.lazy(() => schemas().repoSchema);
@@ -438,10 +434,8 @@ export const reviewSchema = z.lazy(() => schemas().reviewSchema);
 export const commitStatusSchema = z.lazy(() => schemas().commitStatusSchema);
 export const combinedStatusSchema = z.lazy(() => schemas().combinedStatusSchema);
 export const contentsSchema = z.lazy(() => schemas().contentsSchema);
-export const dirEntrySchema = z.lazy(() => schemas().dirEntrySchema);
 export const dirListingSchema = z.lazy(() => schemas().dirListingSchema);
 export const filesResponseSchema = z.lazy(() => schemas().filesResponseSchema);
-export const contentsOrDirSchema = z.lazy(() => schemas().contentsOrDirSchema);
 export const fileResponseSchema = z.lazy(() => schemas().fileResponseSchema);
 export const branchSchema = z.lazy(() => schemas().branchSchema);
 export const protectionSchema = z.lazy(() => schemas().protectionSchema);
