@@ -87,15 +87,20 @@ export class Ledger {
 
   /** Daily totals per backend. */
   async byBackend(day: Date | string): Promise<Record<string, Totals>> {
-    const out: Record<string, Totals> = {};
-    for (const e of await this.entries(day)) {
-      const t = (out[e.backend] ??= { runs: 0, tokens: 0, costUsd: 0 });
-      t.runs++;
-      t.tokens += e.input_tokens + e.output_tokens;
-      t.costUsd += e.cost_usd;
-    }
-    return out;
+    return totalsBy(await this.entries(day), (e) => e.backend);
   }
+}
+
+/** Totals per key (backend, agent, …) of entries already read: one read of a day serves several views. */
+export function totalsBy(entries: readonly LedgerEntry[], keyOf: (e: LedgerEntry) => string): Record<string, Totals> {
+  const out: Record<string, Totals> = {};
+  for (const e of entries) {
+    const t = (out[keyOf(e)] ??= { runs: 0, tokens: 0, costUsd: 0 });
+    t.runs++;
+    t.tokens += e.input_tokens + e.output_tokens;
+    t.costUsd += e.cost_usd;
+  }
+  return out;
 }
 
 function safeJson(s: string): unknown {

@@ -16,7 +16,7 @@ import { gardenerStatus } from "./gardener.ts";
 import { plannerStatus, predictorStatus } from "./planner.ts";
 import { architectStatus } from "./architect.ts";
 import { healthStatus } from "./health.ts";
-import { Leases, Ledger, PhaseStore, StateStore, type LeaseDoc, type Totals } from "../state/index.ts";
+import { Leases, Ledger, PhaseStore, StateStore, totalsBy, type LeaseDoc, type Totals } from "../state/index.ts";
 import { STATUS_FORMAT, statusReportSchema, type AgentStatus, type DevPhase, type LeaseStatus, type ProjectStatus, type PullStatus, type QueueItem, type StatusReport, type VaultStatus } from "./schema.ts";
 import { vaultOverview } from "../vault/overview.ts";
 
@@ -73,14 +73,9 @@ export async function collectStatus(input: StatusInput): Promise<StatusReport> {
   }
 
   const ledger = new Ledger(store, () => now);
-  const [allLeases, spent, today] = await Promise.all([leases.list(), ledger.byBackend(now), ledger.entries(now)]);
-  const byAgent: Record<string, Totals> = {};
-  for (const e of today) {
-    const t = (byAgent[e.agent] ??= { runs: 0, tokens: 0, costUsd: 0 });
-    t.runs++;
-    t.tokens += e.input_tokens + e.output_tokens;
-    t.costUsd += e.cost_usd;
-  }
+  const [allLeases, today] = await Promise.all([leases.list(), ledger.entries(now)]);
+  const spent = totalsBy(today, (e) => e.backend);
+  const byAgent = totalsBy(today, (e) => e.agent);
   const leaseStatus = (l: LeaseDoc): LeaseStatus => ({
     name: l.name,
     holder: l.holder?.id ?? null,
@@ -225,6 +220,7 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
     const wanted = [...recent.slice(0, RECENT_PIPELINES), ...extra.filter((p) => !recent.slice(0, RECENT_PIPELINES).some((r) => r.number === p.number))];
     // Newest first, as the list: an agent's first match is its last run.
     const detailed = (await Promise.all(wanted.map((p) => api.pipelines.get(p.number)))).filter((p): p is Pipeline => p !== undefined).sort((a, b) => b.number - a.number);
+    const outcomes: Promise<void>[] = [];
     for (const a of base) {
       const name = disintoName(a.agent);
       const cron = crons.find((c) => c.name === name);
@@ -235,13 +231,20 @@ async function agentsOf(input: StatusInput, config: ProjectConfig, warnings: str
         a.last_run = { pipeline: p.number, event: p.event, status: wf.state, started_at: iso(wf.started ?? p.started), finished_at: iso(wf.finished ?? p.finished), url: `${url}/repos/${repoId}/pipeline/${p.number}` };
         const step = wf.steps.find((s) => s.type === "plugin");
         if (step !== undefined) {
-          // One log read per agent: its last word on what it did.
-          const log = await api.pipelines.logLines(p.number, step.id).catch(() => [] as string[]);
-          a.last_outcome = [...log].reverse().find((l) => l.startsWith(`${a.agent}: `) && OUTCOME_LINE.test(l)) ?? null;
+          // One log read per agent, all at once: its last word on what it did.
+          outcomes.push(
+            api.pipelines
+              .logLines(p.number, step.id)
+              .catch(() => [] as string[])
+              .then((log) => {
+                a.last_outcome = [...log].reverse().find((l) => l.startsWith(`${a.agent}: `) && OUTCOME_LINE.test(l)) ?? null;
+              }),
+          );
         }
         break;
       }
     }
+    await Promise.all(outcomes);
   } catch (err) {
     warnings.push(`Woodpecker not read: ${errorMessage(err)}`);
   } finally {
