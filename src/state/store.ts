@@ -202,9 +202,10 @@ export class StateStore {
       const parsed = schema.safeParse(next);
       if (!parsed.success) throw new Error(`${path}: refusing to write a document that does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
       const body: unknown = fence !== undefined && isPlainObject(parsed.data) ? { ...parsed.data, [FENCE_FIELD]: fence } : parsed.data;
-      const text = this.redact(`${JSON.stringify(body, null, 2)}\n`);
+      const plain = `${JSON.stringify(body, null, 2)}\n`;
+      const text = this.redact(plain);
       // What the store holds after masking is what the caller gets back.
-      const value: z.output<S> = text === `${JSON.stringify(body, null, 2)}\n` ? parsed.data : (schema.safeParse(JSON.parse(text)).data ?? parsed.data);
+      const value: z.output<S> = text === plain ? parsed.data : (schema.safeParse(JSON.parse(text)).data ?? parsed.data);
       if (cur !== undefined && text === cur.value) return { doc: { path, value, sha: cur.sha }, changed: false };
       pending = { text, value };
       const written = cur === undefined ? await this.createText(path, text, opts.why) : await this.replaceText(path, text, cur.sha, opts.why);

@@ -6,6 +6,7 @@ import { hostname, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { write, type Command } from "../command.ts";
+import { splitRepo } from "../forge-settings.ts";
 import { loadProjectConfig, parseProjectConfig } from "../../config/load.ts";
 import type { ProjectConfig } from "../../config/project.ts";
 import { ForgejoForge } from "../../forge/index.ts";
@@ -64,11 +65,6 @@ function positiveNumber(v: unknown, flag: string, dflt: number, integer = false)
 
 function missingOps(s: TrySettings): string[] {
   return (["forge_url", "forge_token", "ops_repo"] as const).filter((k) => s[k] === undefined);
-}
-
-function splitRepo(full: string): { owner: string; name: string } {
-  const [owner = "", name = ""] = full.split("/");
-  return { owner, name };
 }
 
 async function localSource(path: string, cwd: string): Promise<Source> {
