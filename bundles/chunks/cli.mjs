@@ -26,91 +26,91 @@ var commands = [
     name: ["validate"],
     usage: "validate [FILE|DIR]",
     summary: "Check project configs and formulas",
-    load: async () => (await import("./validate-ASUYP7TD.mjs")).validateCommand
+    load: async () => (await import("./validate-I6BBJWTH.mjs")).validateCommand
   },
   {
     name: ["schema"],
     usage: "schema [project|formula|script|vault-action] [--out FILE]",
     summary: "Print the JSON Schema of project configs, formulas, scripted-backend scripts or vault actions",
-    load: async () => (await import("./schema-EZAK5NLU.mjs")).schemaCommand
+    load: async () => (await import("./schema-WOUXJSDT.mjs")).schemaCommand
   },
   {
     name: ["lock", "acquire"],
     usage: "lock acquire NAME [--ttl SECONDS] [--holder ID]",
     summary: "Take a lease in the ops repo (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-JVWYZZ6M.mjs")).lockAcquireCommand
+    load: async () => (await import("./lock-E23A62M2.mjs")).lockAcquireCommand
   },
   {
     name: ["lock", "release"],
     usage: "lock release NAME [--holder ID]",
     summary: "Release a lease you hold (exit 3 when someone else holds it)",
-    load: async () => (await import("./lock-JVWYZZ6M.mjs")).lockReleaseCommand
+    load: async () => (await import("./lock-E23A62M2.mjs")).lockReleaseCommand
   },
   {
     name: ["lock", "list"],
     usage: "lock list [--json]",
     summary: "List the leases in the ops repo with their holders and expiry",
-    load: async () => (await import("./lock-JVWYZZ6M.mjs")).lockListCommand
+    load: async () => (await import("./lock-E23A62M2.mjs")).lockListCommand
   },
   {
     name: ["llm", "try"],
     usage: "llm try --backend NAME [--prompt TEXT] [--cwd DIR] [--json] [--config FILE]",
     summary: "Run one small task through an LLM backend and report status, usage and cost",
-    load: async () => (await import("./llm-try-IDQL6KUE.mjs")).llmTryCommand
+    load: async () => (await import("./llm-try-4YK66BMQ.mjs")).llmTryCommand
   },
   {
     name: ["sandbox"],
     usage: "sandbox [--port N] [--ci-port N] [--data DIR] [--seed demo|empty] [--faults SPEC] [--bundles DIR] [--no-scheduler]",
     summary: "Run a local Forgejo-compatible forge and Woodpecker-compatible CI (for demos and tests)",
-    load: async () => (await import("./sandbox-4JBLDDMR.mjs")).sandboxCommand
+    load: async () => (await import("./sandbox-D2AN4GLS.mjs")).sandboxCommand
   },
   {
     name: ["demo"],
     usage: "demo [--only dev-review] [--backend scripted|claude|openai [--base-url URL --model NAME]] [--spend-cap USD] [--keep] [--json] [--data DIR]",
     summary: "Watch the factory work: a VISION.md planned into issues, every issue merged by dev and review, a vague one groomed, main going red and the breaker tripping and clearing, an approved vault action and a release",
-    load: async () => (await import("./demo-JWA6DTPY.mjs")).demoCommand
+    load: async () => (await import("./demo-PVCYTL5V.mjs")).demoCommand
   },
   {
     name: ["init"],
     usage: "init <owner/repo> --forge-url URL --ci-url URL [--host woodpecker|actions] [--ops-repo OWNER/NAME] [--project NAME] [--dry-run]",
     summary: "Set a project up: labels, ops repo, config, Woodpecker crons and secrets, a PR with the pipelines",
-    load: async () => (await import("./init-IF64J24S.mjs")).initCommand
+    load: async () => (await import("./init-BPMVUZBL.mjs")).initCommand
   },
   {
     name: ["status"],
     usage: "status [--json] [--project NAME]",
     summary: "Show each project's agents, last runs, leases, dev phase, queue, open PRs and today's spend",
-    load: async () => (await import("./status-RFCSYXOW.mjs")).statusCommand
+    load: async () => (await import("./status-OLCWVIUD.mjs")).statusCommand
   },
   {
     name: ["vault", "classify"],
     usage: "vault classify FILE [--policy FILE] [--json]",
     summary: "Print the tier of a vault action (low, medium, high) and why",
-    load: async () => (await import("./vault-AL3BR3L2.mjs")).vaultClassifyCommand
+    load: async () => (await import("./vault-DD3IRYTH.mjs")).vaultClassifyCommand
   },
   {
     name: ["vault", "request"],
     usage: "vault request FILE [--config FILE] [--json]",
     summary: "Ask for a vault action: low tier goes to main, medium and high open a PR for an admin's approval",
-    load: async () => (await import("./vault-AL3BR3L2.mjs")).vaultRequestCommand
+    load: async () => (await import("./vault-DD3IRYTH.mjs")).vaultRequestCommand
   },
   {
     name: ["vault", "list"],
     usage: "vault list [--json]",
     summary: "List vault requests waiting for approval, actions queued or running, and results",
-    load: async () => (await import("./vault-AL3BR3L2.mjs")).vaultListCommand
+    load: async () => (await import("./vault-DD3IRYTH.mjs")).vaultListCommand
   },
   {
     name: ["vault", "show"],
     usage: "vault show ID [--json]",
     summary: "Show one vault action: its file, its request PR, and its result with the log's tail",
-    load: async () => (await import("./vault-AL3BR3L2.mjs")).vaultShowCommand
+    load: async () => (await import("./vault-DD3IRYTH.mjs")).vaultShowCommand
   },
   {
     name: ["run"],
     usage: "run <agent> [settings…]",
     summary: "Run one tick of an agent locally, with the same settings as its CI step",
-    load: async () => (await import("./run-OHJQCEKS.mjs")).runCommand
+    load: async () => (await import("./run-SGMBI23N.mjs")).runCommand
   }
 ];
 
